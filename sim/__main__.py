@@ -1,0 +1,6 @@
+"""python -m sim: the same as the isr-sim command."""
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,117 @@
+"""The isr-sim command line: argparse front end over the sim package.
+
+Each subcommand is a small function that loads, calls the core, and formats. Errors a user
+can cause (ScenarioError) print their located messages on stderr and exit 2; anything else
+is an internal error: one line on stderr, the traceback in a log file, exit 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+
+from sim.errors import ScenarioError
+
+
+def _cmd_check(args) -> int:
+    from sim.scenario.load import load_scenario
+    failed = 0
+    for path in args.files:
+        try:
+            scenario = load_scenario(path, overrides=args.set or ())
+        except ScenarioError as error:
+            print(error, file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: ok: {scenario.name!r}, {len(scenario.platforms)} platform(s), "
+              f"{scenario.time.duration_s / 3600.0:g} h")
+    return 2 if failed else 0
+
+
+def _cmd_classes(args) -> int:
+    from sim.scenario.catalog import load_catalog, catalog_as_dict, format_catalog
+    catalog = load_catalog()
+    if args.json:
+        print(json.dumps(catalog_as_dict(catalog), indent=2))
+    else:
+        print(format_catalog(catalog))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from sim.commands_run import run_command
+    return run_command(args)
+
+
+def _cmd_bench(args) -> int:
+    from sim.bench import bench_command
+    return bench_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="isr-sim",
+        description="Educational simulator of ISR sensor coverage along a border.")
+    parser.add_argument("--version", action="version", version="isr-sim 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate scenario files (exit 0 ok, 2 invalid)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario value by dotted path, e.g. time.duration=2h")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("classes", help="list the generic platform classes and their sensors")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_classes)
+
+    p = sub.add_parser("run", help="compute coverage of a scenario and print the figures")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the JSON result instead of tables")
+    p.add_argument("--csv", metavar="FILE", help="write one row per cell")
+    p.add_argument("--png", metavar="FILE", help="write a map of a figure of merit")
+    p.add_argument("--map-key", default="time_covered_frac", metavar="KEY",
+                   help="figure of merit drawn by --png (default time_covered_frac)")
+    p.add_argument("--engine", choices=("exact", "stepped"), default="exact")
+    p.add_argument("--step", metavar="DURATION", help="stepped engine time step (default time.step)")
+    p.add_argument("--timeline", action="store_true",
+                   help="add covered-area fraction at every time.step and per day to the JSON")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario value by dotted path, e.g. platforms.0.altitude=15km")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("bench", help="benchmark the exact engine against the stepped engine")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--cases", nargs="*", metavar="NAME", help="only these benchmark cases")
+    p.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # an internal error: a bug, never the user's fault
+        fd, log_path = tempfile.mkstemp(prefix="isr-sim-crash-", suffix=".log")
+        with os.fdopen(fd, "w") as log:
+            traceback.print_exc(file=log)
+        print(f"isr-sim: internal error ({type(error).__name__}: {error}). This is a bug; "
+              f"the details are in {log_path}. Please report it with that file.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

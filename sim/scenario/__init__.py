@@ -1,0 +1,1 @@
+"""Scenario files: schema (typed sections), load (the only YAML reader), catalog (classes)."""
