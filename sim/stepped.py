@@ -34,8 +34,10 @@ intervals, so they check the exact engine (sim/access.py, sim/coverage.py) indep
 
 Algorithm (sparse, streaming): only covered (sample, cell) pairs are ever materialised.
 For each chunk of samples and each platform, candidate cells near the sub-platform point
-come from a cKDTree on the cell unit vectors queried with the chord of the sensors' maximum
-central angle; `visible` is evaluated on those (sample, cell) pairs in its paired form;
+come from a cKDTree on the cell unit vectors: one query per short block of samples, with the
+chord of a cap holding every footprint of the block (sensors' maximum central angle plus
+the platform's motion within the block); `visible` is evaluated densely on (block samples x
+candidate cells) by broadcasting;
 the pairs of all sensors are merged (np.unique) and folded into per-cell running state (the
 index of the last covered sample, gap statistics, age integral). Memory is bounded by the
 candidate budget per chunk, never by steps x cells.
@@ -134,7 +136,7 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
     # Platform states at every sample: O(S) memory, cheap next to the cell work.
     states = []
     for p, track in enumerate(tracks):
-        if not sensors[p]:
+        if not sensors[p] or not n_cells:
             states.append(None)
             continue
         pos_u, vel, alt, active = track.state(t_s)
@@ -147,14 +149,21 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
         lam = np.zeros(n_samples)
         for sensor in sensors[p]:
             lam = np.maximum(lam, _lam_max(sensor, alt))
-        lam = np.where(active, np.clip(lam, 0.0, math.pi), -1.0)
-        # chord of the largest central angle, with a small margin for round-off
-        chord = np.where(lam >= 0.0, 2.0 * np.sin(0.5 * lam) * (1.0 + 1e-9) + 1e-12, -1.0)
-        # rough count of candidates per sample: cap area / cell area (for chunk sizing)
-        cap_cells = 2.0 * math.pi * radius_m ** 2 * (1.0 - np.cos(np.maximum(lam, 0.0)))
-        estimate = np.where(lam >= 0.0, np.minimum(cap_cells / mean_cell_area, n_cells) + 1.0, 0.0)
+        lam = np.clip(lam, 0.0, math.pi)
+        # cells per footprint ~ cap area / cell area (for chunk sizing only)
+        cap_cells = 2.0 * math.pi * radius_m ** 2 * (1.0 - np.cos(lam)) / mean_cell_area
+        estimate = np.where(active, np.minimum(cap_cells, n_cells) + 1.0, 0.0)
+        # samples per block query: the platform moves at most half its footprint radius
+        # within one block, and block x cells stays within the budget
+        motion = earth.central_angle_rad(pos_u[1:], pos_u[:-1]) if n_samples > 1 else np.zeros(1)
+        step_angle = float(np.max(motion)) if len(motion) else 0.0
+        lam_top = float(np.max(lam[active])) if active.any() else 0.0
+        by_motion = 0.5 * lam_top / step_angle if step_angle > 0.0 else math.inf
+        footprint = 2.0 * math.pi * radius_m ** 2 * (1.0 - math.cos(min(1.5 * lam_top, math.pi)))
+        by_budget = _CANDIDATE_BUDGET / (min(footprint / mean_cell_area, n_cells) + 1.0)
+        block = int(max(1, min(by_motion, by_budget, n_samples)))
         specs = [_sensor_spec(scenario, p, j, s) for j, s in enumerate(sensors[p])]
-        states.append((pos_u, vel_u, alt, active, chord, estimate, specs))
+        states.append((pos_u, vel_u, alt, active, lam, estimate, specs, block))
 
     need_sun = any(st is not None and any(getattr(sp, "needs_daylight", False) for sp in st[6])
                    for st in states)
@@ -171,42 +180,50 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
 
     i0 = 0
     while i0 < n_samples:
-        # largest chunk [i0, i1) within the candidate budget (at least one sample)
+        # largest chunk [i0, i1) within the pair budget (at least one sample)
         i1 = int(np.searchsorted(cumulative, cumulative[i0] + _CANDIDATE_BUDGET, side="right")) - 1
         i1 = min(max(i1, i0 + 1), n_samples)
         all_samples, all_cells = [], []
         gsd_cells, gsd_samples, gsd_values = [], [], []
         for p, st in enumerate(states):
-            if st is None or tree is None:
+            if st is None:
                 continue
-            pos_u, vel_u, alt, active, chord, _, specs = st
-            idx = np.nonzero(active[i0:i1])[0] + i0
-            if len(idx) == 0:
-                continue
-            hits = tree.query_ball_point(pos_u[idx], chord[idx])
-            lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-            if lengths.sum() == 0:
-                continue
-            rep = np.repeat(idx, lengths)                       # sample of each candidate
-            cand = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if h])
-            cu = cell_u[cand]
-            pu = pos_u[rep]
-            for j, sensor in enumerate(sensors[p]):
-                seen = np.asarray(sensor.visible(pu, alt[rep], vel_u[rep], cu), dtype=bool)
-                spec = specs[j]
-                if spec is not None and getattr(spec, "needs_daylight", False):
-                    seen = seen & (np.sum(cu * sun_u[rep], axis=-1) > 0.0)
-                if mask is not None:
-                    seen = seen & np.asarray(mask(p, j, t_s[rep], cand), dtype=bool)
-                if not seen.any():
+            pos_u, vel_u, alt, active, lam, _, specs, block = st
+            for b0 in range(i0, i1, block):
+                idx = np.nonzero(active[b0:min(b0 + block, i1)])[0] + b0
+                if len(idx) == 0:
                     continue
-                s_rep, s_cand = rep[seen], cand[seen]
-                all_samples.append(s_rep)
-                all_cells.append(s_cand)
-                cos_lam = np.clip(np.sum(pu[seen] * cu[seen], axis=-1), -1.0, 1.0)
-                slant = sensor.slant_m(alt[s_rep], cos_lam)
-                gsd = sensor.gsd_m(slant)
-                if gsd is not None:
+                # one cap holding every footprint of the block: centred on the mean
+                # sub-platform point, radius max(angle to the point + its lam_max)
+                centre = earth.normalize(pos_u[idx].sum(axis=0))
+                reach = float(np.max(earth.central_angle_rad(centre, pos_u[idx]) + lam[idx]))
+                chord = 2.0 * math.sin(0.5 * min(reach, math.pi)) * (1.0 + 1e-9) + 1e-12
+                cand = np.asarray(tree.query_ball_point(centre, chord), dtype=np.int64)
+                if len(cand) == 0:
+                    continue
+                cu = cell_u[cand]
+                pu = pos_u[idx]
+                for j, sensor in enumerate(sensors[p]):
+                    seen = np.asarray(sensor.visible(pu[:, None, :], alt[idx][:, None],
+                                                     vel_u[idx][:, None, :], cu[None, :, :]),
+                                      dtype=bool)
+                    spec = specs[j]
+                    if spec is not None and getattr(spec, "needs_daylight", False):
+                        seen = seen & ((sun_u[idx] @ cu.T) > 0.0)
+                    rows, cols = np.nonzero(seen)
+                    s_rep, s_cand = idx[rows], cand[cols]
+                    if mask is not None and len(s_rep):
+                        keep = np.asarray(mask(p, j, t_s[s_rep], s_cand), dtype=bool)
+                        s_rep, s_cand = s_rep[keep], s_cand[keep]
+                    if len(s_rep) == 0:
+                        continue
+                    all_samples.append(s_rep)
+                    all_cells.append(s_cand)
+                    gsd_model = sensor.gsd_m(np.zeros(1))
+                    if gsd_model is None:
+                        continue
+                    cos_lam = np.clip(np.einsum("ij,ij->i", pos_u[s_rep], cell_u[s_cand]), -1.0, 1.0)
+                    gsd = sensor.gsd_m(sensor.slant_m(alt[s_rep], cos_lam))
                     gsd_cells.append(s_cand)
                     gsd_samples.append(s_rep)
                     gsd_values.append(np.broadcast_to(np.asarray(gsd, dtype=float), s_cand.shape))
