@@ -149,14 +149,16 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
         lam = np.zeros(n_samples)
         for sensor in sensors[p]:
             lam = np.maximum(lam, _lam_max(sensor, alt))
-        lam = np.clip(lam, 0.0, math.pi)
+        lam = np.where(active, np.clip(np.nan_to_num(lam, nan=0.0), 0.0, math.pi), 0.0)
         # cells per footprint ~ cap area / cell area (for chunk sizing only)
         cap_cells = 2.0 * math.pi * radius_m ** 2 * (1.0 - np.cos(lam)) / mean_cell_area
         estimate = np.where(active, np.minimum(cap_cells, n_cells) + 1.0, 0.0)
         # samples per block query: the platform moves at most half its footprint radius
         # within one block, and block x cells stays within the budget
-        motion = earth.central_angle_rad(pos_u[1:], pos_u[:-1]) if n_samples > 1 else np.zeros(1)
-        step_angle = float(np.max(motion)) if len(motion) else 0.0
+        # (inactive rows may be NaN: only consecutive active samples count)
+        both = active[1:] & active[:-1]
+        motion = earth.central_angle_rad(pos_u[1:][both], pos_u[:-1][both])
+        step_angle = float(np.max(motion)) if motion.size else 0.0
         lam_top = float(np.max(lam[active])) if active.any() else 0.0
         by_motion = 0.5 * lam_top / step_angle if step_angle > 0.0 else math.inf
         footprint = 2.0 * math.pi * radius_m ** 2 * (1.0 - math.cos(min(1.5 * lam_top, math.pi)))

@@ -298,3 +298,52 @@ def test_coverage_series_is_area_weighted():
                                               [(conic(),)], step_s=600.0)
     np.testing.assert_allclose(t, [0, 600, 1200, 1800, 2400, 3000, 3600])
     np.testing.assert_allclose(frac, [0.75, 0.75, 0.75, 0, 0, 0, 0])
+
+
+# -------------------------------------------------------------- with the real motion module
+
+def _loiter_platform(on_station):
+    from sim.scenario.schema import LatLon, LoiterTrack, PlatformSpec
+    return PlatformSpec(
+        name="L", class_id="test", kind="aircraft", altitude_m=20_000.0, speed_m_s=100.0,
+        endurance_s=None, bank_angle_rad=None,
+        sensors=(SensorSpec(name="cam", kind="conic", max_range_m=50_000.0),),
+        track=LoiterTrack(center=LatLon(30.0, -110.0), radius_m=100.0), on_station=on_station)
+
+
+def test_real_loiter_of_tiny_radius_covers_its_cell():
+    # A 100 m loiter at 20 km altitude stays within 0.1 km of the cell: slant ~ 20 km < 50 km
+    # -> the cell is covered at every sample (100 %); a cell 1 deg away (111 km) never.
+    from sim.motion import build_track
+    from sim.scenario.schema import OnStation
+    from sim.sensors import build_sensors
+    platform = _loiter_platform(OnStation())
+    scenario = SimpleNamespace(time=SimpleNamespace(duration_s=7200.0, start=START),
+                               earth=EarthSpec(radius_m=R_M), platforms=(platform,))
+    track = build_track(platform, scenario)
+    grid = make_grid([30.0, 31.0], [-110.0, -110.0])
+    cells = stepped.stepped_cell_figures(scenario, grid, [track],
+                                         [build_sensors(platform.sensors, scenario.earth)], 30.0)
+    np.testing.assert_allclose(cells["time_covered_frac"], [1.0, 0.0])
+    np.testing.assert_allclose(cells["max_revisit_s"], [0.0, 7200.0])
+
+
+def test_real_on_station_window_within_a_step():
+    # On station 1 h .. 3 h of a 4 h scenario (exact: 50 % covered, one access, gaps of
+    # 3600 s before and after). The stepped engine may be off by half a step per edge.
+    from sim.motion import build_track
+    from sim.scenario.schema import OnStation
+    from sim.sensors import build_sensors
+    platform = _loiter_platform(OnStation(start_s=3600.0, duration_s=7200.0))
+    T, step = 14400.0, 60.0
+    scenario = SimpleNamespace(time=SimpleNamespace(duration_s=T, start=START),
+                               earth=EarthSpec(radius_m=R_M), platforms=(platform,))
+    track = build_track(platform, scenario)
+    cells = stepped.stepped_cell_figures(scenario, make_grid(30.0, -110.0), [track],
+                                         [build_sensors(platform.sensors, scenario.earth)], step)
+    assert abs(cells["time_covered_frac"][0] - 0.5) <= step / T
+    assert cells["accesses"][0] == 1
+    assert abs(cells["max_revisit_s"][0] - 3600.0) <= step / 2
+    assert abs(cells["mean_revisit_s"][0] - 3600.0) <= step / 2
+    # mean age: two gaps of ~3600 s -> (2 * 3600^2 / 2) / T = 900 s (SMAD 7.2 identity)
+    assert cells["mean_age_of_data_s"][0] == pytest.approx(900.0, rel=2 * step / 3600.0)
