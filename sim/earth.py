@@ -103,7 +103,9 @@ def rotate(v, axis, angle_rad) -> np.ndarray:
 def horizon_central_angle_rad(radius_m, altitude_m, target_height_m=0.0):
     """Central angle to the line-of-sight horizon, lambda_0 = acos(R/(R+h)) (SMAD eq. 5-16),
     plus the target's own horizon term acos(R/(R+h_t)) for a target above the surface.
-    For radio sensors pass radius k*R (Skolnik: effective Earth radius, k = 4/3)."""
+    For radio sensors call it with radius k*R (Skolnik: effective Earth radius, k = 4/3):
+    the result is a central angle of that enlarged Earth, and the true central angle is k
+    times it (the model keeps ground distances: d = sqrt(2 k R h) to first order)."""
     r = np.asarray(radius_m, dtype=float)
     return (np.arccos(r / (r + np.asarray(altitude_m, dtype=float)))
             + np.arccos(r / (r + np.asarray(target_height_m, dtype=float))))
@@ -122,7 +124,9 @@ def central_angle_for_off_nadir_rad(radius_m, altitude_m, off_nadir_rad):
     """lambda for an off-nadir angle eta (SMAD 5-17..5-19): cos(eps) = sin(eta)/sin(rho);
     beyond the Earth's limb (sin eta >= sin rho) the horizon central angle is returned."""
     sin_rho = np.asarray(radius_m, dtype=float) / (np.asarray(radius_m, dtype=float) + altitude_m)
-    eta = np.asarray(off_nadir_rad, dtype=float)
+    # Past the limb (eta > rho) the line of sight misses the Earth: cap at the limb angle,
+    # where eps = 0 and lambda = 90 deg - rho, the horizon central angle.
+    eta = np.minimum(np.asarray(off_nadir_rad, dtype=float), np.arcsin(sin_rho))
     cos_eps = np.clip(np.sin(eta) / sin_rho, -1.0, 1.0)
     return np.pi / 2 - eta - np.arccos(cos_eps)
 

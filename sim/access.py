@@ -1,0 +1,463 @@
+"""Exact access intervals per (sensor, cell).
+
+For every source (one sensor of one platform) and every grid cell this module returns the
+time intervals in which the cell is in view, with edges accurate to far better than 1 s.
+
+Two methods, chosen by segment type:
+
+* ArcSegment (constant altitude, rotation of the sub-platform point p about a fixed axis a:
+  great-circle legs, turns, loiters, routes). With theta the angle swept since the segment
+  start, every quantity a sensor rule depends on is a sinusoid in theta:
+      u.p(theta)        = (u.p0 - (a.p0)(a.u)) cos theta + u.(a x p0) sin theta + (a.p0)(a.u)
+      u.(a x p(theta))  = u.(a x p0) cos theta + ((a.p0)(a.u) - u.p0) sin theta
+  (Rodrigues' rotation formula). The left normal of the track is n = (a - p cos rho)/sin rho
+  and the along-track unit vector t = (a x p)/sin rho, so u.n and u.t are sinusoids too. Each
+  rule of sim/sensors.py (cap lam_min <= lam <= lam_max, side of track, squint
+  |u.t| <= tan(squint)|u.n|, swath |u.n| <= sin lam_c, frame |u.t| <= tan(lam_a) u.p) changes
+  truth only where one of these sinusoids crosses a threshold, at the roots
+      A cos theta + B sin theta + C = 0  ->  theta = atan2(B, A) +- acos(-C / hypot(A, B)).
+  The roots split the segment into pieces on which visibility is constant; the sensor's own
+  `visible` rule is evaluated once at each piece's midpoint. Edges are therefore exact
+  (floating point), and the truth comes from the same rule the stepped engine samples.
+
+* OrbitSegment (satellite under Earth rotation): no closed form. The sub-satellite point is
+  sampled every COARSE_STEP_S; a cell can only be inside the cap lam_max during a sample's
+  half-step if it lies within lam_max + w*step/2 of the sample, where w bounds the ground
+  angular rate (a Lipschitz bound: no access is missed). Consecutive candidate samples form a
+  bracket per cell and pass; golden-section search finds the closest approach, bisection the
+  cap edges, and the full rule is then refined inside on a fine grid plus bisection. Edges
+  are refined to REFINE_TOL_S.
+
+Repeating tracks: one lap is computed, merged, and shifted by whole lap periods
+(`replicate_laps`), so a week costs little more than a day.
+
+References: Rodrigues' rotation formula; SMAD 3rd ed. sec. 5.2 (viewing geometry); the
+bracketing + refinement scheme follows the event-finding approach described for coverage
+tools in MODEL_REFERENCE.md ("Known traps": sampling misses short accesses).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+
+COARSE_STEP_S = 30.0          # orbit screening step; safe by the Lipschitz bound
+REFINE_TOL_S = 1e-3           # orbit edge refinement tolerance
+FINE_STEP_S = 1.0             # orbit full-rule sampling inside a cap window
+_TWO_PI = 2.0 * math.pi
+
+
+@dataclass
+class Intervals:
+    """Access intervals of one source over the grid, flat arrays of length K.
+
+    cell: (K,) int64 cell indices; start_s, end_s: (K,) float64 seconds from time.start;
+    best_cos: (K,) float64, the largest cos(lam) (closest approach) inside each interval, used
+    for the best GSD. Sorted by (cell, start) and non-overlapping per cell after `merged()`.
+    """
+    cell: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    best_cos: np.ndarray
+
+    @staticmethod
+    def empty() -> "Intervals":
+        return Intervals(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+
+    @property
+    def size(self) -> int:
+        return int(self.cell.size)
+
+    @staticmethod
+    def concat(parts: list["Intervals"]) -> "Intervals":
+        parts = [p for p in parts if p.size]
+        if not parts:
+            return Intervals.empty()
+        return Intervals(np.concatenate([p.cell for p in parts]),
+                         np.concatenate([p.start_s for p in parts]),
+                         np.concatenate([p.end_s for p in parts]),
+                         np.concatenate([p.best_cos for p in parts]))
+
+    def take(self, index) -> "Intervals":
+        return Intervals(self.cell[index], self.start_s[index], self.end_s[index],
+                         self.best_cos[index])
+
+    def merged(self, touch_s: float = 1e-6) -> "Intervals":
+        """Union per cell: sort by (cell, start), merge overlapping or touching (gap <=
+        touch_s) intervals. best_cos of a merged interval is the max of its parts."""
+        if self.size == 0:
+            return self
+        order = np.lexsort((self.start_s, self.cell))
+        cell, start, end = self.cell[order], self.start_s[order], self.end_s[order]
+        best = self.best_cos[order]
+        # Running maximum of `end` within each cell: offset every cell by a span larger than
+        # any time so that one global maximum.accumulate never leaks across cells.
+        span = float(max(np.max(end) - min(np.min(start), 0.0), 1.0)) * 4.0 + 1.0
+        base = cell.astype(np.float64) * span
+        run_end = np.maximum.accumulate(end + base) - base
+        new = np.ones(cell.size, dtype=bool)
+        new[1:] = (cell[1:] != cell[:-1]) | (start[1:] > run_end[:-1] + touch_s)
+        first = np.flatnonzero(new)
+        last = np.append(first[1:] - 1, cell.size - 1)
+        return Intervals(cell[first], start[first], run_end[last],
+                         np.maximum.reduceat(best, first))
+
+    def clipped(self, t_from_s: float, t_to_s: float) -> "Intervals":
+        """Intersect with [t_from, t_to]; intervals left with zero length are dropped."""
+        start = np.maximum(self.start_s, t_from_s)
+        end = np.minimum(self.end_s, t_to_s)
+        keep = end > start
+        return Intervals(self.cell[keep], start[keep], end[keep], self.best_cos[keep])
+
+
+# ----------------------------------------------------------------------------- geometry
+
+def _chord(angle_rad: float) -> float:
+    """Straight-line distance between unit vectors separated by a central angle."""
+    return 2.0 * math.sin(min(angle_rad, math.pi) / 2.0)
+
+
+def candidate_cells(tree: cKDTree, center_u: np.ndarray, radius_rad: float) -> np.ndarray:
+    """Indices of cells within a central angle of center_u (3,), via the KD-tree on unit
+    vectors (chord metric). Returns a sorted int64 array."""
+    if radius_rad >= math.pi:
+        return np.arange(tree.n, dtype=np.int64)
+    idx = tree.query_ball_point(center_u, _chord(radius_rad) + 1e-12, return_sorted=False)
+    return np.sort(np.asarray(idx, dtype=np.int64))
+
+
+def _sinusoid_roots(a, b, c, theta_max: float) -> np.ndarray:
+    """Roots in [0, theta_max] of a cos(theta) + b sin(theta) + c = 0, per row.
+
+    a, b, c: (M,). theta_max <= 2 pi. Returns (M, 2) with NaN where no root.
+    References: harmonic addition, a cos x + b sin x = r cos(x - phi), r = hypot(a, b).
+    """
+    r = np.hypot(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = -c / r
+    ok = np.isfinite(ratio) & (np.abs(ratio) <= 1.0)
+    phi = np.arctan2(b, a)
+    alpha = np.arccos(np.clip(ratio, -1.0, 1.0))
+    roots = np.stack([np.mod(phi - alpha, _TWO_PI), np.mod(phi + alpha, _TWO_PI)], axis=1)
+    roots[~ok] = np.nan
+    roots[roots > theta_max] = np.nan
+    return roots
+
+
+def _max_on_range(amp, phase, offset, theta_a, theta_b):
+    """Max of amp*cos(theta - phase) + offset over [theta_a, theta_b] (b - a <= 2 pi)."""
+    inside = np.mod(phase - theta_a, _TWO_PI) <= (theta_b - theta_a)
+    ends = np.maximum(amp * np.cos(theta_a - phase), amp * np.cos(theta_b - phase))
+    return np.where(inside, amp, ends) + offset
+
+
+def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
+                  radius_m: float) -> Intervals:
+    """Exact intervals of one sensor over candidate cells during one ArcSegment.
+
+    segment: ArcSegment (t0_s, t1_s, start_u, axis_u, rate_rad_s, altitude_m);
+    sensor: sim.sensors.Sensor; cells_u: (M, 3) candidate cell vectors; cell_index: (M,)
+    their grid indices. Returns Intervals in the segment's own time base.
+    """
+    if cell_index.size == 0 or segment.t1_s <= segment.t0_s:
+        return Intervals.empty()
+    spec = sensor.spec
+    theta_max = segment.rate_rad_s * (segment.t1_s - segment.t0_s)
+    a_vec = np.asarray(segment.axis_u, float)
+    p0 = np.asarray(segment.start_u, float)
+    a_x_p0 = np.cross(a_vec, p0)
+    cos_rho = float(a_vec @ p0)
+    sin_rho = math.sqrt(max(1.0 - cos_rho * cos_rho, 0.0))
+    u = cells_u
+    ua = u @ a_vec
+    up0 = u @ p0
+    uap0 = u @ a_x_p0
+    # d = u.p(theta), g = u.(a x p(theta)) = sin(rho) * u.t, f = sin(rho) * u.n (left normal).
+    d_abc = (up0 - cos_rho * ua, uap0, cos_rho * ua)
+    g_abc = (uap0, cos_rho * ua - up0, np.zeros_like(ua))
+    f_abc = (-cos_rho * d_abc[0], -cos_rho * d_abc[1], ua - cos_rho * d_abc[2])
+
+    def lin(k1, s1, k2=0.0, s2=None, const=0.0):
+        """k1*s1 + k2*s2 + const as a sinusoid (A, B, C)."""
+        out = [k1 * s1[i] for i in range(3)]
+        if s2 is not None:
+            out = [out[i] + k2 * s2[i] for i in range(3)]
+        out[2] = out[2] + const
+        return out
+
+    lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
+    if not lam_max >= lam_min:      # a limit leaves nothing visible (e.g. max_range < altitude)
+        return Intervals.empty()
+    crossings = [lin(1.0, d_abc, const=-math.cos(lam_max))]
+    if lam_min > 0.0:
+        crossings.append(lin(1.0, d_abc, const=-math.cos(lam_min)))
+    if spec.kind == "side-looking":
+        if spec.sides != "both":
+            crossings.append(f_abc)
+        if spec.max_squint_rad < math.pi / 2 - 1e-9:
+            k = math.tan(spec.max_squint_rad)
+            crossings.append(lin(1.0, g_abc, -k, f_abc))
+            crossings.append(lin(1.0, g_abc, k, f_abc))
+    elif spec.kind == "nadir-swath":
+        lam_c, lam_a = sensor.swath_central_angles_rad(segment.altitude_m)
+        crossings.append(lin(1.0, f_abc, const=-sin_rho * math.sin(lam_c)))
+        crossings.append(lin(1.0, f_abc, const=sin_rho * math.sin(lam_c)))
+        k = sin_rho * math.tan(lam_a)
+        crossings.append(lin(1.0, g_abc, -k, d_abc))
+        crossings.append(lin(1.0, g_abc, k, d_abc))
+
+    m = cell_index.size
+    pts = [np.zeros((m, 1)), np.full((m, 1), theta_max)]
+    pts += [_sinusoid_roots(c[0], c[1], c[2], theta_max) for c in crossings]
+    bounds = np.concatenate(pts, axis=1)
+    bounds = np.where(np.isnan(bounds), theta_max, bounds)
+    bounds.sort(axis=1)
+    lo, hi = bounds[:, :-1], bounds[:, 1:]
+    mid = 0.5 * (lo + hi)
+    # Position and direction of motion at each piece's midpoint: (m, pieces, 3).
+    cm, sm = np.cos(mid)[..., None], np.sin(mid)[..., None]
+    p_mid = p0 * cm + a_x_p0 * sm + a_vec * cos_rho * (1.0 - cm)
+    t_mid = np.cross(a_vec, p_mid) / max(sin_rho, 1e-15)
+    seen = sensor.visible(p_mid, segment.altitude_m, t_mid, u[:, None, :])
+    seen &= hi > lo
+    # Runs of visible pieces are intervals: starts where a run begins, ends where it stops.
+    before = np.zeros_like(seen)
+    before[:, 1:] = seen[:, :-1]
+    after = np.zeros_like(seen)
+    after[:, :-1] = seen[:, 1:]
+    row_s, col_s = np.nonzero(seen & ~before)
+    row_e, col_e = np.nonzero(seen & ~after)
+    theta_a = lo[row_s, col_s]
+    theta_b = hi[row_e, col_e]
+    amp = np.hypot(d_abc[0], d_abc[1])[row_s]
+    phase = np.arctan2(d_abc[1], d_abc[0])[row_s]
+    best = _max_on_range(amp, phase, d_abc[2][row_s], theta_a, theta_b)
+    t0, rate = segment.t0_s, segment.rate_rad_s
+    return Intervals(cell_index[row_s], t0 + theta_a / rate, t0 + theta_b / rate, best)
+
+
+def _arc_bounding_cap(segment) -> tuple[np.ndarray, float]:
+    """Centre (3,) and central-angle radius of a cap containing the whole arc."""
+    theta_max = segment.rate_rad_s * (segment.t1_s - segment.t0_s)
+    p0 = np.asarray(segment.start_u, float)
+    a_vec = np.asarray(segment.axis_u, float)
+    half = 0.5 * theta_max
+    mid = p0 * math.cos(half) + np.cross(a_vec, p0) * math.sin(half) \
+        + a_vec * float(a_vec @ p0) * (1.0 - math.cos(half))
+    reach = math.acos(max(-1.0, min(1.0, float(mid @ p0))))
+    return mid, reach
+
+
+def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
+                          radius_m: float) -> Intervals:
+    """Intervals of one sensor over the whole grid during one ArcSegment: candidate cells
+    from the KD-tree (cap around the arc enlarged by lam_max), then `arc_intervals`."""
+    lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
+    if not lam_max >= lam_min:
+        return Intervals.empty()
+    center, reach = _arc_bounding_cap(segment)
+    idx = candidate_cells(tree, center, reach + lam_max)
+    return arc_intervals(segment, sensor, grid_u[idx], idx, radius_m)
+
+
+# ------------------------------------------------------------------------------ orbits
+
+def _golden_max(fun, lo, hi, iterations: int):
+    """Vectorised golden-section search for the maximum of unimodal fun on [lo, hi]."""
+    inv_phi = (math.sqrt(5.0) - 1.0) / 2.0
+    a, b = lo.copy(), hi.copy()
+    c = b - inv_phi * (b - a)
+    d = a + inv_phi * (b - a)
+    fc, fd = fun(c), fun(d)
+    for _ in range(iterations):
+        left = fc > fd
+        b = np.where(left, d, b)
+        a = np.where(left, a, c)
+        new_c = b - inv_phi * (b - a)
+        new_d = a + inv_phi * (b - a)
+        # Reuse the surviving evaluation, compute only the new point.
+        fd_next = np.where(left, fc, np.nan)
+        fc_next = np.where(left, np.nan, fd)
+        need_c = left
+        need_d = ~left
+        if need_c.any():
+            fc_next[need_c] = fun(new_c[need_c], need_c)
+        if need_d.any():
+            fd_next[need_d] = fun(new_d[need_d], need_d)
+        c, d, fc, fd = new_c, new_d, fc_next, fd_next
+    t = 0.5 * (a + b)
+    return t, fun(t)
+
+
+def _bisect(fun, t_true, t_false, tol_s: float):
+    """Vectorised bisection between t_true (fun >= 0) and t_false (fun < 0)."""
+    a, b = t_true.copy(), t_false.copy()
+    iterations = int(math.ceil(math.log2(max(np.max(np.abs(b - a), initial=0.0), tol_s) / tol_s))) + 1
+    for _ in range(max(iterations, 1)):
+        m = 0.5 * (a + b)
+        ok = fun(m) >= 0.0
+        a = np.where(ok, m, a)
+        b = np.where(ok, b, m)
+    return a
+
+
+def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
+                            radius_m: float) -> Intervals:
+    """Intervals of one sensor over the grid during an OrbitSegment, by Lipschitz-safe
+    screening, golden-section closest approach, bisection of the cap edges, and a fine
+    sampling + bisection of the full sensor rule inside each cap window."""
+    t0, t1 = float(segment.t0_s), float(segment.t1_s)
+    if t1 <= t0 or grid_u.shape[0] == 0:
+        return Intervals.empty()
+    lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
+    if not lam_max >= lam_min:
+        return Intervals.empty()
+    cos_max = math.cos(lam_max)
+    rate = float(segment.max_ground_rate_rad_s())
+    step = COARSE_STEP_S
+    n = int(math.ceil((t1 - t0) / step)) + 1
+    times = np.minimum(t0 + step * np.arange(n), t1)
+    subs = segment.position_u(times)
+    radius = lam_max + rate * step * 0.5 + 1e-6
+    hits = tree.query_ball_point(subs, _chord(radius), return_sorted=False)
+    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
+    if counts.sum() == 0:
+        return Intervals.empty()
+    sample = np.repeat(np.arange(n), counts)
+    cell = np.fromiter((c for h in hits for c in h), dtype=np.int64, count=int(counts.sum()))
+    order = np.lexsort((sample, cell))
+    sample, cell = sample[order], cell[order]
+    # A bracket = a run of consecutive candidate samples of one cell (one pass).
+    new = np.ones(cell.size, dtype=bool)
+    new[1:] = (cell[1:] != cell[:-1]) | (sample[1:] != sample[:-1] + 1)
+    first = np.flatnonzero(new)
+    last = np.append(first[1:] - 1, cell.size - 1)
+    b_cell = cell[first]
+    lo = np.maximum(times[sample[first]] - 0.5 * step, t0)
+    hi = np.minimum(times[sample[last]] + 0.5 * step, t1)
+    u = grid_u[b_cell]
+
+    def cos_lam(t, mask=None):
+        uu = u if mask is None else u[mask]
+        return np.einsum("ij,ij->i", segment.position_u(t), uu)
+
+    iterations = int(math.ceil(math.log(max(np.max(hi - lo), 1.0) / REFINE_TOL_S) / 0.4812))
+    t_best, c_best = _golden_max(cos_lam, lo, hi, iterations)
+    hit = c_best >= cos_max
+    if not hit.any():
+        return Intervals.empty()
+    b_cell, lo, hi, t_best, c_best, u = (b_cell[hit], lo[hit], hi[hit], t_best[hit],
+                                         c_best[hit], u[hit])
+
+    def margin(t):
+        return np.einsum("ij,ij->i", segment.position_u(t), u) - cos_max
+
+    start = np.where(margin(lo) >= 0, lo, _bisect(margin, t_best, lo, REFINE_TOL_S))
+    end = np.where(margin(hi) >= 0, hi, _bisect(margin, t_best, hi, REFINE_TOL_S))
+    cap = Intervals(b_cell, start, end, c_best)
+    if sensor.spec.kind in ("horizon", "conic") and lam_min <= 0.0:
+        return cap   # the cap is the whole rule for these kinds
+    return _refine_full_rule(segment, sensor, cap, grid_u, radius_m)
+
+
+def _refine_full_rule(segment, sensor, cap: Intervals, grid_u, radius_m) -> Intervals:
+    """Inside each cap window, sample the sensor's full rule every FINE_STEP_S and bisect
+    each change of truth to REFINE_TOL_S."""
+    length = cap.end_s - cap.start_s
+    pieces = np.maximum(np.ceil(length / FINE_STEP_S).astype(np.int64), 1)
+    owner = np.repeat(np.arange(cap.size), pieces + 1)
+    k = np.arange(owner.size) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+    t = cap.start_s[owner] + length[owner] * k / pieces[owner]
+    u = grid_u[cap.cell[owner]]
+
+    def rule(times, idx):
+        pos = segment.position_u(times)
+        vel = segment.velocity_m_s(times, radius_m)
+        vel = vel / np.maximum(np.linalg.norm(vel, axis=-1, keepdims=True), 1e-12)
+        return sensor.visible(pos, segment.altitude_m, vel, grid_u[cap.cell[idx]])
+
+    seen = rule(t, owner)
+    same_owner_next = np.zeros(owner.size, dtype=bool)
+    same_owner_next[:-1] = owner[1:] == owner[:-1]
+    rise = np.flatnonzero(same_owner_next[:-1] & ~seen[:-1] & seen[1:])
+    fall = np.flatnonzero(same_owner_next[:-1] & seen[:-1] & ~seen[1:])
+
+    def edge(idx_before, rising):
+        if idx_before.size == 0:
+            return np.zeros(0)
+        own = owner[idx_before]
+        a = t[idx_before]
+        b = t[idx_before + 1]
+        t_true, t_false = (b, a) if rising else (a, b)
+
+        def f(tt):
+            return np.where(rule(tt, own), 1.0, -1.0)
+        return _bisect(f, t_true, t_false, REFINE_TOL_S)
+
+    events_t = np.concatenate([edge(rise, True), edge(fall, False)])
+    events_owner = np.concatenate([owner[rise], owner[fall]])
+    events_kind = np.concatenate([np.ones(rise.size), -np.ones(fall.size)])
+    # Window starts/ends that are already visible open/close an interval too.
+    first_idx = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    last_idx = np.flatnonzero(np.r_[owner[1:] != owner[:-1], True])
+    open0 = first_idx[seen[first_idx]]
+    close1 = last_idx[seen[last_idx]]
+    events_t = np.concatenate([events_t, t[open0], t[close1]])
+    events_owner = np.concatenate([events_owner, owner[open0], owner[close1]])
+    events_kind = np.concatenate([events_kind, np.ones(open0.size), -np.ones(close1.size)])
+    order = np.lexsort((-events_kind, events_t, events_owner))
+    events_t, events_owner, events_kind = events_t[order], events_owner[order], events_kind[order]
+    starts = events_kind > 0
+    s_t, e_t = events_t[starts], events_t[~starts]
+    s_owner = events_owner[starts]
+    return Intervals(cap.cell[s_owner], s_t, e_t, cap.best_cos[s_owner])
+
+
+# ------------------------------------------------------------------------ whole tracks
+
+def segment_intervals(segment, sensor, grid_u, tree, radius_m) -> Intervals:
+    """Dispatch on segment type (ArcSegment: analytic; OrbitSegment: refined)."""
+    if hasattr(segment, "axis_u"):
+        return arc_segment_intervals(segment, sensor, grid_u, tree, radius_m)
+    return orbit_segment_intervals(segment, sensor, grid_u, tree, radius_m)
+
+
+def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
+                   window_s: tuple[float, float]) -> Intervals:
+    """Shift one lap's intervals (lap-relative times in [0, period]) to every lap that
+    overlaps the window, clip to the window, and merge across lap joins.
+
+    Lap k occupies [origin + k*period, origin + (k+1)*period).
+    """
+    w0, w1 = window_s
+    if lap.size == 0 or w1 <= w0 or period_s <= 0:
+        return Intervals.empty()
+    k_lo = math.floor((w0 - origin_s) / period_s)
+    k_hi = math.ceil((w1 - origin_s) / period_s)
+    shifts = origin_s + period_s * np.arange(k_lo, k_hi + 1, dtype=np.float64)
+    n_laps = shifts.size
+    rep = Intervals(np.tile(lap.cell, n_laps),
+                    (lap.start_s[None, :] + shifts[:, None]).ravel(),
+                    (lap.end_s[None, :] + shifts[:, None]).ravel(),
+                    np.tile(lap.best_cos, n_laps))
+    return rep.clipped(w0, w1).merged()
+
+
+def track_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,
+                    window_s: tuple[float, float]) -> Intervals:
+    """All intervals of one sensor of one platform over the scenario window, merged."""
+    parts = []
+    if track.lap and track.lap_period_s > 0:
+        lap = Intervals.concat([segment_intervals(s, sensor, grid_u, tree, radius_m)
+                                for s in track.lap]).merged()
+        lw0 = max(track.lap_window_s[0], window_s[0])
+        lw1 = min(track.lap_window_s[1], window_s[1])
+        parts.append(replicate_laps(lap, track.lap_period_s, track.lap_origin_s, (lw0, lw1)))
+    for seg in track.once:
+        clipped = seg.clipped(window_s[0], window_s[1])
+        if clipped is not None:
+            parts.append(segment_intervals(clipped, sensor, grid_u, tree, radius_m))
+    return Intervals.concat(parts).merged()

@@ -1,0 +1,85 @@
+"""`isr-sim run`: load, compute, then print tables or JSON and write the requested files.
+
+Front-end code: it may print. Every output file is validated before anything is computed
+(so a bad path fails fast, exit 2) and written atomically by sim.report.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from sim.errors import Problem, ScenarioError
+
+
+def _check_output_path(path: str, option: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(folder):
+        raise ScenarioError(Problem(option, 0, 0, "", repr(path), "the folder does not exist",
+                                    f"create {folder!r} first or write elsewhere"))
+    if os.path.isdir(path):
+        raise ScenarioError(Problem(option, 0, 0, "", repr(path), "this is a folder",
+                                    "give a file name"))
+
+
+class _Progress:
+    """A tqdm bar that appears only when the run lasts more than a second."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.t0 = time.perf_counter()
+        self.bar = None
+
+    def __call__(self, fraction: float) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None and time.perf_counter() - self.t0 > 1.0:
+            from tqdm import tqdm
+            self.bar = tqdm(total=1000, desc="coverage", unit="‰", leave=False, file=sys.stderr)
+        if self.bar is not None:
+            self.bar.n = int(1000 * min(max(fraction, 0.0), 1.0))
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_command(args) -> int:
+    from sim.scenario.load import load_scenario
+    from sim.units import UnitError, to_si
+    from sim import report
+    from sim.runner import run
+
+    scenario = load_scenario(args.file, overrides=args.set or ())
+    for path, option in ((args.csv, "--csv"), (args.png, "--png")):
+        if path:
+            _check_output_path(path, option)
+    from sim.coverage import FIGURE_KEYS
+    if args.png and args.map_key not in FIGURE_KEYS:
+        raise ScenarioError(Problem("--map-key", 0, 0, "", repr(args.map_key),
+                                    "not a per-cell figure", f"use one of {', '.join(FIGURE_KEYS)}"))
+    step_s = None
+    if args.step:
+        try:
+            step_s = to_si(args.step, "time", "s")
+        except UnitError as error:
+            raise ScenarioError(Problem("--step", 0, 0, "", repr(args.step), error.rule, error.fix))
+        if step_s <= 0:
+            raise ScenarioError(Problem("--step", 0, 0, "", repr(args.step), "must be > 0",
+                                        "give a positive duration such as 10s"))
+    progress = _Progress(not args.quiet and not args.json)
+    try:
+        result = run(scenario, engine=args.engine, step_s=step_s, timeline=args.timeline,
+                     progress=progress)
+    finally:
+        progress.close()
+    if args.csv:
+        report.write_csv(result, args.csv)
+    if args.png:
+        report.write_png(result, args.png, key=args.map_key)
+    if args.json:
+        print(result.to_json())
+    else:
+        print(report.format_tables(result))
+    return 0

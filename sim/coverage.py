@@ -1,0 +1,309 @@
+"""Access intervals -> figures of merit per cell, per region, per band and bin, over time.
+
+Definitions (design/SCENARIO_FORMAT.md, "Figures of merit"; SMAD 3rd ed. sec. 7.2 and the
+STK coverage definitions): over the window [0, T] a cell's accesses are the union of all
+sources' intervals; its gaps are the maximal uncovered intervals in the window, including
+those touching the window's ends (a never-seen cell has one gap of length T).
+
+    time_covered_frac   = covered time / T
+    accesses            = number of intervals of the union
+    max_revisit_s       = longest gap;  mean_revisit_s = mean gap length (0 when no gap)
+    time_average_gap_s  = sum(gap^2) / T
+    mean_response_s     = sum(gap^2) / (2 T)
+    mean_age_of_data_s  = time average of (now - end of last access), 0 while covered, now - 0
+                          before the first access. Inside a gap [a, b] the age grows from 0 to
+                          b - a, so its integral is (b - a)^2 / 2 and the average equals
+                          sum(gap^2) / (2 T): the same number as mean_response_s. The stepped
+                          engine computes it from the age itself, as an independent check.
+    max_simultaneous    = most sources covering the cell at one instant
+    best_gsd_m          = finest ground sample distance over accesses (NaN: no imaging model)
+
+Regions: area-weighted mean over cells, except max_revisit_s (max over ever-covered cells;
+NaN when none) and max_simultaneous (max); best_gsd_m is the area-weighted mean over the cells
+that have one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.access import Intervals
+
+FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
+               "mean_revisit_s", "time_average_gap_s", "mean_response_s",
+               "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
+_GAP_EPS_S = 1e-9
+
+
+def union_intervals(sources: list[Intervals]) -> Intervals:
+    """Union of all sources, merged per cell (sorted by cell, start)."""
+    return Intervals.concat(sources).merged()
+
+
+def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
+                 gsd_per_source: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+    """Per-cell figures of merit from the sources' intervals.
+
+    n_cells: M; sources: each merged per source and clipped to [0, T]; gsd_per_source: for
+    each source, (K_i,) GSD in metres of each interval's closest approach, or None.
+    Returns a dict of (M,) float64 arrays keyed by FIGURE_KEYS.
+    """
+    T = float(duration_s)
+    union = union_intervals(sources)
+    cell, start, end = union.cell, union.start_s, union.end_s
+    covered = np.bincount(cell, weights=end - start, minlength=n_cells)
+    accesses = np.bincount(cell, minlength=n_cells).astype(np.float64)
+
+    # Gap before each interval (from the previous interval of the cell, or from 0), and the
+    # gap after the last interval of each covered cell (to T).
+    first = np.ones(cell.size, dtype=bool)
+    first[1:] = cell[1:] != cell[:-1]
+    prev_end = np.empty_like(end)
+    prev_end[0:1] = 0.0
+    prev_end[1:] = end[:-1]
+    prev_end[first] = 0.0
+    gap_before = start - prev_end
+    last = np.ones(cell.size, dtype=bool)
+    last[:-1] = cell[1:] != cell[:-1]
+    gap_cells = np.concatenate([cell, cell[last]])
+    gaps = np.concatenate([gap_before, T - end[last]])
+    real = gaps > _GAP_EPS_S
+    gap_cells, gaps = gap_cells[real], gaps[real]
+    seen = accesses > 0
+    # Never-seen cells: one gap of the whole window.
+    never = np.flatnonzero(~seen)
+    gap_cells = np.concatenate([gap_cells, never])
+    gaps = np.concatenate([gaps, np.full(never.size, T)])
+
+    n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
+    sum_gaps = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
+    sum_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
+    max_gap = np.zeros(n_cells)
+    np.maximum.at(max_gap, gap_cells, gaps)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_gap = np.where(n_gaps > 0, sum_gaps / np.maximum(n_gaps, 1), 0.0)
+
+    figures = {
+        "ever_covered_frac": seen.astype(np.float64),
+        "time_covered_frac": np.clip(covered / T, 0.0, 1.0),
+        "accesses": accesses,
+        "max_revisit_s": max_gap,
+        "mean_revisit_s": mean_gap,
+        "time_average_gap_s": sum_sq / T,
+        "mean_response_s": sum_sq / (2.0 * T),
+        "mean_age_of_data_s": sum_sq / (2.0 * T),
+        "max_simultaneous": max_simultaneous(n_cells, sources),
+        "best_gsd_m": best_gsd(n_cells, sources, gsd_per_source),
+    }
+    return figures
+
+
+def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:
+    """Most sources covering each cell at one instant: a sweep over start (+1) and end (-1)
+    events per cell; at equal times ends come first, so touching intervals count once."""
+    parts = [s for s in sources if s.size]
+    if not parts:
+        return np.zeros(n_cells)
+    cell = np.concatenate([np.concatenate([s.cell, s.cell]) for s in parts])
+    t = np.concatenate([np.concatenate([s.start_s, s.end_s]) for s in parts])
+    step = np.concatenate([np.concatenate([np.ones(s.size), -np.ones(s.size)]) for s in parts])
+    order = np.lexsort((step, t, cell))
+    cell, step = cell[order], step[order]
+    level = np.cumsum(step)     # every cell's events sum to 0, so levels never leak
+    out = np.zeros(n_cells)
+    np.maximum.at(out, cell, level)
+    return out
+
+
+def best_gsd(n_cells: int, sources: list[Intervals],
+             gsd_per_source: list[np.ndarray | None] | None) -> np.ndarray:
+    """Finest GSD per cell over all imaging sources; NaN where none."""
+    out = np.full(n_cells, np.inf)
+    for src, gsd in zip(sources, gsd_per_source or []):
+        if gsd is not None and src.size:
+            np.minimum.at(out, src.cell, gsd)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+# ----------------------------------------------------------------------------- regions
+
+def region_figures(cells: dict[str, np.ndarray], area_m2: np.ndarray,
+                   mask: np.ndarray | None = None) -> dict[str, float | None]:
+    """Region values of every key over the cells selected by mask (all when None)."""
+    if mask is not None:
+        cells = {k: v[mask] for k, v in cells.items()}
+        area_m2 = area_m2[mask]
+    total = float(area_m2.sum())
+    out: dict[str, float | None] = {}
+    for key in FIGURE_KEYS:
+        values = cells[key]
+        if key == "max_revisit_s":
+            seen = cells["ever_covered_frac"] > 0
+            out[key] = float(values[seen].max()) if seen.any() else None
+        elif key == "max_simultaneous":
+            out[key] = float(values.max()) if values.size else 0.0
+        elif key == "best_gsd_m":
+            ok = np.isfinite(values)
+            out[key] = float(np.average(values[ok], weights=area_m2[ok])) if ok.any() else None
+        else:
+            out[key] = float(np.dot(values, area_m2) / total) if total > 0 else None
+    return out
+
+
+def band_table(cells, area_m2, distance_m, edges_m) -> list[dict]:
+    """Rows for distance bands [0, e1), [e1, e2), ... by distance from the border (m)."""
+    rows = []
+    lower = 0.0
+    for upper in edges_m:
+        mask = (distance_m >= lower) & (distance_m < upper) if upper != edges_m[-1] \
+            else (distance_m >= lower) & (distance_m <= upper)
+        row = {"from_km": lower / 1000.0, "to_km": upper / 1000.0,
+               "area_km2": float(area_m2[mask].sum()) / 1e6}
+        row.update(region_figures(cells, area_m2, mask) if mask.any()
+                   else {k: None for k in FIGURE_KEYS})
+        rows.append(row)
+        lower = upper
+    return rows
+
+
+def binned_profile(cells, area_m2, coordinate_m, width_m, keys, center_key=None,
+                   start_at_zero=False) -> list[dict]:
+    """Area-weighted means of `keys` in bins of `width_m` along a coordinate (m).
+
+    Bins are [k w, (k+1) w). Rows carry from_km/to_km, or the bin centre under center_key.
+    """
+    if coordinate_m.size == 0:
+        return []
+    index = np.floor(coordinate_m / width_m).astype(np.int64)
+    lo = 0 if start_at_zero else int(index.min())
+    hi = int(index.max())
+    rows = []
+    weights_total = np.bincount(index - lo, weights=area_m2, minlength=hi - lo + 1)
+    sums = {k: np.bincount(index - lo, weights=cells[k] * area_m2, minlength=hi - lo + 1)
+            for k in keys}
+    for b in range(hi - lo + 1):
+        if weights_total[b] <= 0:
+            continue
+        k = b + lo
+        row = ({center_key: round((k + 0.5) * width_m / 1000.0, 6)} if center_key
+               else {"from_km": k * width_m / 1000.0, "to_km": (k + 1) * width_m / 1000.0})
+        for key in keys:
+            row[key] = float(sums[key][b] / weights_total[b])
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------------------- timeline
+
+def covered_area_series(union: Intervals, area_m2: np.ndarray, times_s: np.ndarray) -> np.ndarray:
+    """Fraction of the area covered at each instant times_s (J,), from the merged union.
+
+    A cell counts at t when start <= t < end. Difference array over the sorted times: O(K + J).
+    """
+    total = float(area_m2.sum())
+    if union.size == 0 or total <= 0:
+        return np.zeros(times_s.size)
+    first = np.searchsorted(times_s, union.start_s, side="left")
+    after = np.searchsorted(times_s, union.end_s, side="left")
+    w = area_m2[union.cell]
+    diff = np.bincount(first, weights=w, minlength=times_s.size + 1) \
+        - np.bincount(after, weights=w, minlength=times_s.size + 1)
+    return np.cumsum(diff)[: times_s.size] / total
+
+
+def daily_figures(union: Intervals, area_m2: np.ndarray, day_edges_s: np.ndarray) -> list[dict]:
+    """Per window [e_k, e_{k+1}): area fraction ever covered and time-covered fraction.
+
+    day_edges_s: (D+1,) increasing window edges (e.g. UTC midnights clipped to [0, T])."""
+    total = float(area_m2.sum())
+    rows = []
+    n_days = day_edges_s.size - 1
+    if n_days <= 0:
+        return rows
+    # Split each interval at the day edges it spans (few do), then bin by day.
+    first_day = np.clip(np.searchsorted(day_edges_s, union.start_s, side="right") - 1, 0, n_days - 1)
+    last_day = np.clip(np.searchsorted(day_edges_s, union.end_s, side="left") - 1, 0, n_days - 1)
+    spans = last_day - first_day + 1
+    rep = np.repeat(np.arange(union.size), spans)
+    day = np.repeat(first_day, spans) + (np.arange(rep.size) - np.repeat(np.cumsum(spans) - spans, spans))
+    s = np.maximum(union.start_s[rep], day_edges_s[day])
+    e = np.minimum(union.end_s[rep], day_edges_s[day + 1])
+    keep = e > s
+    rep, day, s, e = rep[keep], day[keep], s[keep], e[keep]
+    cell = union.cell[rep]
+    covered_time = np.bincount(day, weights=(e - s) * area_m2[cell], minlength=n_days)
+    ever_key = np.unique(day.astype(np.int64) * (area_m2.size + 1) + cell)
+    ever_area = np.bincount(ever_key // (area_m2.size + 1),
+                            weights=area_m2[ever_key % (area_m2.size + 1)], minlength=n_days)
+    for k in range(n_days):
+        length = day_edges_s[k + 1] - day_edges_s[k]
+        rows.append({"start_s": float(day_edges_s[k]), "end_s": float(day_edges_s[k + 1]),
+                     "ever_covered_frac": float(ever_area[k] / total) if total else 0.0,
+                     "time_covered_frac": float(covered_time[k] / (total * length)) if total and length else 0.0})
+    return rows
+
+
+# ------------------------------------------------------------------- state at an instant
+
+@dataclass
+class CoverageState:
+    """The union of intervals indexed for instant queries (the window asks every frame).
+
+    cell offsets: intervals of cell c are rows offsets[c]:offsets[c+1] of start_s/end_s.
+    """
+    n_cells: int
+    offsets: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+
+    @staticmethod
+    def from_union(union: Intervals, n_cells: int) -> "CoverageState":
+        counts = np.bincount(union.cell, minlength=n_cells)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        return CoverageState(n_cells, offsets, union.start_s, union.end_s)
+
+    def _last_started(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: index of the last interval with start <= t, and whether one exists."""
+        # Within each cell the starts are sorted; a global searchsorted on (cell, start) keys.
+        span = 1.0 + 2.0 * (abs(float(t_s)) + (float(self.end_s.max()) if self.end_s.size else 0.0))
+        owner = np.repeat(np.arange(self.n_cells), np.diff(self.offsets))
+        keys = owner * span + self.start_s
+        q = np.arange(self.n_cells) * span + t_s
+        pos = np.searchsorted(keys, q, side="right") - 1
+        exists = pos >= self.offsets[:-1]
+        return pos, exists
+
+    def covered_at(self, t_s: float) -> np.ndarray:
+        """(M,) bool: cells in view at t."""
+        pos, exists = self._last_started(t_s)
+        safe = np.clip(pos, 0, max(self.end_s.size - 1, 0))
+        return exists & (self.end_s[safe] > t_s) if self.end_s.size else exists
+
+    def ever_by(self, t_s: float) -> np.ndarray:
+        """(M,) bool: cells seen at least once in [0, t]."""
+        return self._last_started(t_s)[1]
+
+    def age_at(self, t_s: float) -> np.ndarray:
+        """(M,) seconds since the end of the last access (0 while covered; t before any)."""
+        pos, exists = self._last_started(t_s)
+        safe = np.clip(pos, 0, max(self.end_s.size - 1, 0))
+        if not self.end_s.size:
+            return np.full(self.n_cells, float(t_s))
+        last_end = np.where(exists, self.end_s[safe], 0.0)
+        return np.where(exists, np.maximum(t_s - np.minimum(last_end, t_s), 0.0), float(t_s))
+
+
+def day_edges(start_jd_day_fraction_s: float, duration_s: float) -> np.ndarray:
+    """Edges of UTC calendar days within [0, T], given the seconds elapsed since UTC
+    midnight at time.start."""
+    first = 86400.0 - start_jd_day_fraction_s if start_jd_day_fraction_s > 0 else 86400.0
+    inner = np.arange(first, duration_s, 86400.0)
+    return np.concatenate([[0.0], inner[inner > 0], [duration_s]])
+
+
+def fraction(x: float) -> float:
+    """Clamp rounding noise of a fraction to [0, 1]."""
+    return min(1.0, max(0.0, x)) if math.isfinite(x) else x

@@ -1,0 +1,304 @@
+"""Run a scenario: geography, grid, tracks, sensors -> intervals -> figures -> Result.
+
+`run(scenario)` is the public entry point (re-exported as sim.run). It never prints; a
+front end may pass `progress(fraction)` to show a bar. `Engine` keeps each platform's
+intervals cached so that one platform can be recomputed while the others stay (what-if
+editing in the window).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time as _time
+from dataclasses import dataclass, field
+from datetime import timezone
+from typing import Callable, Optional
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.access import Intervals, track_intervals
+from sim.coverage import (FIGURE_KEYS, CoverageState, band_table, binned_profile,
+                          cell_figures, covered_area_series, daily_figures, day_edges,
+                          region_figures, union_intervals)
+from sim.scenario.schema import PlatformSpec, Scenario
+
+ALONG_BIN_M = 50_000.0
+VIOLATION_SAMPLE_S = 5.0
+VIOLATION_TOL_S = 0.1
+
+
+@dataclass
+class Result:
+    """Everything a run computed. Per-cell arrays are (M,) in grid order."""
+    scenario: Scenario
+    engine: str
+    step_s: Optional[float]
+    geography: object
+    grid: object
+    cells: dict
+    summary: dict
+    bands: list
+    depth_profile: list
+    along_border: list
+    platforms: list
+    warnings: list
+    timeline: Optional[dict] = None
+    wall_s: float = 0.0
+    tracks: list = field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        """The contract of design/SCENARIO_FORMAT.md (`isr-sim run --json`)."""
+        grid = self.grid
+        out = {
+            "scenario": self.scenario.name,
+            "duration_s": float(self.scenario.time.duration_s),
+            "engine": self.engine,
+            "grid": {"cell_km": grid.cell_m / 1000.0, "cells": int(grid.u.shape[0]),
+                     "area_km2": round(float(grid.area_m2.sum()) / 1e6, 3)},
+            "border": border_summary(self.geography),
+            "summary": self.summary,
+            "bands": self.bands,
+            "depth_profile": self.depth_profile,
+            "along_border": self.along_border,
+            "platforms": self.platforms,
+            "warnings": self.warnings,
+        }
+        if self.engine == "stepped":
+            out["step_s"] = self.step_s
+        if self.timeline is not None:
+            out["timeline"] = self.timeline
+        return _clean(out)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), indent=2, allow_nan=False)
+
+
+def _clean(value):
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, floats rounded to 6 decimals."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return round(v, 6) if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def border_summary(geography) -> dict:
+    return {"map_length_km": round(geography.map_border_length_m / 1000.0, 1),
+            "official_length_km": (None if geography.official_border_length_m is None
+                                   else round(geography.official_border_length_m / 1000.0, 1))}
+
+
+class Engine:
+    """Holds the scenario's geography, grid, tracks and sensors, and each platform's access
+    intervals (cached), so that changing one platform recomputes only that platform."""
+
+    def __init__(self, scenario: Scenario):
+        from sim.geography import build_geography
+        from sim.grid import build_grid
+        from sim.motion import build_track
+        from sim.sensors import build_sensors
+        self.scenario = scenario
+        self._build_track = build_track
+        self._build_sensors = build_sensors
+        self.geography = build_geography(scenario.geography, scenario.earth)
+        self.grid = build_grid(scenario.grid, self.geography, scenario.earth)
+        self.tree = cKDTree(self.grid.u) if self.grid.u.shape[0] else None
+        self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
+        self.sensors = [build_sensors(p.sensors, scenario.earth) for p in scenario.platforms]
+        self._intervals: dict[int, list[Intervals]] = {}
+
+    @property
+    def window_s(self) -> tuple[float, float]:
+        return 0.0, float(self.scenario.time.duration_s)
+
+    def platform_intervals(self, index: int) -> list[Intervals]:
+        """One Intervals per sensor of platform `index` (cached)."""
+        if index not in self._intervals:
+            radius = self.scenario.earth.radius_m
+            track = self.tracks[index]
+            if self.tree is None:
+                self._intervals[index] = [Intervals.empty() for _ in self.sensors[index]]
+            else:
+                self._intervals[index] = [
+                    track_intervals(track, sensor, self.grid.u, self.tree, radius, self.window_s)
+                    for sensor in self.sensors[index]]
+        return self._intervals[index]
+
+    def replace_platform(self, index: int, platform: PlatformSpec) -> None:
+        """Swap one platform (e.g. a dragged track) and drop only its cached intervals."""
+        platforms = list(self.scenario.platforms)
+        platforms[index] = platform
+        from dataclasses import replace
+        self.scenario = replace(self.scenario, platforms=tuple(platforms))
+        self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
+        self.sensors[index] = self._build_sensors(platform.sensors, self.scenario.earth)
+        self._intervals.pop(index, None)
+
+    def sources(self, progress: Optional[Callable[[float], None]] = None):
+        """All (platform index, sensor, Intervals) triples."""
+        out = []
+        n = len(self.tracks)
+        for i in range(n):
+            for sensor, iv in zip(self.sensors[i], self.platform_intervals(i)):
+                out.append((i, sensor, iv))
+            if progress:
+                progress((i + 1) / max(n, 1))
+        return out
+
+    def gsd_of(self, sensor, iv: Intervals, altitude_m: float) -> Optional[np.ndarray]:
+        if sensor.spec.max_gsd_m is None and sensor.spec.focal_length_m is None:
+            return None
+        slant = sensor.slant_m(altitude_m, iv.best_cos)
+        return sensor.gsd_m(slant)
+
+    def state(self) -> CoverageState:
+        """Union of all current intervals, indexed for instant queries."""
+        union = union_intervals([iv for _, _, iv in self.sources()])
+        return CoverageState.from_union(union, self.grid.u.shape[0])
+
+
+def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
+        timeline: bool = False, progress: Optional[Callable[[float], None]] = None) -> Result:
+    """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
+    time-stepped reference, step_s defaulting to time.step)."""
+    t_wall = _time.perf_counter()
+    eng = Engine(scenario)
+    grid, T = eng.grid, float(scenario.time.duration_s)
+    m = grid.u.shape[0]
+    warnings: list[str] = []
+    for track in eng.tracks:
+        warnings.extend(track.warnings)
+    if m == 0:
+        warnings.append("the grid has no cells: check grid.side, grid.extent and land_only")
+
+    sources = eng.sources(progress if engine == "exact" else None)
+    per_platform_seen = []
+    if engine == "exact":
+        gsds = [eng.gsd_of(sensor, iv, scenario.platforms[i].altitude_m) for i, sensor, iv in sources]
+        cells = cell_figures(m, T, [iv for _, _, iv in sources], gsds)
+    elif engine == "stepped":
+        from sim.stepped import stepped_cell_figures
+        step_s = float(step_s or scenario.time.step_s)
+        cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s, progress=progress)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    for i in range(len(eng.tracks)):
+        seen = np.zeros(m, dtype=bool)
+        for j, _, iv in sources:
+            if j == i:
+                seen[iv.cell] = True
+        per_platform_seen.append(seen)
+
+    area = grid.area_m2
+    distance = np.abs(grid.depth_m)
+    bands = band_table(cells, area, distance, list(scenario.grid.bands_m))
+    depth_profile = binned_profile(cells, area, grid.depth_m, grid.cell_m,
+                                   ("ever_covered_frac", "time_covered_frac"), center_key="depth_km")
+    along = binned_profile(cells, area, grid.along_m, ALONG_BIN_M,
+                           ("ever_covered_frac", "time_covered_frac"), start_at_zero=True)
+    platforms = []
+    for i, (spec, track) in enumerate(zip(scenario.platforms, eng.tracks)):
+        platforms.append({
+            "name": spec.name, "class": spec.class_id,
+            "time_on_station_s": float(track.time_on_station_s),
+            "covered_km2": float(area[per_platform_seen[i]].sum()) / 1e6,
+            "airspace_violations": (airspace_violations(track, eng.geography, T)
+                                    if scenario.airspace.overflight == "forbidden" else []),
+        })
+    for p in platforms:
+        if p["airspace_violations"]:
+            warnings.append(f"{p['name']}: {len(p['airspace_violations'])} entr"
+                            f"{'y' if len(p['airspace_violations']) == 1 else 'ies'} into the "
+                            f"neighbour's airspace (overflight: forbidden)")
+    tl = None
+    if timeline:
+        tl = build_timeline(scenario, grid, [iv for _, _, iv in sources])
+    return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
+                  geography=eng.geography, grid=grid, cells=cells,
+                  summary=region_figures(cells, area) if m else {k: None for k in FIGURE_KEYS},
+                  bands=bands, depth_profile=depth_profile, along_border=along,
+                  platforms=platforms, warnings=warnings, timeline=tl,
+                  wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)
+
+
+def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:
+    """Covered-area fraction at every time.step, and per UTC calendar day."""
+    T = float(scenario.time.duration_s)
+    step = float(scenario.time.step_s)
+    times = np.arange(0.0, T + 1e-9, step)
+    union = union_intervals(sources)
+    series = covered_area_series(union, grid.area_m2, times)
+    start = scenario.time.start.astimezone(timezone.utc)
+    since_midnight = start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
+    edges = day_edges(since_midnight, T)
+    days = daily_figures(union, grid.area_m2, edges)
+    from datetime import timedelta
+    for row in days:
+        row["date"] = (start + timedelta(seconds=row["start_s"])).date().isoformat()
+    return {"step_s": step, "t_s": times.tolist(), "covered_frac": series.tolist(), "days": days}
+
+
+def airspace_violations(track, geography, duration_s: float) -> list[dict]:
+    """Entries of the track into the neighbour's national airspace (code 2): start and end
+    time (bisected to VIOLATION_TOL_S), the deepest point's position and distance inside."""
+    n = int(math.ceil(duration_s / VIOLATION_SAMPLE_S)) + 1
+    t = np.minimum(np.arange(n) * VIOLATION_SAMPLE_S, duration_s)
+    pos, _, _, active = track.state(t)
+    inside = np.zeros(n, dtype=bool)
+    if active.any():
+        inside[active] = geography.airspace(pos[active]) == 2
+    if not inside.any():
+        return []
+
+    def is_inside(times):
+        p, _, _, act = track.state(np.atleast_1d(times))
+        out = np.zeros(p.shape[0], dtype=bool)
+        if act.any():
+            out[act] = geography.airspace(p[act]) == 2
+        return out
+
+    def refine(t_in, t_out):
+        for _ in range(int(math.ceil(math.log2(VIOLATION_SAMPLE_S / VIOLATION_TOL_S))) + 1):
+            mid = 0.5 * (t_in + t_out)
+            if is_inside(mid)[0]:
+                t_in = mid
+            else:
+                t_out = mid
+        return t_in
+
+    rows = []
+    edges = np.diff(inside.astype(np.int8))
+    starts = list(np.flatnonzero(edges == 1) + 1)
+    ends = list(np.flatnonzero(edges == -1))
+    if inside[0]:
+        starts.insert(0, 0)
+    if inside[-1]:
+        ends.append(n - 1)
+    for a, b in zip(starts, ends):
+        t0 = t[a] if a == 0 else refine(t[a], t[a - 1])
+        t1 = t[b] if b == n - 1 else refine(t[b], t[b + 1])
+        span = np.linspace(t0, t1, max(int((t1 - t0) / 1.0), 2))
+        p, _, _, act = track.state(span)
+        depth = np.full(span.size, -np.inf)
+        if act.any():
+            depth[act] = inside_distance_m(geography, p[act])
+        k = int(np.argmax(depth))
+        from sim.earth import lat_lon_deg
+        lat, lon = lat_lon_deg(p[k])
+        rows.append({"start_s": float(t0), "end_s": float(t1), "lat": round(float(lat), 4),
+                     "lon": round(float(lon), 4), "max_inside_km": round(float(depth[k]) / 1000.0, 3)})
+    return rows
+
+
+def inside_distance_m(geography, u: np.ndarray) -> np.ndarray:
+    """How far inside the neighbour's airspace points are (m): the geography's own measure
+    when it has one, else the signed depth from the border."""
+    if hasattr(geography, "airspace_inside_m"):
+        return geography.airspace_inside_m(u)
+    return np.maximum(geography.signed_depth_m(u), 0.0)
