@@ -595,6 +595,8 @@ def build_track(platform: PlatformSpec, scenario: Scenario, geography=None) -> T
                      radius)
 
     v, alt = platform.speed_m_s, platform.altitude_m
+    if not v > 0.0:
+        raise ValueError(f"{name}: an aircraft track needs a positive ground speed, not {v}")
     if isinstance(spec, RacetrackTrack):
         pat = racetrack_pattern(spec, v, platform.bank_angle_rad, radius, alt)
     elif isinstance(spec, LoiterTrack):

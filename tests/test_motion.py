@@ -340,6 +340,8 @@ def test_border_parallel_flies_offset_path_there_and_back():
     assert angle_m(pos[0], path[-1]) < 1e-3
     with pytest.raises(ValueError, match="geography"):
         build_track(aircraft(spec), scenario(), None)
+    with pytest.raises(ValueError, match="speed"):
+        build_track(aircraft(spec, speed=0.0), scenario(), geo)
 
 
 # ---------------------------------------------------------------- phase and on-station
@@ -399,10 +401,21 @@ def test_base_transit_arrives_on_time_and_returns():
 
 
 def test_base_transit_takeoff_before_zero_is_clipped():
-    plat = aircraft(RACETRACK, speed=200.0, base=BASE)       # on station from t = 0
+    v = 200.0
+    plat = aircraft(RACETRACK, speed=v, base=BASE, on_station=OnStation(300.0, None))
     tr = build_track(plat, scenario(3600.0))
-    assert all(s.t0_s >= 0.0 and s.t1_s <= 3600.0 for s in tr.once)
-    assert tr.once == ()        # out transit entirely before 0, return after the end
+    # out transit ~ 150 km / 200 m/s ~ 750 s: takeoff before 0, clipped to [0, 300];
+    # the return transit starts at the scenario end and is clipped away entirely
+    assert len(tr.once) == 1
+    out = tr.once[0]
+    assert (out.t0_s, out.t1_s) == (0.0, 300.0)
+    # the clipped transit is still the great circle from the base: its point at t = 0 lies
+    # v * 300 s of ground arc short of the start point, on the base -> start great circle
+    start_u = tr.lap[0].start_u
+    assert float(angle_m(out.start_u, start_u)) == pytest.approx(v * 300.0, abs=1e-3)
+    base_u = earth.unit_vector(BASE.lat_deg, BASE.lon_deg)
+    assert float(angle_m(base_u, out.start_u) + angle_m(out.start_u, start_u)) == \
+        pytest.approx(float(angle_m(base_u, start_u)), abs=1e-3)
 
 
 def test_endurance_caps_on_station_time():
