@@ -364,56 +364,60 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
 
 
 def _refine_full_rule(segment, sensor, cap: Intervals, grid_u, radius_m) -> Intervals:
-    """Inside each cap window, sample the sensor's full rule every FINE_STEP_S and bisect
-    each change of truth to REFINE_TOL_S."""
-    length = cap.end_s - cap.start_s
-    pieces = np.maximum(np.ceil(length / FINE_STEP_S).astype(np.int64), 1)
-    owner = np.repeat(np.arange(cap.size), pieces + 1)
-    k = np.arange(owner.size) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
-    t = cap.start_s[owner] + length[owner] * k / pieces[owner]
-    u = grid_u[cap.cell[owner]]
-
-    def rule(times, idx):
+    """Inside each cap window, the sensor's full rule (side, squint, swath frame)."""
+    def rule(times, rows):
         pos = segment.position_u(times)
         vel = segment.velocity_m_s(times, radius_m)
         vel = vel / np.maximum(np.linalg.norm(vel, axis=-1, keepdims=True), 1e-12)
-        return sensor.visible(pos, segment.altitude_m, vel, grid_u[cap.cell[idx]])
+        return sensor.visible(pos, segment.altitude_m, vel, grid_u[cap.cell[rows]])
+    return refine_intervals(cap, rule, FINE_STEP_S)
 
-    seen = rule(t, owner)
+
+def refine_intervals(intervals: Intervals, predicate, step_s: float,
+                     tol_s: float = REFINE_TOL_S) -> Intervals:
+    """Keep the parts of each interval where predicate holds.
+
+    predicate(t_s (K,), rows (K,)) -> (K,) bool, rows indexing `intervals`. Each interval is
+    sampled at most step_s apart (both ends included) and every change of truth between two
+    samples is bisected to tol_s. Exact when the predicate changes at most once per step
+    (the caller's step must guarantee it). Returns intervals in the same order of owners.
+    """
+    if intervals.size == 0:
+        return intervals
+    length = intervals.end_s - intervals.start_s
+    pieces = np.maximum(np.ceil(length / step_s).astype(np.int64), 1)
+    owner = np.repeat(np.arange(intervals.size), pieces + 1)
+    k = np.arange(owner.size) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
+    t = intervals.start_s[owner] + length[owner] * k / pieces[owner]
+    seen = np.asarray(predicate(t, owner), dtype=bool)
     same_owner_next = np.zeros(owner.size, dtype=bool)
     same_owner_next[:-1] = owner[1:] == owner[:-1]
-    rise = np.flatnonzero(same_owner_next[:-1] & ~seen[:-1] & seen[1:])
-    fall = np.flatnonzero(same_owner_next[:-1] & seen[:-1] & ~seen[1:])
+    rise = np.flatnonzero(same_owner_next & ~seen & np.r_[seen[1:], False])
+    fall = np.flatnonzero(same_owner_next & seen & ~np.r_[seen[1:], True])
 
     def edge(idx_before, rising):
         if idx_before.size == 0:
             return np.zeros(0)
         own = owner[idx_before]
-        a = t[idx_before]
-        b = t[idx_before + 1]
+        a, b = t[idx_before], t[idx_before + 1]
         t_true, t_false = (b, a) if rising else (a, b)
+        return _bisect(lambda tt: np.where(predicate(tt, own), 1.0, -1.0), t_true, t_false, tol_s)
 
-        def f(tt):
-            return np.where(rule(tt, own), 1.0, -1.0)
-        return _bisect(f, t_true, t_false, REFINE_TOL_S)
-
-    events_t = np.concatenate([edge(rise, True), edge(fall, False)])
-    events_owner = np.concatenate([owner[rise], owner[fall]])
-    events_kind = np.concatenate([np.ones(rise.size), -np.ones(fall.size)])
-    # Window starts/ends that are already visible open/close an interval too.
+    # Events: opening (+1) at rises and at visible window starts, closing (-1) at falls and
+    # visible window ends; sorted per owner by time they alternate open/close.
     first_idx = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     last_idx = np.flatnonzero(np.r_[owner[1:] != owner[:-1], True])
-    open0 = first_idx[seen[first_idx]]
-    close1 = last_idx[seen[last_idx]]
-    events_t = np.concatenate([events_t, t[open0], t[close1]])
-    events_owner = np.concatenate([events_owner, owner[open0], owner[close1]])
-    events_kind = np.concatenate([events_kind, np.ones(open0.size), -np.ones(close1.size)])
-    order = np.lexsort((-events_kind, events_t, events_owner))
-    events_t, events_owner, events_kind = events_t[order], events_owner[order], events_kind[order]
-    starts = events_kind > 0
-    s_t, e_t = events_t[starts], events_t[~starts]
-    s_owner = events_owner[starts]
-    return Intervals(cap.cell[s_owner], s_t, e_t, cap.best_cos[s_owner])
+    open0, close1 = first_idx[seen[first_idx]], last_idx[seen[last_idx]]
+    ev_t = np.concatenate([edge(rise, True), t[open0], edge(fall, False), t[close1]])
+    ev_owner = np.concatenate([owner[rise], owner[open0], owner[fall], owner[close1]])
+    ev_kind = np.concatenate([np.ones(rise.size + open0.size), -np.ones(fall.size + close1.size)])
+    order = np.lexsort((-ev_kind, ev_t, ev_owner))
+    ev_t, ev_owner, ev_kind = ev_t[order], ev_owner[order], ev_kind[order]
+    opens = ev_kind > 0
+    s_t, e_t, s_owner = ev_t[opens], ev_t[~opens], ev_owner[opens]
+    keep = e_t > s_t
+    return Intervals(intervals.cell[s_owner[keep]], s_t[keep], e_t[keep],
+                     intervals.best_cos[s_owner[keep]])
 
 
 # ------------------------------------------------------------------------ whole tracks
