@@ -1,0 +1,522 @@
+"""Report formats of a run Result: plain-text tables, JSON, CSV (one row per cell) and a PNG map.
+
+Front-end code (formatting only; may import matplotlib, lazily). Every writer is atomic: it
+writes a temporary file in the destination's folder and renames it over the destination
+with os.replace, so a failure never leaves a half-written or stray file.
+
+The Result is sim.runner.Result: scenario, engine, step_s, geography, grid, cells (per-cell
+(M,) arrays), summary, bands, depth_profile, along_border, platforms, warnings, timeline,
+to_json_dict().
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
+               "mean_revisit_s", "time_average_gap_s", "mean_response_s",
+               "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
+
+# key -> (label, kind); kind: frac (shown in %), time (s), count, length (m)
+KEY_INFO = {
+    "ever_covered_frac": ("ever covered", "frac"),
+    "time_covered_frac": ("time covered", "frac"),
+    "accesses": ("accesses", "count"),
+    "max_revisit_s": ("max revisit", "time"),
+    "mean_revisit_s": ("mean revisit", "time"),
+    "time_average_gap_s": ("time-average gap", "time"),
+    "mean_response_s": ("mean response", "time"),
+    "mean_age_of_data_s": ("mean age of data", "time"),
+    "max_simultaneous": ("max simultaneous", "count"),
+    "best_gsd_m": ("best GSD", "length"),
+}
+
+CSV_LEAD_COLUMNS = ("lat", "lon", "depth_km", "along_km", "area_km2")
+
+
+# ------------------------------------------------------------------------ number formats
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and not math.isfinite(value))
+
+
+def format_duration(seconds) -> str:
+    """Human-readable duration: '45 s', '2 min 5 s', '3 h 20 min', '1 d 2 h 5 min'.
+    Under a minute: whole seconds (one decimal under 10 s); under an hour: minutes and
+    seconds; beyond: rounded to the minute. None/NaN -> '-'."""
+    if _missing(seconds):
+        return "-"
+    s = float(seconds)
+    sign = "-" if s < 0 else ""
+    s = abs(s)
+    if s < 10.0 and round(s, 1) != round(s):
+        return f"{sign}{s:.1f} s"
+    if round(s) < 60:
+        return f"{sign}{round(s):.0f} s"
+    if round(s) < 3600:
+        total = int(round(s))
+        m, sec = divmod(total, 60)
+        return f"{sign}{m} min" + (f" {sec} s" if sec else "")
+    total_min = int(round(s / 60.0))
+    d, rest = divmod(total_min, 1440)
+    h, m = divmod(rest, 60)
+    parts = ([f"{d} d"] if d else []) + ([f"{h} h"] if h or (d and m) else []) + \
+        ([f"{m} min"] if m else [])
+    return sign + " ".join(parts)
+
+
+def format_percent(fraction) -> str:
+    return "-" if _missing(fraction) else f"{100.0 * float(fraction):.1f} %"
+
+
+def format_value(key: str, value) -> str:
+    """A figure of merit in its display unit (fractions %, times human-readable)."""
+    if _missing(value):
+        return "-"
+    kind = KEY_INFO.get(key, (key, "count"))[1]
+    if kind == "frac":
+        return format_percent(value)
+    if kind == "time":
+        return format_duration(value)
+    if kind == "length":
+        return f"{float(value):.2f} m"
+    v = float(value)
+    return f"{v:.0f}" if v == round(v) else f"{v:.2f}"
+
+
+def _km(value_km, decimals=1) -> str:
+    return "-" if _missing(value_km) else f"{float(value_km):,.{decimals}f}"
+
+
+def border_lengths_m(geography, radius_m: float = 6_371_000.0) -> tuple[Optional[float], Optional[float]]:
+    """(map length, official length) of the border in metres. Map length: the geography's
+    own figure, else the sum of great-circle arcs between border vertices (R * central
+    angle). Official: the geography's figure (e.g. IBWC 3,145 km for us-mexico) or None."""
+    map_m = getattr(geography, "map_border_length_m", None)
+    if map_m is None:
+        lat = getattr(geography, "border_lat_deg", None)
+        lon = getattr(geography, "border_lon_deg", None)
+        if lat is not None and lon is not None and len(lat) > 1:
+            from sim.earth import central_angle_rad, unit_vector
+            u = unit_vector(np.asarray(lat), np.asarray(lon))
+            map_m = float(radius_m * central_angle_rad(u[1:], u[:-1]).sum())
+    return map_m, getattr(geography, "official_border_length_m", None)
+
+
+# ----------------------------------------------------------------------------- tables
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:
+    """Fixed-width text table; align: one 'l'/'r' per column."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        out = [c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(cells, widths, align)]
+        return "  " + "  ".join(out).rstrip()
+
+    return [line(headers), "  " + "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+
+
+def format_tables(result) -> str:
+    """The plain-text report of a run: header, summary, bands, platforms, warnings.
+    Deterministic (no wall-clock values) so that golden-output tests can compare it."""
+    sc = result.scenario
+    grid = result.grid
+    n_cells = int(np.asarray(grid.u).shape[0])
+    area_km2 = float(np.sum(grid.area_m2)) / 1e6
+    engine = result.engine
+    if engine == "stepped" and result.step_s:
+        engine += f" (time step {format_duration(result.step_s)})"
+    lines = [f"Scenario:  {sc.name}"]
+    start = sc.time.start
+    start_text = start.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(start, "strftime") else str(start)
+    lines.append(f"Duration:  {format_duration(sc.time.duration_s)} from {start_text}")
+    lines.append(f"Engine:    {engine}")
+    lines.append(f"Grid:      {n_cells:,} cells of {grid.cell_m / 1000.0:g} km, "
+                 f"{area_km2:,.0f} km2")
+    map_m, official_m = border_lengths_m(result.geography, sc.earth.radius_m)
+    if map_m is not None:
+        text = f"map length {map_m / 1000.0:,.0f} km"
+        if official_m is not None:
+            text += f" (official {official_m / 1000.0:,.0f} km)"
+        lines.append(f"Border:    {text}")
+
+    summary = result.summary or {}
+    lines += ["", "Summary (area-weighted mean over the grid; max revisit: worst ever-covered "
+                  "cell; max simultaneous: maximum)"]
+    rows = [[KEY_INFO[k][0], format_value(k, summary.get(k))] for k in FIGURE_KEYS]
+    lines += _table(["figure", "value"], rows, "lr")
+
+    if result.bands:
+        lines += ["", "Bands by distance from the border"]
+        band_keys = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
+                     "mean_response_s", "mean_age_of_data_s")
+        rows = [[f"{_km(b.get('from_km'), 0)}-{_km(b.get('to_km'), 0)}", _km(b.get("area_km2"), 0)]
+                + [format_value(k, b.get(k)) for k in band_keys] for b in result.bands]
+        lines += _table(["band km", "area km2"] + [KEY_INFO[k][0] for k in band_keys], rows,
+                        "lr" + "r" * len(band_keys))
+
+    if result.platforms:
+        lines += ["", "Platforms"]
+        rows = [[p.get("name", ""), p.get("class", ""), format_duration(p.get("time_on_station_s")),
+                 _km(p.get("covered_km2"), 0), str(len(p.get("airspace_violations") or []))]
+                for p in result.platforms]
+        lines += _table(["name", "class", "on station", "covered km2", "airspace violations"],
+                        rows, "llrrr")
+        for p in result.platforms:
+            for v in p.get("airspace_violations") or []:
+                lines.append(f"  {p.get('name', '')}: inside the neighbour's airspace "
+                             f"{format_duration(v.get('start_s'))} to {format_duration(v.get('end_s'))}"
+                             f" after start, up to {v.get('max_inside_km', float('nan')):.1f} km "
+                             f"(at {v.get('lat', float('nan')):.3f}, {v.get('lon', float('nan')):.3f})")
+
+    lines += ["", "Warnings"]
+    lines += [f"  - {w}" for w in result.warnings] if result.warnings else ["  (none)"]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------ atomic writes
+
+@contextlib.contextmanager
+def _atomic_file(path, binary: bool = False):
+    """Open a temporary file beside `path`; on success rename it to `path`, on any error
+    remove it and re-raise (the destination is left untouched)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else
+                                                        {"encoding": "utf-8", "newline": ""})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def write_json(result, path) -> None:
+    """result.to_json_dict() as indented JSON (NaN/inf as null), written atomically."""
+    data = _json_safe(result.to_json_dict())
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    with _atomic_file(path) as f:
+        f.write(text)
+
+
+def _csv_column(values: np.ndarray, fmt: str) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    out = np.char.mod(fmt, values).astype(object)
+    out[~np.isfinite(values)] = ""
+    return out
+
+
+def write_csv(result, path) -> None:
+    """One row per cell: lat, lon, depth_km, along_km, area_km2, then every per-cell key
+    (FIGURE_KEYS order, then any others sorted). Empty field for NaN (e.g. best_gsd_m of a
+    cell without imaging). Written atomically."""
+    grid = result.grid
+    keys = [k for k in FIGURE_KEYS if k in result.cells]
+    keys += sorted(k for k in result.cells if k not in FIGURE_KEYS)
+    columns = [
+        _csv_column(grid.lat_deg, "%.6f"),
+        _csv_column(grid.lon_deg, "%.6f"),
+        _csv_column(np.asarray(grid.depth_m) / 1000.0, "%.3f"),
+        _csv_column(np.asarray(grid.along_m) / 1000.0, "%.3f"),
+        _csv_column(np.asarray(grid.area_m2) / 1e6, "%.6g"),
+    ] + [_csv_column(result.cells[k], "%.10g") for k in keys]
+    header = ",".join(list(CSV_LEAD_COLUMNS) + keys)
+    with _atomic_file(path) as f:
+        f.write(header + "\n")
+        if len(columns[0]):
+            f.write("\n".join(",".join(row) for row in zip(*columns)) + "\n")
+
+
+# ------------------------------------------------------------------------------ PNG map
+
+def _lat_lon_arrays(obj) -> list[np.ndarray]:
+    """Flatten a (K,2) [lat, lon] array or (nested) lists of them into a list of (K,2)."""
+    if obj is None:
+        return []
+    if isinstance(obj, np.ndarray) and obj.ndim == 2 and obj.shape[1] == 2:
+        return [obj.astype(float)]
+    if isinstance(obj, (list, tuple)):
+        try:
+            arr = np.asarray(obj, dtype=float)
+            if arr.ndim == 2 and arr.shape[1] == 2:
+                return [arr]
+        except (ValueError, TypeError):
+            pass
+        out = []
+        for item in obj:
+            out.extend(_lat_lon_arrays(item))
+        return out
+    return []
+
+
+def _densify(arr: np.ndarray, max_step_deg: float) -> np.ndarray:
+    """Insert points linearly in (lat, lon) so that no step exceeds max_step_deg (NaN rows,
+    which break lines, are kept). (K,2) -> (K',2)."""
+    arr = np.asarray(arr, dtype=float)
+    if len(arr) < 2:
+        return arr
+    step = np.abs(np.diff(arr, axis=0)).max(axis=1)
+    pieces = np.where(np.isfinite(step), np.ceil(step / max_step_deg), 1).astype(int)
+    pieces = np.maximum(pieces, 1)
+    if pieces.max() == 1:
+        return arr
+    out = [arr[:1]]
+    for a, b, n in zip(arr[:-1], arr[1:], pieces):
+        f = (np.arange(1, n + 1) / n)[:, None]
+        out.append(a + (b - a) * f if n > 1 else b[None, :])
+    return np.concatenate(out)
+
+
+def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(lat_deg, lon_deg) -> (x_m, y_m) in the grid's own equal-area plane.
+
+    The grid gives x_m/y_m of its cells only, so the map is fitted to them: a least-squares
+    bivariate cubic in (lat - lat0, lon - lon0) (degree lowered for small grids), accurate
+    to far below a cell over a grid's region, used to place lines (border, coasts, tracks)
+    on the cells. Points much farther from the grid than its own radius become NaN (lines
+    break there) rather than being extrapolated. A grid with `project_xy_m(lat, lon)` is
+    used directly.
+    References: linear least squares (numpy.linalg.lstsq).
+    """
+    if hasattr(grid, "project_xy_m"):
+        return grid.project_xy_m
+    from sim.earth import central_angle_rad, normalize, unit_vector
+    lat = np.asarray(grid.lat_deg, dtype=float)
+    lon = np.asarray(grid.lon_deg, dtype=float)
+    x = np.asarray(grid.x_m, dtype=float)
+    y = np.asarray(grid.y_m, dtype=float)
+    m = len(lat)
+    u = np.asarray(grid.u, dtype=float)
+    centre = normalize(u.sum(axis=0)) if m else np.array([1.0, 0.0, 0.0])
+    reach = float(central_angle_rad(centre, u).max()) if m else 0.0
+    limit = reach * 1.25 + math.radians(1.0)
+    lat0 = float(np.mean(lat)) if m else 0.0
+    lon0 = float(np.degrees(np.arctan2(centre[1], centre[0])))
+    degree = 3 if m >= 40 else (1 if m >= 3 else 0)
+    sel = np.linspace(0, m - 1, min(m, 20_000)).astype(int) if m else np.zeros(0, int)
+
+    def design(a, b):
+        return np.stack([a ** i * b ** j for i in range(degree + 1)
+                         for j in range(degree + 1 - i)], axis=-1)
+
+    def wrap(lo):
+        return (np.asarray(lo, dtype=float) - lon0 + 180.0) % 360.0 - 180.0
+
+    if degree > 0:
+        A = design(lat[sel] - lat0, wrap(lon[sel]))
+        scale = np.abs(A).max(axis=0)
+        scale[scale == 0] = 1.0
+        cx = np.linalg.lstsq(A / scale, x[sel], rcond=None)[0] / scale
+        cy = np.linalg.lstsq(A / scale, y[sel], rcond=None)[0] / scale
+
+    def project(lat_deg, lon_deg):
+        la = np.asarray(lat_deg, dtype=float)
+        lo = np.asarray(lon_deg, dtype=float)
+        if degree == 0:
+            # a lone cell: a local equirectangular plane about it (km per degree)
+            k = math.pi * 6_371_000.0 / 180.0
+            px = (x[0] if m else 0.0) + wrap(lo) * k * math.cos(math.radians(lat0))
+            py = (y[0] if m else 0.0) + (la - lat0) * k
+        else:
+            D = design(la - lat0, wrap(lo))
+            px, py = D @ cx, D @ cy
+        far = central_angle_rad(centre, unit_vector(la, lo)) > limit
+        return np.where(far, np.nan, px), np.where(far, np.nan, py)
+
+    return project
+
+
+def _nice_length_km(span_km: float) -> float:
+    """A round scale-bar length about a fifth of the span: 1, 2 or 5 x 10^k km."""
+    target = max(span_km / 5.0, 1e-3)
+    power = 10.0 ** math.floor(math.log10(target))
+    for f in (5.0, 2.0, 1.0):
+        if f * power <= target:
+            return f * power
+    return power
+
+
+def _sample_tracks(result, max_points: int = 4000) -> list[np.ndarray]:
+    """Ground tracks (K,2) [lat, lon] sampled from result.tracks (Track objects), NaN rows
+    where a platform is not active (breaks the line)."""
+    out = []
+    tracks = getattr(result, "tracks", None) or []
+    T = float(result.scenario.time.duration_s)
+    from sim.earth import lat_lon_deg
+    for track in tracks:
+        if not hasattr(track, "state"):
+            continue
+        t = np.linspace(0.0, T, max_points)
+        pos, _, _, active = track.state(t)
+        lat, lon = lat_lon_deg(np.where(np.asarray(active)[:, None], pos, np.nan))
+        out.append(np.stack([lat, lon], axis=-1))
+    return out
+
+
+def write_png(result, path, key: str = "time_covered_frac",
+              tracks: Optional[Sequence[np.ndarray]] = None, dpi: int = 120) -> None:
+    """A map of one per-cell figure in the grid's equal-area x/y plane (km): cells coloured
+    by `key` with a colour bar, the border, coastlines, country land outlines, platform
+    ground tracks (`tracks`: (K,2) [lat, lon] arrays; default: sampled from result.tracks),
+    a km scale bar, a title and a legend. Drawn with matplotlib's Agg canvas (no window),
+    written atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    import matplotlib
+
+    if key not in result.cells:
+        raise KeyError(f"no per-cell figure {key!r}; have {sorted(result.cells)}")
+    grid = result.grid
+    label, kind = KEY_INFO.get(key, (key, "count"))
+    values = np.asarray(result.cells[key], dtype=float)
+    if kind == "frac":
+        values, unit, vmin, vmax = values * 100.0, "%", 0.0, 100.0
+    elif kind == "time":
+        values, unit = values / 3600.0, "h"
+        vmin, vmax = None, None
+    elif kind == "length":
+        unit, vmin, vmax = "m", None, None
+    else:
+        unit, vmin, vmax = "", 0.0, None
+    x_km = np.asarray(grid.x_m, dtype=float) / 1000.0
+    y_km = np.asarray(grid.y_m, dtype=float) / 1000.0
+    cell_km = float(grid.cell_m) / 1000.0
+
+    fig = Figure(figsize=(10, 7.5), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_facecolor("#dfe9f3")
+    handles = []
+    if len(x_km):
+        # raster of the cells (pixel = one cell, coarser if the raster would be huge)
+        pix = cell_km
+        nx = int(round((x_km.max() - x_km.min()) / pix)) + 1
+        ny = int(round((y_km.max() - y_km.min()) / pix)) + 1
+        while nx * ny > 16_000_000:
+            pix *= 2.0
+            nx = int(round((x_km.max() - x_km.min()) / pix)) + 1
+            ny = int(round((y_km.max() - y_km.min()) / pix)) + 1
+        ix = np.rint((x_km - x_km.min()) / pix).astype(int)
+        iy = np.rint((y_km - y_km.min()) / pix).astype(int)
+        extent = (x_km.min() - pix / 2, x_km.max() + pix / 2, y_km.min() - pix / 2, y_km.max() + pix / 2)
+        inside = np.zeros((ny, nx))
+        inside[iy, ix] = 1.0
+        ax.imshow(np.ma.masked_equal(inside, 0.0), origin="lower", extent=extent,
+                  cmap=ListedColormap(["#c8c8c8"]), interpolation="nearest", zorder=1)
+        raster = np.full((ny, nx), np.nan)
+        raster[iy, ix] = values
+        finite = values[np.isfinite(values)]
+        if vmin is None:
+            vmin = float(finite.min()) if finite.size else 0.0
+        if vmax is None:
+            vmax = float(finite.max()) if finite.size else 1.0
+        if vmax <= vmin:
+            vmax = vmin + 1.0
+        image = ax.imshow(np.ma.masked_invalid(raster), origin="lower", extent=extent,
+                          cmap=matplotlib.colormaps["viridis"], vmin=vmin, vmax=vmax,
+                          interpolation="nearest", zorder=2)
+        bar = fig.colorbar(image, ax=ax, shrink=0.8)
+        bar.set_label(f"{label} ({unit})" if unit else label)
+
+        project = grid_projector(grid)
+        geo = result.geography
+
+        view = [extent[0], extent[1], extent[2], extent[3]]
+
+        def draw(lines, grow_view=False, **style):
+            drawn = False
+            for arr in lines:
+                if len(arr) < 2:
+                    continue
+                arr = _densify(arr, 0.2)
+                px, py = project(arr[:, 0], arr[:, 1])
+                ax.plot(px / 1000.0, py / 1000.0, **style)
+                drawn = True
+                ok = np.isfinite(px) & np.isfinite(py)
+                if grow_view and ok.any():     # keep tracks (often outside the grid) in view
+                    view[0] = min(view[0], float(px[ok].min()) / 1000.0)
+                    view[1] = max(view[1], float(px[ok].max()) / 1000.0)
+                    view[2] = min(view[2], float(py[ok].min()) / 1000.0)
+                    view[3] = max(view[3], float(py[ok].max()) / 1000.0)
+            return drawn
+
+        land_style = dict(color="#6b4f2a", linewidth=0.8, linestyle=":", zorder=3)
+        if draw(_lat_lon_arrays(getattr(geo, "own_land", None)) +
+                _lat_lon_arrays(getattr(geo, "neighbour_land", None)), **land_style):
+            handles.append(Line2D([], [], label="country outline", **land_style))
+        coast_style = dict(color="#1f5fa8", linewidth=1.0, zorder=4)
+        if draw(_lat_lon_arrays(getattr(geo, "coastlines", None)), **coast_style):
+            handles.append(Line2D([], [], label="coastline", **coast_style))
+        lat_b = getattr(geo, "border_lat_deg", None)
+        lon_b = getattr(geo, "border_lon_deg", None)
+        border_style = dict(color="#c0392b", linewidth=2.0, zorder=5)
+        if lat_b is not None and draw([np.stack([np.asarray(lat_b, float),
+                                                 np.asarray(lon_b, float)], axis=-1)],
+                                      **border_style):
+            handles.append(Line2D([], [], label="border", **border_style))
+        track_lines = list(tracks) if tracks is not None else _sample_tracks(result)
+        track_style = dict(color="black", linewidth=1.2, linestyle="--", zorder=6)
+        if draw([np.asarray(t, dtype=float) for t in track_lines], grow_view=True, **track_style):
+            handles.append(Line2D([], [], label="platform ground track", **track_style))
+
+        # view: the grid plus a margin; scale bar in the lower left
+        span_x = view[1] - view[0]
+        span_y = view[3] - view[2]
+        margin = 0.05 * max(span_x, span_y, cell_km)
+        ax.set_xlim(view[0] - margin, view[1] + margin)
+        ax.set_ylim(view[2] - margin, view[3] + margin)
+        length = _nice_length_km(span_x + 2 * margin)
+        x0 = view[0] - margin + 0.04 * (span_x + 2 * margin)
+        y0 = view[2] - margin + 0.04 * (span_y + 2 * margin)
+        ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, zorder=8,
+                solid_capstyle="butt")
+        ax.text(x0 + length / 2, y0 + 0.012 * (span_y + 2 * margin), f"{length:g} km",
+                ha="center", va="bottom", fontsize=9, zorder=8,
+                bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.8))
+        fig.set_size_inches(10.0, float(np.clip(10.0 * (span_y + 2 * margin)
+                                                / (span_x + 2 * margin), 4.0, 10.0)) + 1.0)
+    else:
+        ax.text(0.5, 0.5, "the grid has no cells", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (km, equal-area)")
+    ax.set_ylabel("y (km, equal-area)")
+    engine = result.engine + (f", step {format_duration(result.step_s)}"
+                              if result.engine == "stepped" and result.step_s else "")
+    ax.set_title(f"{result.scenario.name}\n{label}, "
+                 f"{format_duration(result.scenario.time.duration_s)} ({engine})", fontsize=11)
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.85)
+    with _atomic_file(path, binary=True) as f:
+        fig.savefig(f, format="png", bbox_inches="tight", pad_inches=0.15)
