@@ -105,12 +105,12 @@ class _Builder:
             self.too_many = True
             self._add(node, f"the document expands to more than {MAX_NODES:,} YAML nodes "
                             "(anchors and aliases included)",
-                      "write the scenario out plainly; it needs only a few hundred nodes", path)
+                      "write the scenario out plainly; it needs only a few hundred nodes")
             return None
         if len(path) > MAX_DEPTH:
             self.too_many = True
             self._add(node, f"nesting deeper than {MAX_DEPTH} levels",
-                      "a scenario needs at most 6 levels of nesting", path)
+                      "a scenario needs at most 6 levels of nesting")
             return None
         key = key_node if key_node is not None else node
         self.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1,
@@ -342,10 +342,11 @@ class Field:
 
 
 def read_mapping(ck: Checker, value: Any, path: tuple, fields: dict[str, Field],
-                 what: str = "", extra_fix: Optional[Callable[[str], Optional[str]]] = None):
+                 what: str = "",
+                 misplaced: Optional[Callable[[str], Optional[tuple[str, str]]]] = None):
     """Check `value` is a mapping with only `fields`' keys; parse each. Returns a dict of
     parsed values (defaults for absent keys; _BAD for bad ones) or _BAD if not a mapping.
-    extra_fix(key) may give a special fix for an unknown key."""
+    misplaced(key) may give a special (rule, fix) for an unknown key."""
     if not isinstance(value, dict):
         example = ", ".join(f"{k}: {f.example}" for k, f in fields.items() if f.required)
         return ck.add(path, value, f"expected a mapping{' (' + what + ')' if what else ''}",
@@ -354,9 +355,9 @@ def read_mapping(ck: Checker, value: Any, path: tuple, fields: dict[str, Field],
     out: dict = {}
     for key in value:
         if key not in fields:
-            special = extra_fix(key) if extra_fix else None
+            special = misplaced(key) if misplaced else None
             if special:
-                ck.add(path + (key,), _MISSING, "unknown key", special, key=True)
+                ck.add(path + (key,), _MISSING, special[0], special[1], key=True)
                 continue
             guess = _suggest(key, fields)
             hint = f"did you mean '{guess}'? " if guess else ""
@@ -550,13 +551,13 @@ def parse_sensor(ck: Checker, path: tuple, value: Any):
     if kind in SENSOR_KEYS:
         allowed = SENSOR_KEYS[kind]
 
-        def wrong_kind(key: str) -> Optional[str]:
+        def wrong_kind(key: str) -> Optional[tuple[str, str]]:
             if key in fields:
-                return (f"'{key}' is not a key of a {kind} sensor; {kind} sensors take: "
-                        f"{_choices(allowed)}")
+                return (f"not a key of a {kind} sensor",
+                        f"{kind} sensors take: {_choices(allowed)}")
             return None
         kind_fields = {k: fields[k] for k in allowed}
-        parts = read_mapping(ck, value, path, kind_fields, extra_fix=wrong_kind)
+        parts = read_mapping(ck, value, path, kind_fields, misplaced=wrong_kind)
         if parts is _BAD or not _ok(*parts.values()):
             return _BAD
     else:
@@ -567,7 +568,7 @@ def parse_sensor(ck: Checker, path: tuple, value: Any):
     values = {k: parts.get(k, fields[k].default) for k in fields}
     bad = False
     if kind == "side-looking" and values["near_range"] >= values["far_range"]:
-        ck.add(path + ("near_range",), value.get("near_range"),
+        ck.add(path + ("near_range",), value.get("near_range", _MISSING),
                "near_range must be less than far_range",
                "near_range and far_range are ground ranges from the track, e.g. 20 km and 160 km")
         bad = True
@@ -578,7 +579,7 @@ def parse_sensor(ck: Checker, path: tuple, value: Any):
                f"add '{missing}' (GSD = slant range x pixel_pitch / focal_length) or remove the other")
         bad = True
     if values["max_gsd"] is not None and not (has_f and has_p):
-        ck.add(path + ("max_gsd",), value.get("max_gsd"),
+        ck.add(path + ("max_gsd",), value.get("max_gsd", _MISSING),
                "max_gsd needs focal_length and pixel_pitch",
                "add focal_length and pixel_pitch (GSD = slant range x pixel_pitch / focal_length)")
         bad = True
@@ -612,7 +613,14 @@ def _parse_start(ck: Checker, path: tuple, value: Any):
         return ck.add(path, value, "not an ISO 8601 date and time", _ISO_FIX)
     if when.tzinfo is None or when.utcoffset() is None:
         return ck.add(path, value, "the time zone is missing", "add Z for UTC, e.g. 2025-02-03T06:00:00Z")
-    return when.astimezone(timezone.utc)
+    try:
+        when = when.astimezone(timezone.utc)
+    except OverflowError:
+        when = None
+    if when is None or not 1900 <= when.year <= 2100:
+        return ck.add(path, value, "must be in the years 1900 to 2100",
+                      "the sidereal-time and Sun models are for dates near the present")
+    return when
 
 
 def _read_time(ck: Checker, value: Any, path=("time",)):
@@ -626,7 +634,7 @@ def _read_time(ck: Checker, value: Any, path=("time",)):
     if parts is _BAD or not _ok(*parts.values()):
         return _BAD
     if parts["step"] > parts["duration"]:
-        return ck.add(path + ("step",), value.get("step"), "step must not exceed duration",
+        return ck.add(path + ("step",), value.get("step", _MISSING), "step must not exceed duration",
                       "use a smaller step, e.g. '10 s'")
     return TimeSpec(parts["start"], parts["duration"], parts["step"])
 
@@ -736,7 +744,7 @@ def _read_grid(ck: Checker, value: Any, path=("grid",)):
     if parts is _BAD or not _ok(*parts.values()):
         return _BAD
     if parts["cell"] > parts["extent"]:
-        return ck.add(path + ("cell",), value.get("cell"), "cell is larger than extent",
+        return ck.add(path + ("cell",), value.get("cell", _MISSING), "cell is larger than extent",
                       "use a cell smaller than the grid's extent, e.g. cell 4 km, extent 300 km")
     return GridSpec(parts["cell"], parts["extent"], parts["side"], parts["land_only"],
                     parts["bands"])
@@ -868,12 +876,12 @@ def _read_track(ck: Checker, value: Any, path: tuple, border_length_m: Optional[
     if kind == "border_parallel":
         start, end = parts["from"], parts["to"]
         if end is not None and end <= start:
-            return ck.add(sub + ("to",), value[kind].get("to"), "'to' must be more than 'from'",
+            return ck.add(sub + ("to",), value[kind].get("to", _MISSING), "'to' must be more than 'from'",
                           "give distances along the border with from < to")
         if border_length_m is not None:
             for key, dist in (("from", start), ("to", end)):
                 if dist is not None and dist > border_length_m * (1 + 1e-12):
-                    return ck.add(sub + (key,), value[kind].get(key),
+                    return ck.add(sub + (key,), value[kind].get(key, _MISSING),
                                   f"beyond the end of the border ({border_length_m / 1000:g} km)",
                                   "give a distance along the border within its length")
         return kind, BorderParallelTrack(parts["offset"], start, end)
