@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from sim import earth, motion
-from sim.motion import ArcSegment, OrbitSegment, build_track, turn_radius_m
+from sim.motion import (PATH_TOLERANCE_M, ArcSegment, OrbitSegment, build_track,
+                        simplify_path_u, turn_radius_m)
 from sim.scenario.schema import (BorderParallelTrack, GeographySpec, LatLon, LoiterTrack,
                                  OnStation, OrbitTrack, PlatformSpec, RacetrackTrack,
                                  RouteTrack, Scenario, TimeSpec)
@@ -332,10 +333,12 @@ def test_border_parallel_flies_offset_path_there_and_back():
     v = 200.0
     tr = build_track(aircraft(spec, speed=v), scenario(), geo)
     assert geo.calls == [(40_000.0, 100_000.0, 600_000.0)]
-    path = geo.offset_path_u(0, 0, 0)
+    # The dense path is flown as the fewest great-circle legs within PATH_TOLERANCE_M.
+    path = simplify_path_u(geo.offset_path_u(0, 0, 0), PATH_TOLERANCE_M / R)
+    assert 2 < path.shape[0] < 21
     one_way = float(np.sum(angle_m(path[:-1], path[1:])))
     assert tr.lap_period_s == pytest.approx(2 * one_way / v, rel=1e-12)   # reverse route
-    assert len(tr.lap) == 40
+    assert len(tr.lap) == 2 * (path.shape[0] - 1)
     pos, _, _, _ = tr.state([one_way / v])
     assert angle_m(pos[0], path[-1]) < 1e-3
     with pytest.raises(ValueError, match="geography"):
@@ -508,3 +511,20 @@ def test_arc_split_clip_shift():
     # ground speed on a small circle: R * rate * sin(rho), rho = 80 deg here
     speed = np.linalg.norm(seg.velocity_m_s(0.0, R))
     assert speed == pytest.approx(R * 1e-3 * math.sin(math.radians(80.0)))
+
+
+def test_simplify_path_keeps_every_vertex_within_tolerance():
+    # A small circle 40 km from a great circle (the equator), 600 km long, sampled every
+    # 1 km: the chord sagitta L^2 d / (8 R^2) is ~44 m for L = 600 km, so one leg suffices
+    # at 100 m; at 10 m it must split, and every dropped vertex stays within 10 m.
+    lon = np.linspace(0.0, math.degrees(600e3 / R), 601)
+    lat = np.full_like(lon, math.degrees(40e3 / R))
+    dense = earth.unit_vector(lat, lon)
+    assert simplify_path_u(dense, 100.0 / R).shape[0] == 2
+    fine = simplify_path_u(dense, 10.0 / R)
+    assert 2 < fine.shape[0] < 20
+    # Deviation of every dense vertex from the nearest simplified leg's great circle.
+    normals = np.cross(fine[:-1], fine[1:])
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    dev = np.min(np.abs(np.arcsin(dense @ normals.T)), axis=1) * R
+    assert dev.max() <= 10.0 + 1e-6

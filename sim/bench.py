@@ -1,0 +1,162 @@
+"""`isr-sim bench`: the exact engine against the time-stepped reference, measured in one run.
+
+Each measurement runs in a fresh Python process (sim.bench_worker) so that its peak memory
+(ru_maxrss) and wall time belong to that run alone. Wall time covers loading the scenario,
+building geography, grid and tracks, and computing every figure: what a user waits for.
+
+Cases (scenarios/benchmarks/):
+    border-day       8 platforms of 5 classes incl. a satellite, 24 h, 2 km cells, 400 km
+    border-week      the same over 7 days            (--set time.duration=7d)
+    border-day-1km   the same at 1 km cells          (--set grid.cell=1km)
+    agreement        a smaller case where the stepped engine runs at a 1 s step, to measure
+                     the discretisation error the exact engine avoids
+Targets (issue 3): border-day exact < 3 s and < 1.5 GiB; exact >= 50x faster than stepped
+at 10 s; week/day <= 2.5; 1 km/2 km <= 5; agreement: ever-covered within 0.5 % of area,
+time-covered within 1 %.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.paths import SCENARIOS_DIR
+
+BENCH_DIR = SCENARIOS_DIR / "benchmarks"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    file: str
+    overrides: tuple[str, ...] = ()
+    stepped_step_s: float | None = None   # also run the stepped engine at this step
+
+
+CASES = (
+    Case("border-day", "border-day.yaml", (), 10.0),
+    Case("border-week", "border-day.yaml", ("time.duration=7d",)),
+    Case("border-day-1km", "border-day.yaml", ("grid.cell=1km",)),
+    Case("agreement", "agreement.yaml", (), 1.0),
+)
+
+TARGETS = {
+    "border_day_exact_wall_s": 3.0,
+    "border_day_exact_peak_mib": 1536.0,
+    "exact_speedup_vs_stepped_10s": 50.0,
+    "week_over_day": 2.5,
+    "km1_over_km2": 5.0,
+    "agreement_ever_covered_area_frac": 0.005,
+    "agreement_time_covered_frac": 0.01,
+}
+
+
+def _measure(case: Case, engine: str, step_s: float | None, out_npz: str) -> dict:
+    """Run one measurement in a fresh interpreter; returns the worker's JSON."""
+    cmd = [sys.executable, "-m", "sim.bench_worker", str(BENCH_DIR / case.file), engine,
+           str(step_s or 0), out_npz, *case.overrides]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench worker failed for {case.name}/{engine}: {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def disagreement(a_npz: str, b_npz: str) -> dict:
+    """Largest disagreement per figure between two runs: region values (area-weighted, the
+    numbers users read) and the largest per-cell difference."""
+    a, b = np.load(a_npz), np.load(b_npz)
+    area = a["area_m2"]
+    total = float(area.sum())
+    out = {}
+    for key in a.files:
+        if key in ("area_m2",):
+            continue
+        x, y = a[key], b[key]
+        both = np.isfinite(x) & np.isfinite(y)
+        if not both.any():
+            continue
+        region = abs(float(np.dot(np.where(both, x, 0), area) - np.dot(np.where(both, y, 0), area))) / total
+        out[key] = {"region": region, "max_cell": float(np.max(np.abs(x[both] - y[both])))}
+    # Area of cells where the two engines disagree on ever-covered, as a fraction of the area.
+    diff = a["ever_covered_frac"] != b["ever_covered_frac"]
+    out["ever_covered_frac"]["disagreeing_area_frac"] = float(area[diff].sum()) / total
+    return out
+
+
+def run_bench(names=None, progress=print) -> dict:
+    results = {"cases": {}, "targets": TARGETS}
+    with tempfile.TemporaryDirectory(prefix="isr-bench-") as tmp:
+        for case in CASES:
+            if names and case.name not in names:
+                continue
+            progress(f"[bench] {case.name}: exact ...")
+            exact_npz = os.path.join(tmp, f"{case.name}-exact.npz")
+            row = {"exact": _measure(case, "exact", None, exact_npz)}
+            if case.stepped_step_s:
+                progress(f"[bench] {case.name}: stepped at {case.stepped_step_s:g} s ...")
+                st_npz = os.path.join(tmp, f"{case.name}-stepped.npz")
+                row["stepped"] = _measure(case, "stepped", case.stepped_step_s, st_npz)
+                row["stepped"]["step_s"] = case.stepped_step_s
+                row["speedup"] = row["stepped"]["wall_s"] / row["exact"]["wall_s"]
+                row["disagreement"] = disagreement(exact_npz, st_npz)
+            results["cases"][case.name] = row
+    c = results["cases"]
+    derived = {}
+    if "border-day" in c:
+        derived["border_day_exact_wall_s"] = c["border-day"]["exact"]["wall_s"]
+        derived["border_day_exact_peak_mib"] = c["border-day"]["exact"]["peak_mib"]
+        if "speedup" in c["border-day"]:
+            derived["exact_speedup_vs_stepped_10s"] = c["border-day"]["speedup"]
+        if "border-week" in c:
+            derived["week_over_day"] = c["border-week"]["exact"]["wall_s"] / c["border-day"]["exact"]["wall_s"]
+        if "border-day-1km" in c:
+            derived["km1_over_km2"] = c["border-day-1km"]["exact"]["wall_s"] / c["border-day"]["exact"]["wall_s"]
+    if "agreement" in c and "disagreement" in c["agreement"]:
+        d = c["agreement"]["disagreement"]
+        derived["agreement_ever_covered_area_frac"] = d["ever_covered_frac"]["disagreeing_area_frac"]
+        derived["agreement_time_covered_frac"] = d["time_covered_frac"]["region"]
+    results["measured"] = derived
+    results["met"] = {k: (v >= TARGETS[k] if k == "exact_speedup_vs_stepped_10s" else v <= TARGETS[k])
+                      for k, v in derived.items()}
+    return results
+
+
+def format_bench(results: dict) -> str:
+    lines = ["isr-sim bench (wall time includes loading and building the grid; peak = max RSS)", ""]
+    head = f"{'case':<16} {'cells':>9} {'exact s':>9} {'exact MiB':>10} {'stepped s':>10} {'MiB':>7} {'ratio':>7}"
+    lines += [head, "-" * len(head)]
+    for name, row in results["cases"].items():
+        e = row["exact"]
+        s = row.get("stepped")
+        lines.append(f"{name:<16} {e['cells']:>9,d} {e['wall_s']:>9.2f} {e['peak_mib']:>10.0f} "
+                     + (f"{s['wall_s']:>10.1f} {s['peak_mib']:>7.0f} {row['speedup']:>6.0f}x"
+                        + f"  (step {s['step_s']:g} s)" if s else f"{'-':>10} {'-':>7} {'-':>7}"))
+    for name, row in results["cases"].items():
+        if "disagreement" not in row:
+            continue
+        lines += ["", f"{name}: exact vs stepped at {row['stepped']['step_s']:g} s "
+                      "(region = |difference of area-weighted values|, cell = largest per-cell difference)"]
+        for key, d in row["disagreement"].items():
+            extra = (f"  cells disagreeing on ever-covered: {100 * d['disagreeing_area_frac']:.3f} % of area"
+                     if "disagreeing_area_frac" in d else "")
+            lines.append(f"  {key:<22} region {d['region']:<12.6g} cell {d['max_cell']:<12.6g}{extra}")
+    lines += ["", "targets:"]
+    for key, target in results["targets"].items():
+        if key in results["measured"]:
+            v = results["measured"][key]
+            ok = "met" if results["met"][key] else "NOT MET"
+            cmp = ">=" if key == "exact_speedup_vs_stepped_10s" else "<="
+            lines.append(f"  {key:<36} {v:>10.4g}  (target {cmp} {target:g})  {ok}")
+    return "\n".join(lines)
+
+
+def bench_command(args) -> int:
+    quiet = (lambda *_: None) if args.json else (lambda msg: print(msg, file=sys.stderr))
+    results = run_bench(args.cases or None, progress=quiet)
+    print(json.dumps(results, indent=2) if args.json else format_bench(results))
+    return 0
