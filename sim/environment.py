@@ -1,0 +1,440 @@
+"""What the world adds to geometry: night, cloud and terrain masks.
+
+An `Environment` is built once per run from the scenario, the grid and the geography. The
+access engines first find where a sensor's geometry (sim/sensors.py) sees a cell, then ask
+`Environment.allows(spec, t, platform_u, altitude_m, cell_index)` on paired samples and
+refine every change of the answer. Three independent masks, each only where it applies:
+
+1. Daylight (spec.needs_daylight). The cell sees daylight when the Sun's centre is above its
+   geometric horizon: u_cell . s_sun > 0, i.e. sun elevation > 0 deg. Geometric, no
+   atmospheric refraction (which would lift the Sun by about 0.57 deg at the horizon) and no
+   twilight. The Sun is the Astronomical Almanac low-precision Sun of sim.earth
+   (about 0.01 deg) at JD = julian_date(time.start) + t / 86400.
+
+2. Clouds (spec.blocked_by_clouds and weather.cloud_fraction > 0). A seeded Gaussian random
+   field z(x, y, t) over the grid's Lambert azimuthal equal-area plane (centred on the grid):
+   - at time knots t_k = k * cloud_period an independent white-noise lattice of spacing
+     a = cloud_scale / 8 is smoothed by a Gaussian filter of sigma = 2 a = cloud_scale / 4
+     (periodic boundary), so the correlation is exp(-r^2 / (4 sigma^2)) = exp(-4 r^2 / L^2):
+     clouds about cloud_scale across;
+   - the pattern drifts with a constant wind (speed uniform in 20-40 km/h, direction uniform,
+     drawn from the seed): knot k's field is read at x - w (t - t_k);
+   - the space interpolation is bilinear and the time interpolation linear between knots k
+     and k+1; each is divided by its exact standard deviation (the lattice correlation of a
+     separable filter is separable: var = v(fx) v(fy), v(f) = (1-f)^2 + f^2 + 2 f (1-f) c1,
+     c1 the lag-1 correlation; independent knots: var = (1-alpha)^2 + alpha^2), so z is
+     exactly N(0, 1) at every point and time;
+   - a cell is under cloud when z > Phi^-1(1 - cloud_fraction): the expected covered fraction
+     is exactly cloud_fraction.
+   The vertical slant path is ignored: the cell is blocked when the cell itself is under cloud.
+   All randomness comes from numpy.random.default_rng seeded by (scenario.seed, purpose,
+   knot): the same seed gives the same clouds, another seed other clouds.
+
+3. Terrain (scenario.terrain.source "etopo5" or "file"). Elevation is interpolated
+   bilinearly (scipy RegularGridInterpolator) on the lat/lon grid, sea floor clamped to 0
+   (the sea surface). Cells take their elevation (`cell_elevation_m`). Line of sight from the
+   platform at altitude h above the sphere (sea level) to the observer point at the cell's
+   elevation + max(2 m, spec.target_height_m) is blocked when the terrain profile rises above
+   the straight ray anywhere between them. The ray is a straight chord in the plane of the
+   great circle through the sub-platform point p and the cell c; in polar coordinates
+   (radius r, central angle x from p) a straight line satisfies
+       1 / r(x) = A cos x + B sin x,   A = 1 / r_p,   B = (1 / r_c - cos(L) / r_p) / sin(L)
+   (r_p = R + h, r_c = R + h_c, L the central angle p-c), so the ray's height above the
+   sphere is exactly r(x) - R. The ray is below the highest terrain H_max only where
+   A cos x + B sin x >= 1 / (R + H_max), a single arc of half-width
+   acos(1 / ((R + H_max) hypot(A, B))) about x = atan2(B, A); the profile is sampled only on
+   that arc's intersection with [0, L], at half the terrain spacing (at most 512 samples).
+   Radio sensors (spec.radio) use the 4/3 Earth: the sphere has radius k R and central
+   angles are divided by k (ground distances kept), consistent with sim/sensors.py.
+
+Time step for refinement (`refine_step_s`): the engines sample each access at this step and
+bisect every change, so the step must be short enough that the mask changes at most once
+between samples. Daylight: 600 s (sunrise and sunset are hours apart except near the poles).
+Clouds: half the smaller of the time the drift needs to cross one lattice spacing (a / |w|)
+and half a knot period (the field is a smooth function of position on the scale 2a, read at
+a point moving at |w|, and morphs linearly between knots). Terrain: half the time the fastest
+platform carrying the sensor needs to cross one terrain spacing (the horizon seen from a cell
+varies in azimuth on the scale of the terrain spacing over the obstacle distance, and the
+platform's azimuth rate is at most v / D, so crossing one feature takes at least s / v).
+
+Shapes: t_s (K,), platform_u (K, 3) unit sub-platform vectors, altitude_m (K,) or scalar,
+cell_index (K,) ints into the grid; results (K,) bool.
+
+References: Astronomical Almanac low-precision solar coordinates (Vallado, Fundamentals of
+Astrodynamics and Applications, 4th ed., algorithm 29) and GMST IAU-1982 (Vallado eq. 3-45);
+Lambert azimuthal equal-area projection, spherical form (Snyder, Map Projections - A Working
+Manual, USGS PP 1395, 1987, eqs. 24-2..24-4); Gaussian random fields by filtered white noise
+and exceedance thresholds (Adler & Taylor, Random Fields and Geometry, 2007, ch. 1); straight
+line in polar coordinates (1/r linear in cos and sin of the polar angle, e.g. Bronshtein,
+Handbook of Mathematics, sec. 3.5.2); effective Earth radius k = 4/3 for radio paths
+(Skolnik, Introduction to Radar Systems, 3rd ed., sec. 8.2); NOAA ETOPO5 relief.
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from scipy.interpolate import RegularGridInterpolator
+from scipy.ndimage import gaussian_filter, gaussian_filter1d
+from scipy.special import ndtri
+
+from sim import earth as E
+from sim.errors import Problem, ScenarioError
+from sim.scenario.schema import Scenario, SensorSpec
+
+DAYLIGHT_STEP_S = 600.0          # sunrise/sunset are hours apart away from the poles
+OBSERVER_HEIGHT_M = 2.0          # eye height of the line of sight above the cell's terrain
+EARTH_ROTATION_M_S = 465.1       # equatorial surface speed, added to satellite ground speeds
+FALLBACK_SPEED_M_S = 7_800.0 + EARTH_ROTATION_M_S   # LEO, when no platform carries the spec
+
+CLOUD_LATTICE_PER_SCALE = 8      # lattice spacing a = cloud_scale / 8
+CLOUD_SIGMA_CELLS = 2.0          # Gaussian smoothing sigma in lattice spacings (= scale / 4)
+CLOUD_TRUNCATE = 4.0             # gaussian_filter truncation (sigmas)
+CLOUD_WIND_KMH = (20.0, 40.0)    # wind speed range drawn from the seed
+CLOUD_MAX_NODES = 1 << 20        # lattice nodes per knot; beyond, the spacing grows
+CLOUD_CACHE_KNOTS = 64           # knot fields kept in memory (least recently used dropped)
+_MIN_LATTICE = 4 * int(CLOUD_TRUNCATE * CLOUD_SIGMA_CELLS + 0.5) + 2   # wrap-safe size
+
+TERRAIN_MAX_SAMPLES = 512        # profile samples per line of sight (cap)
+TERRAIN_CHUNK = 1 << 19          # profile samples per vectorised block (bounds memory)
+
+_PURPOSE_WIND, _PURPOSE_KNOT = 1, 2
+
+
+def _dot(a, b) -> np.ndarray:
+    """a . b along the last axis. (..., 3) x (..., 3) -> (...)."""
+    return np.einsum("...i,...i->...", a, b)
+
+
+class Environment:
+    """What the world adds to geometry: night, cloud, terrain. Built once per run.
+
+    Attributes:
+      cell_elevation_m (M,): terrain elevation of each grid cell in metres (0 without
+        terrain; sea clamped to 0).
+      terrain_on, clouds_on: bool.
+      terrain_spacing_m: smallest ground spacing of the terrain grid (inf without terrain).
+      wind_m_s (2,): cloud drift in the LAEA plane (east, north components at the centre).
+    See the module docstring for every rule.
+    """
+
+    def __init__(self, scenario: Scenario, grid, geography=None):
+        self.scenario = scenario
+        self.geography = geography
+        self.radius_m = float(scenario.earth.radius_m)
+        self.refraction_k = float(scenario.earth.refraction_k)
+        self.cells_u = np.asarray(grid.u, dtype=float).reshape(-1, 3)
+        m = self.cells_u.shape[0]
+        self.jd0 = E.julian_date(scenario.time.start)
+
+        # ---------------------------------------------------------------- terrain
+        self.terrain_on = scenario.terrain.source != "none"
+        self.cell_elevation_m = np.zeros(m)
+        self.terrain_spacing_m = math.inf
+        self._terrain = None
+        self._terrain_max_m = 0.0
+        if self.terrain_on:
+            lat, lon, elev = self._load_terrain(scenario)
+            self._terrain_lon_360 = bool(lon.max() > 180.0)
+            elev = np.maximum(np.asarray(elev, dtype=float), 0.0)   # sea surface, not floor
+            self._terrain = RegularGridInterpolator((lat, lon), elev, method="linear",
+                                                    bounds_error=False, fill_value=0.0)
+            self._terrain_max_m = float(elev.max())
+            dlat = float(np.min(np.diff(lat)))
+            dlon = float(np.min(np.diff(lon)))
+            cos_max = math.cos(math.radians(min(89.0, float(np.max(np.abs(lat))))))
+            self.terrain_spacing_m = self.radius_m * math.radians(min(dlat, dlon * cos_max))
+            if m:
+                self.cell_elevation_m = self._elevation(self.cells_u)
+
+        # ---------------------------------------------------------------- clouds
+        weather = scenario.weather
+        self.clouds_on = weather is not None and weather.cloud_fraction > 0.0 and m > 0
+        self.wind_m_s = np.zeros(2)
+        self._knots: OrderedDict[int, np.ndarray] = OrderedDict()
+        if self.clouds_on:
+            self._setup_clouds(weather, int(scenario.seed))
+
+    # ==================================================================== public API
+
+    def affects(self, spec: SensorSpec) -> bool:
+        """True when some mask can stop this sensor: it needs daylight, or it is blocked by
+        clouds and the weather has clouds, or terrain is on."""
+        return bool(spec.needs_daylight or (spec.blocked_by_clouds and self.clouds_on)
+                    or self.terrain_on)
+
+    def allows(self, spec: SensorSpec, t_s, platform_u, altitude_m, cell_index) -> np.ndarray:
+        """True where daylight, clouds and terrain do not stop `spec` seeing the cell at t.
+
+        Paired rows: t_s (K,) seconds from time.start, platform_u (K, 3) unit sub-platform
+        vectors, altitude_m (K,) or scalar metres above the sphere (sea level), cell_index
+        (K,) int grid indices. Returns (K,) bool. Rows that no mask applies to are True.
+        References: see the module docstring (Almanac Sun, LAEA, polar line, 4/3 Earth).
+        """
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        k = cell_index.size
+        t = np.broadcast_to(np.asarray(t_s, dtype=float), (k,)) if k else np.zeros(0)
+        ok = np.ones(k, dtype=bool)
+        if k == 0:
+            return ok
+        if spec.needs_daylight:
+            ok &= self.daylight(t, cell_index)
+        if spec.blocked_by_clouds and self.clouds_on:
+            rows = np.nonzero(ok)[0]
+            if rows.size:
+                ok[rows] = ~self.cloudy(t[rows], cell_index[rows])
+        if self.terrain_on:
+            rows = np.nonzero(ok)[0]
+            if rows.size:
+                p = np.broadcast_to(np.asarray(platform_u, dtype=float), (k, 3))[rows]
+                h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (k,))[rows]
+                h_obs = max(OBSERVER_HEIGHT_M, float(spec.target_height_m))
+                ok[rows] = ~self.terrain_blocked(p, h, cell_index[rows], h_obs, spec.radio)
+        return ok
+
+    def refine_step_s(self, spec: SensorSpec) -> float:
+        """Sampling step (s) at which `allows` changes at most once between samples along
+        one access: the smallest of the active masks' steps (module docstring); inf when no
+        mask applies to this sensor."""
+        steps = [math.inf]
+        if spec.needs_daylight:
+            steps.append(DAYLIGHT_STEP_S)
+        if spec.blocked_by_clouds and self.clouds_on:
+            steps.append(self.cloud_step_s)
+        if self.terrain_on:
+            steps.append(0.5 * self.terrain_spacing_m / self._max_ground_speed_m_s(spec))
+        return float(min(steps))
+
+    # ==================================================================== daylight
+
+    def daylight(self, t_s, cell_index) -> np.ndarray:
+        """(K,) bool: the Sun's centre is above the cell's geometric horizon at t_s (K,).
+        sin(sun elevation) = u_cell . s_sun (References: Vallado alg. 29, eq. 3-45)."""
+        sun = E.sun_unit_vector_ecef(self.jd0 + np.asarray(t_s, dtype=float) / 86400.0)
+        return _dot(self.cells_u[cell_index], sun) > 0.0
+
+    # ==================================================================== clouds
+
+    def _setup_clouds(self, weather, seed: int) -> None:
+        self.cloud_fraction = float(weather.cloud_fraction)
+        self.cloud_period_s = float(weather.cloud_period_s)
+        self.cloud_threshold = (-math.inf if self.cloud_fraction >= 1.0
+                                else float(ndtri(1.0 - self.cloud_fraction)))
+        self._seed = seed
+        # LAEA plane centred on the grid (Snyder eqs. 24-2..24-4, vector form).
+        centre = E.normalize(self.cells_u.sum(axis=0))
+        east, north = E.local_frame(centre)
+        self._laea = (centre, east, north)
+        self.cell_xy_m = self._project(self.cells_u)
+
+        rng = np.random.default_rng([seed, _PURPOSE_WIND])
+        speed = rng.uniform(*CLOUD_WIND_KMH) / 3.6
+        heading = rng.uniform(0.0, 2.0 * math.pi)          # direction the wind blows towards
+        self.wind_m_s = speed * np.array([math.sin(heading), math.cos(heading)])
+
+        lo = self.cell_xy_m.min(axis=0)
+        hi = self.cell_xy_m.max(axis=0)
+        spacing = float(weather.cloud_scale_m) / CLOUD_LATTICE_PER_SCALE
+        margin_m = speed * self.cloud_period_s              # knot fields are read +-1 period
+        while True:
+            pad = margin_m + 3.0 * spacing
+            n = np.maximum(np.ceil((hi - lo + 2 * pad) / spacing).astype(int) + 1, _MIN_LATTICE)
+            if n[0] * n[1] <= CLOUD_MAX_NODES:
+                break
+            spacing *= 1.25      # very large regions: coarser clouds rather than no memory
+        self.cloud_spacing_m = spacing
+        self._lattice_origin = lo - pad
+        self._lattice_n = (int(n[0]), int(n[1]))             # (nx, ny)
+        # Lag-1 correlation of the filtered lattice: autocorrelation of the 1-D kernel.
+        delta = np.zeros(_MIN_LATTICE * 2)
+        delta[0] = 1.0
+        kern = gaussian_filter1d(delta, CLOUD_SIGMA_CELLS, mode="wrap", truncate=CLOUD_TRUNCATE)
+        energy = float(np.sum(kern * kern))
+        self._lattice_std = energy                  # 2-D: sqrt((sum k^2)^2) = sum k^2
+        self._c1 = float(np.sum(kern * np.roll(kern, 1))) / energy
+        self.cloud_step_s = 0.5 * min(spacing / speed, 0.5 * self.cloud_period_s)
+
+    def _project(self, u) -> np.ndarray:
+        """LAEA x, y (..., 2) in metres of unit vectors u (..., 3): k' = sqrt(2 / (1 + u.c)),
+        x = R k' u.e, y = R k' u.n (Snyder eqs. 24-2..24-4, sphere)."""
+        centre, east, north = self._laea
+        kp = np.sqrt(2.0 / np.maximum(1.0 + _dot(u, centre), 1e-12))
+        return self.radius_m * np.stack([kp * _dot(u, east), kp * _dot(u, north)], axis=-1)
+
+    def _knot_field(self, knot: int) -> np.ndarray:
+        """Unit-variance smoothed white-noise lattice (ny, nx) of time knot `knot` (cached)."""
+        field = self._knots.get(knot)
+        if field is not None:
+            self._knots.move_to_end(knot)
+            return field
+        code = 2 * knot if knot >= 0 else -2 * knot - 1        # non-negative seed word
+        rng = np.random.default_rng([self._seed, _PURPOSE_KNOT, code])
+        nx, ny = self._lattice_n
+        field = gaussian_filter(rng.standard_normal((ny, nx)), CLOUD_SIGMA_CELLS,
+                                mode="wrap", truncate=CLOUD_TRUNCATE) / self._lattice_std
+        self._knots[knot] = field
+        if len(self._knots) > CLOUD_CACHE_KNOTS:
+            self._knots.popitem(last=False)
+        return field
+
+    def _sample_knot(self, knot: int, xy: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """N(0,1) value of knot `knot`'s field at positions xy (K, 2) and times t (K,):
+        bilinear at x - w (t - t_k), divided by the interpolation's exact std."""
+        field = self._knot_field(knot)
+        nx, ny = self._lattice_n
+        xi = xy - np.outer(t - knot * self.cloud_period_s, self.wind_m_s)
+        g = (xi - self._lattice_origin) / self.cloud_spacing_m
+        gx = np.clip(g[:, 0], 0.0, nx - 1.000001)
+        gy = np.clip(g[:, 1], 0.0, ny - 1.000001)
+        ix = gx.astype(np.int64)
+        iy = gy.astype(np.int64)
+        fx = gx - ix
+        fy = gy - iy
+        v = ((1 - fx) * (1 - fy) * field[iy, ix] + fx * (1 - fy) * field[iy, ix + 1]
+             + (1 - fx) * fy * field[iy + 1, ix] + fx * fy * field[iy + 1, ix + 1])
+        c1 = self._c1
+        var_x = (1 - fx) ** 2 + fx ** 2 + 2 * fx * (1 - fx) * c1
+        var_y = (1 - fy) ** 2 + fy ** 2 + 2 * fy * (1 - fy) * c1
+        return v / np.sqrt(var_x * var_y)
+
+    def cloud_z(self, t_s, cell_index) -> np.ndarray:
+        """(K,) the N(0,1) cloud field at the cells and times (paired rows)."""
+        t = np.asarray(t_s, dtype=float).reshape(-1)
+        xy = self.cell_xy_m[np.asarray(cell_index, dtype=np.int64).reshape(-1)]
+        phase = t / self.cloud_period_s
+        knot = np.floor(phase).astype(np.int64)
+        alpha = phase - knot
+        z = np.zeros(t.size)
+        for k in np.unique(knot):
+            rows = np.nonzero(knot == k)[0]
+            a = alpha[rows]
+            z0 = self._sample_knot(int(k), xy[rows], t[rows])
+            z1 = self._sample_knot(int(k) + 1, xy[rows], t[rows])
+            z[rows] = ((1 - a) * z0 + a * z1) / np.sqrt((1 - a) ** 2 + a ** 2)
+        return z
+
+    def cloudy(self, t_s, cell_index) -> np.ndarray:
+        """(K,) bool: the cell is under cloud at t (z > Phi^-1(1 - cloud_fraction));
+        all False without clouds."""
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        if not self.clouds_on:
+            return np.zeros(cell_index.size, dtype=bool)
+        return self.cloud_z(t_s, cell_index) > self.cloud_threshold
+
+    # ==================================================================== terrain
+
+    @staticmethod
+    def _load_terrain(scenario: Scenario):
+        spec = scenario.terrain
+        if spec.source == "etopo5":
+            from sim.geography import load_etopo5_region
+            return load_etopo5_region()
+        if spec.source != "file":
+            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(spec.source),
+                                        "unknown terrain source",
+                                        "write none, etopo5 or a path to a .npz file"))
+        path = Path(spec.path or "")
+        fix = ("give a .npz with lat_deg (A,) and lon_deg (B,) increasing and "
+               "elevation_m (A, B) in metres")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                lat = np.array(z["lat_deg"], dtype=float).reshape(-1)
+                lon = np.array(z["lon_deg"], dtype=float).reshape(-1)
+                elev = np.array(z["elevation_m"], dtype=float)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(str(path)),
+                                        f"cannot read the terrain grid ({exc})", fix)) from None
+        good = (lat.size >= 2 and lon.size >= 2 and elev.shape == (lat.size, lon.size)
+                and np.all(np.diff(lat) > 0) and np.all(np.diff(lon) > 0)
+                and np.all(np.isfinite(elev)))
+        if not good:
+            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(str(path)),
+                                        "terrain grid has the wrong shape, order or values", fix))
+        return lat, lon, elev
+
+    def _elevation(self, u) -> np.ndarray:
+        """Terrain elevation (metres, >= 0) at unit vectors u (..., 3), bilinear in lat/lon;
+        0 outside the terrain grid."""
+        lat, lon = E.lat_lon_deg(u)
+        if self._terrain_lon_360:
+            lon = np.mod(lon, 360.0)
+        return self._terrain((lat, lon))
+
+    def terrain_blocked(self, platform_u, altitude_m, cell_index, observer_height_m=OBSERVER_HEIGHT_M,
+                        radio: bool = False) -> np.ndarray:
+        """(K,) bool: the terrain profile rises above the straight ray from the platform
+        (platform_u (K, 3), altitude_m (K,) above the sphere) to the point observer_height_m
+        above the cell's terrain. Exact ray height r(x) - R from the polar line equation;
+        radio: 4/3 Earth (radius k R, central angles / k). References: module docstring."""
+        p = np.asarray(platform_u, dtype=float).reshape(-1, 3)
+        h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (p.shape[0],))
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        blocked = np.zeros(p.shape[0], dtype=bool)
+        if not self.terrain_on or p.shape[0] == 0:
+            return blocked
+        c = self.cells_u[cell_index]
+        k = self.refraction_k if radio else 1.0
+        r_e = k * self.radius_m
+        lam = E.central_angle_rad(p, c)                     # true central angle
+        lam_e = lam / k                                     # on the effective Earth
+        r_p = r_e + h
+        r_c = r_e + self.cell_elevation_m[cell_index] + observer_height_m
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a_coef = 1.0 / r_p
+            b_coef = (1.0 / r_c - np.cos(lam_e) / r_p) / np.sin(lam_e)
+            amp = np.hypot(a_coef, b_coef)
+            x_c = np.arctan2(b_coef, a_coef)
+            cos_w = 1.0 / ((r_e + self._terrain_max_m) * amp)
+            w = np.arccos(np.clip(cos_w, -1.0, 1.0))
+        lo = np.maximum(x_c - w, 0.0)
+        hi = np.minimum(x_c + w, lam_e)
+        live = (lam > 1e-9) & (cos_w <= 1.0) & (hi > lo) & np.isfinite(lo + hi)
+        rows = np.nonzero(live)[0]
+        if rows.size == 0:
+            return blocked
+        step_e = 0.5 * self.terrain_spacing_m / r_e         # half a terrain spacing, as angle
+        n = np.clip(np.ceil((hi[rows] - lo[rows]) / step_e).astype(np.int64) + 1,
+                    2, TERRAIN_MAX_SAMPLES)
+        order = rows[np.argsort(n, kind="stable")]
+        n_sorted = np.sort(n, kind="stable")
+        start = 0
+        while start < order.size:
+            take = max(1, TERRAIN_CHUNK // int(n_sorted[start]))   # rows sorted by n
+            while take > 1 and take * int(n_sorted[min(start + take, order.size) - 1]) > TERRAIN_CHUNK:
+                take //= 2
+            stop = start + take
+            sel = order[start:stop]
+            n_sel = n_sorted[start:stop]
+            n_max = int(n_sel.max())
+            j = np.arange(n_max)[None, :]
+            frac = np.minimum(j / (n_sel[:, None] - 1.0), 1.0)           # (S, N)
+            x = lo[sel, None] + (hi[sel] - lo[sel])[:, None] * frac     # effective angles
+            # Ray height above the effective sphere: r(x) = 1 / (A cos x + B sin x).
+            ray_h = 1.0 / (a_coef[sel, None] * np.cos(x) + b_coef[sel, None] * np.sin(x)) - r_e
+            # Ground point at true central angle k x along the great circle p -> c (slerp).
+            theta = k * x
+            lam_s = lam[sel, None]
+            sin_l = np.sin(lam_s)
+            wp = np.sin(lam_s - theta) / sin_l
+            wc = np.sin(theta) / sin_l
+            g = wp[..., None] * p[sel, None, :] + wc[..., None] * c[sel, None, :]
+            terrain = self._elevation(g)
+            blocked[sel] = np.any(terrain > ray_h, axis=1)
+            start = stop
+        return blocked
+
+    def _max_ground_speed_m_s(self, spec: SensorSpec) -> float:
+        """Fastest ground speed (m/s) of the platforms carrying `spec` (all platforms if none
+        does; FALLBACK_SPEED_M_S if there are none). Satellites add the Earth's equatorial
+        rotation speed, a bound on the ground-track speed change it causes."""
+        def speed(p):
+            v = float(p.speed_m_s)
+            return v + EARTH_ROTATION_M_S if p.kind == "satellite" else v
+        carriers = [speed(p) for p in self.scenario.platforms if spec in p.sensors]
+        if not carriers:
+            carriers = [speed(p) for p in self.scenario.platforms]
+        carriers = [v for v in carriers if v > 0 and math.isfinite(v)]
+        return max(carriers) if carriers else FALLBACK_SPEED_M_S
