@@ -299,13 +299,16 @@ def _densify(arr: np.ndarray, max_step_deg: float) -> np.ndarray:
 def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(lat_deg, lon_deg) -> (x_m, y_m) in the grid's own equal-area plane.
 
-    The grid gives x_m/y_m of its cells only, so the map is fitted to them: a least-squares
+    A sim.grid.Grid (center_lat_deg, center_lon_deg, radius_m) is projected exactly with
+    its Lambert azimuthal equal-area map (sim.grid.laea_forward, Snyder eqs. 24-2..24-4).
+    A grid giving only x_m/y_m of its cells gets a map fitted to them: a least-squares
     bivariate cubic in (lat - lat0, lon - lon0) (degree lowered for small grids), accurate
     to far below a cell over a grid's region, used to place lines (border, coasts, tracks)
     on the cells. Points much farther from the grid than its own radius become NaN (lines
     break there) rather than being extrapolated. A grid with `project_xy_m(lat, lon)` is
     used directly.
-    References: linear least squares (numpy.linalg.lstsq).
+    References: Snyder, Map Projections: A Working Manual (1987), ch. 24 (LAEA); linear
+    least squares (numpy.linalg.lstsq) for the fitted map.
     """
     if hasattr(grid, "project_xy_m"):
         return grid.project_xy_m
@@ -331,7 +334,11 @@ def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray,
     def wrap(lo):
         return (np.asarray(lo, dtype=float) - lon0 + 180.0) % 360.0 - 180.0
 
-    if degree > 0:
+    laea = all(hasattr(grid, a) for a in ("center_lat_deg", "center_lon_deg", "radius_m"))
+    if laea:
+        from sim.grid import laea_forward
+
+    if degree > 0 and not laea:
         A = design(lat[sel] - lat0, wrap(lon[sel]))
         scale = np.abs(A).max(axis=0)
         scale[scale == 0] = 1.0
@@ -341,7 +348,9 @@ def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray,
     def project(lat_deg, lon_deg):
         la = np.asarray(lat_deg, dtype=float)
         lo = np.asarray(lon_deg, dtype=float)
-        if degree == 0:
+        if laea:
+            px, py = laea_forward(la, lo, grid.center_lat_deg, grid.center_lon_deg, grid.radius_m)
+        elif degree == 0:
             # a lone cell: a local equirectangular plane about it (km per degree)
             k = math.pi * 6_371_000.0 / 180.0
             px = (x[0] if m else 0.0) + wrap(lo) * k * math.cos(math.radians(lat0))
@@ -446,7 +455,9 @@ def write_png(result, path, key: str = "time_covered_frac",
         image = ax.imshow(np.ma.masked_invalid(raster), origin="lower", extent=extent,
                           cmap=matplotlib.colormaps["viridis"], vmin=vmin, vmax=vmax,
                           interpolation="nearest", zorder=2)
-        bar = fig.colorbar(image, ax=ax, shrink=0.8)
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+        bar = fig.colorbar(image, cax=make_axes_locatable(ax).append_axes("right", size="2.5%",
+                                                                           pad=0.12))
         bar.set_label(f"{label} ({unit})" if unit else label)
 
         project = grid_projector(grid)
