@@ -490,44 +490,37 @@ class Geography:
 
 
 def _remove_loops(p: np.ndarray) -> np.ndarray:
-    """Cut self-intersection loops out of a polyline p (K, 3) of a regional extent: segments
-    are tested for proper crossings in an orthographic projection about the mean point (one
-    vectorised test per segment); each loop is replaced by its crossing point."""
+    """Cut self-intersection loops out of a polyline p (K, 3) of regional extent.
+
+    Segments are tested for proper crossings in an orthographic projection about the mean
+    point, one vectorised test of segment i against all later segments; at the first crossing
+    the loop between segment i and the last segment j it crosses is replaced by the crossing
+    point, and the scan goes on with the new segment. Segments before i never gain a crossing
+    (the new segment is part of an old one), so one forward scan leaves a simple polyline."""
     if len(p) < 4:
         return p
     c = E.normalize(p.mean(axis=0))
-    east, north = E.local_frame(c if abs(c[2]) < 0.999 else np.array([1.0, 0, 0]))
+    east, north = E.local_frame(c if abs(c[2]) < 0.999 else np.array([1.0, 0.0, 0.0]))
+    p = p.copy()
     xy = np.stack([p @ east, p @ north], axis=1)
-    out = [p[0]]
-    out_xy = [xy[0]]
     i = 0
-    k = len(p)
-    while i < k - 1:
-        a0, a1 = xy[i], xy[i + 1]
-        j_cand = np.arange(i + 2, k - 1)
-        j = -1
-        if j_cand.size:
-            b0, b1 = xy[j_cand], xy[j_cand + 1]
-            d = a1 - a0
-            e = b1 - b0
-            den = d[0] * e[:, 1] - d[1] * e[:, 0]
-            w = b0 - a0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = (w[:, 0] * e[:, 1] - w[:, 1] * e[:, 0]) / den
-                v = (w[:, 0] * d[1] - w[:, 1] * d[0]) / den
-            hit = (den != 0) & (t > 0) & (t < 1) & (v > 0) & (v < 1)
-            if np.any(hit):
-                jj = np.nonzero(hit)[0][-1]
-                j = int(j_cand[jj])
-                x = p[i] + t[jj] * (p[i + 1] - p[i])
-                out.append(E.normalize(x))
-                out_xy.append(a0 + t[jj] * d)
-                i = j + 1
-                out.append(p[i])
-                continue
-        out.append(p[i + 1])
+    while i < len(p) - 3:
+        a0, d = xy[i], xy[i + 1] - xy[i]
+        b0, e = xy[i + 2:-1], xy[i + 3:] - xy[i + 2:-1]
+        den = d[0] * e[:, 1] - d[1] * e[:, 0]
+        w = b0 - a0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (w[:, 0] * e[:, 1] - w[:, 1] * e[:, 0]) / den
+            v = (w[:, 0] * d[1] - w[:, 1] * d[0]) / den
+        hit = np.nonzero((den != 0) & (t > 0) & (t < 1) & (v > 0) & (v < 1))[0]
+        if hit.size:
+            jj = hit[-1]
+            j = i + 2 + int(jj)
+            x = E.normalize(p[i] + t[jj] * (p[i + 1] - p[i]))
+            p = np.vstack([p[:i + 1], x[None, :], p[j + 1:]])
+            xy = np.vstack([xy[:i + 1], (a0 + t[jj] * d)[None, :], xy[j + 1:]])
         i += 1
-    return np.array(out)
+    return p
 
 
 # ============================================================== builders
