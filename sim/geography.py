@@ -324,6 +324,11 @@ class _BandLand:
 
 # ============================================================== geography
 
+def _as_unit(u) -> np.ndarray:
+    """Points as (M, 3) unit vectors (positions at altitude are projected to the ground)."""
+    return E.normalize(np.atleast_2d(np.asarray(u, dtype=float)))
+
+
 class Geography:
     """A border between an own and a neighbour country, with land, coasts and airspace.
 
@@ -367,14 +372,15 @@ class Geography:
 
     # ---------------------------------------------------------------- distances
     def _query(self, u, max_m):
-        u = np.atleast_2d(np.asarray(u, dtype=float))
+        u = _as_unit(u)
         q = self._border.nearest(u, None if max_m is None else max_m / self.radius_m)
         return u, q
 
     def border_distance_m(self, u, max_m: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:
-        """Ground distance (M,) in m from points u (M, 3) to the border polyline, and the
-        along-border distance (M,) in m of the nearest border point. Points farther than
-        max_m (if given) get inf and nan (a fast path for grids)."""
+        """Ground distance (M,) in m from points u (M, 3) (any length: projected to the
+        ground) to the border polyline, and the along-border distance (M,) in m of the
+        nearest border point. Points farther than max_m (if given) get inf and nan (a fast
+        path for grids)."""
         _, q = self._query(u, max_m)
         return q["angle"] * self.radius_m, q["along"] * self.radius_m
 
@@ -401,7 +407,7 @@ class Geography:
 
     def is_land(self, u) -> np.ndarray:
         """(M,) bool: on the land of either country."""
-        u = np.atleast_2d(np.asarray(u, dtype=float))
+        u = _as_unit(u)
         lat, lon = E.lat_lon_deg(u)
         return self._land.classify(u, lat, lon) > 0
 
@@ -409,7 +415,7 @@ class Geography:
         """(M,) int8 airspace code of points u (M, 3): 0 own national, 1 international,
         2 neighbour national. National airspace = land + territorial sea (UNCLOS art. 2-3),
         the sea measured from the nearest coastline of the map (not the legal baselines)."""
-        u = np.atleast_2d(np.asarray(u, dtype=float))
+        u = _as_unit(u)
         lat, lon = E.lat_lon_deg(u)
         code = self._land.classify(u, lat, lon)
         out = np.full(len(u), AIRSPACE_INTERNATIONAL, np.int8)
