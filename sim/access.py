@@ -85,14 +85,18 @@ class Intervals:
         return Intervals(self.cell[index], self.start_s[index], self.end_s[index],
                          self.best_cos[index])
 
-    def merged(self, touch_s: float = 1e-6) -> "Intervals":
-        """Union per cell: sort by (cell, start), merge overlapping or touching (gap <=
-        touch_s) intervals. best_cos of a merged interval is the max of its parts."""
+    def merged(self, touch_s: float = 1e-6, presorted: bool = False) -> "Intervals":
+        """Union per cell: sort by (cell, start) (skipped when presorted), merge overlapping
+        or touching (gap <= touch_s) intervals. best_cos of a merged interval is the max of
+        its parts."""
         if self.size == 0:
             return self
-        order = np.lexsort((self.start_s, self.cell))
-        cell, start, end = self.cell[order], self.start_s[order], self.end_s[order]
-        best = self.best_cos[order]
+        if presorted:
+            cell, start, end, best = self.cell, self.start_s, self.end_s, self.best_cos
+        else:
+            order = sort_by_cell_then_time(self.cell, self.start_s)
+            cell, start, end = self.cell[order], self.start_s[order], self.end_s[order]
+            best = self.best_cos[order]
         # Running maximum of `end` within each cell: offset every cell by a span larger than
         # any time so that one global maximum.accumulate never leaks across cells.
         span = float(max(np.max(end) - min(np.min(start), 0.0), 1.0)) * 4.0 + 1.0
@@ -111,6 +115,22 @@ class Intervals:
         end = np.minimum(self.end_s, t_to_s)
         keep = end > start
         return Intervals(self.cell[keep], start[keep], end[keep], self.best_cos[keep])
+
+
+def sort_by_cell_then_time(cell: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """Stable order by (cell, time) through one float64 key cell * span + t.
+
+    Ten times faster than np.lexsort here, and timsort (kind="stable") exploits the sorted
+    runs that concatenated sources already are. The key resolves times to about
+    span * M * 2^-52 s (1e-5 s for a day over 3e5 cells): ties closer than that keep their
+    input order, which merging and the simultaneity sweep tolerate.
+    """
+    if cell.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    t0 = float(np.min(t_s))
+    span = float(np.max(t_s)) - t0 + 1.0
+    key = cell.astype(np.float64) * span + (t_s - t0)
+    return np.argsort(key, kind="stable")
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -443,11 +463,18 @@ def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
     k_hi = math.ceil((w1 - origin_s) / period_s)
     shifts = origin_s + period_s * np.arange(k_lo, k_hi + 1, dtype=np.float64)
     n_laps = shifts.size
-    rep = Intervals(np.tile(lap.cell, n_laps),
-                    (lap.start_s[None, :] + shifts[:, None]).ravel(),
-                    (lap.end_s[None, :] + shifts[:, None]).ravel(),
-                    np.tile(lap.best_cos, n_laps))
-    return rep.clipped(w0, w1).merged()
+    # Build the copies directly in (cell, lap, time) order, so no sort is needed: `lap` is
+    # merged, i.e. sorted by (cell, start) with its times inside one lap.
+    first = np.flatnonzero(np.r_[True, lap.cell[1:] != lap.cell[:-1]])
+    size = np.diff(np.r_[first, lap.size])
+    block = size * n_laps
+    group = np.repeat(np.arange(first.size), block)
+    r = np.arange(group.size) - np.repeat(np.cumsum(block) - block, block)
+    k = r // size[group]
+    src = first[group] + r % size[group]
+    rep = Intervals(lap.cell[src], lap.start_s[src] + shifts[k], lap.end_s[src] + shifts[k],
+                    lap.best_cos[src])
+    return rep.clipped(w0, w1).merged(presorted=True)
 
 
 def track_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,

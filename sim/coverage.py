@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.access import Intervals
+from sim.access import Intervals, sort_by_cell_then_time
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
@@ -102,17 +102,28 @@ def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
 
 def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:
     """Most sources covering each cell at one instant: a sweep over start (+1) and end (-1)
-    events per cell; at equal times ends come first, so touching intervals count once."""
+    events per cell; at equal times ends come first, so touching intervals count once.
+    Cells seen by a single source are 1 without a sweep."""
     parts = [s for s in sources if s.size]
+    out = np.zeros(n_cells)
     if not parts:
-        return np.zeros(n_cells)
-    cell = np.concatenate([np.concatenate([s.cell, s.cell]) for s in parts])
-    t = np.concatenate([np.concatenate([s.start_s, s.end_s]) for s in parts])
-    step = np.concatenate([np.concatenate([np.ones(s.size), -np.ones(s.size)]) for s in parts])
-    order = np.lexsort((step, t, cell))
+        return out
+    n_sources = np.zeros(n_cells, dtype=np.int64)
+    for s in parts:
+        n_sources[np.unique(s.cell)] += 1
+    out[n_sources == 1] = 1.0
+    multi = n_sources >= 2
+    if not multi.any():
+        return out
+    picked = [s.take(multi[s.cell]) for s in parts]
+    # Ends before starts in the concatenation: the stable sort keeps ends first at ties.
+    cell = np.concatenate([s.cell for s in picked] + [s.cell for s in picked])
+    t = np.concatenate([s.end_s for s in picked] + [s.start_s for s in picked])
+    n_events = sum(s.size for s in picked)
+    step = np.concatenate([-np.ones(n_events), np.ones(n_events)])
+    order = sort_by_cell_then_time(cell, t)
     cell, step = cell[order], step[order]
     level = np.cumsum(step)     # every cell's events sum to 0, so levels never leak
-    out = np.zeros(n_cells)
     np.maximum.at(out, cell, level)
     return out
 
