@@ -1,0 +1,44 @@
+"""The direction of imports (ARCHITECTURE.md): the core never imports yaml, argparse,
+matplotlib or pygame, and never prints. Checked two ways: a fresh interpreter imports each
+core module and must not have loaded yaml/matplotlib/pygame (scipy.spatial itself loads
+argparse, so argparse is checked in the modules' own source instead), and each core
+module's source has no such import and no print() call."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SIM = Path(__file__).resolve().parent.parent / "sim"
+CORE = ["units", "earth", "errors", "paths", "geography", "grid", "motion", "sensors",
+        "access", "coverage", "runner", "stepped", "environment", "scenario.schema"]
+FORBIDDEN = {"yaml", "argparse", "matplotlib", "pygame", "tqdm"}
+
+
+def _source(module: str) -> Path:
+    return SIM.joinpath(*module.split(".")).with_suffix(".py")
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_loads_no_front_end_library(module):
+    code = (f"import sys, sim.{module}; "
+            "bad = sorted(m for m in ('yaml', 'matplotlib', 'pygame', 'tqdm') if m in sys.modules); "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"sim.{module} loads {out.stdout.strip()}"
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_source_imports_and_prints_nothing_forbidden(module):
+    tree = ast.parse(_source(module).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name.split(".")[0] for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [(node.module or "").split(".")[0]]
+        else:
+            names = []
+        assert not FORBIDDEN.intersection(names), f"sim.{module} imports {names}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id != "print", f"sim.{module} calls print()"
