@@ -43,7 +43,12 @@ refine every change of the answer. Three independent masks, each only where it a
    sphere is exactly r(x) - R. The ray is below the highest terrain H_max only where
    A cos x + B sin x >= 1 / (R + H_max), a single arc of half-width
    acos(1 / ((R + H_max) hypot(A, B))) about x = atan2(B, A); the profile is sampled only on
-   that arc's intersection with [0, L], at half the terrain spacing (at most 512 samples).
+   that arc's intersection with [0, L], at a third of the terrain spacing (at most 512
+   samples), after a cheaper pre-pass that narrows the arc with the highest terrain near it
+   (maxima of 6 x 6-node tiles, dilated by one tile). Sampling the exact bilinear surface
+   can miss a graze of a peak between samples but never invents an obstacle; against a
+   dense oracle on ETOPO5 the misses are grazes of under about 15 m, far inside the data's
+   own error (5 arc-minute cells).
    Radio sensors (spec.radio) use the 4/3 Earth: the sphere has radius k R and central
    angles are divided by k (ground distances kept), consistent with sim/sensors.py.
 
@@ -99,7 +104,10 @@ CLOUD_CACHE_KNOTS = 64           # knot fields kept in memory (least recently us
 _MIN_LATTICE = 4 * int(CLOUD_TRUNCATE * CLOUD_SIGMA_CELLS + 0.5) + 2   # wrap-safe size
 
 TERRAIN_MAX_SAMPLES = 512        # profile samples per line of sight (cap)
+TERRAIN_SAMPLES_PER_SPACING = 3  # profile samples per terrain grid spacing
 TERRAIN_CHUNK = 1 << 19          # profile samples per vectorised block (bounds memory)
+TERRAIN_TILE_NODES = 6           # terrain nodes per side of a max-elevation tile
+_TILE_CHECKS = 5                 # points along a ray's low arc where local maxima are read
 
 _PURPOSE_WIND, _PURPOSE_KNOT = 1, 2
 
@@ -143,6 +151,7 @@ class Environment:
             self._terrain = RegularGridInterpolator((lat, lon), elev, method="linear",
                                                     bounds_error=False, fill_value=0.0)
             self._terrain_max_m = float(elev.max())
+            self._build_tile_max(lat, lon, elev)
             dlat = float(np.min(np.diff(lat)))
             dlon = float(np.min(np.diff(lon)))
             cos_max = math.cos(math.radians(min(89.0, float(np.max(np.abs(lat))))))
@@ -358,7 +367,14 @@ class Environment:
     def _elevation(self, u) -> np.ndarray:
         """Terrain elevation (metres, >= 0) at unit vectors u (..., 3), bilinear in lat/lon;
         0 outside the terrain grid."""
-        lat, lon = E.lat_lon_deg(u)
+        u = np.asarray(u, dtype=float)
+        return self._elevation_xyz(u[..., 0], u[..., 1], u[..., 2])
+
+    def _elevation_xyz(self, x, y, z) -> np.ndarray:
+        """As _elevation for unit-vector components x, y, z (...): lat = asin z,
+        lon = atan2(y, x)."""
+        lat = np.degrees(np.arcsin(np.clip(z, -1.0, 1.0)))
+        lon = np.degrees(np.arctan2(y, x))
         if self._terrain_lon_360:
             lon = np.mod(lon, 360.0)
         return self._terrain((lat, lon))
@@ -392,10 +408,21 @@ class Environment:
         lo = np.maximum(x_c - w, 0.0)
         hi = np.minimum(x_c + w, lam_e)
         live = (lam > 1e-9) & (cos_w <= 1.0) & (hi > lo) & np.isfinite(lo + hi)
+        step_e = self.terrain_spacing_m / (TERRAIN_SAMPLES_PER_SPACING * r_e)  # as an angle
+        # Second pass, for arcs worth it: the highest terrain near the low arc instead of
+        # the global maximum (a shorter arc to sample).
+        rows = np.nonzero(live & (hi - lo > 4 * _TILE_CHECKS * step_e))[0]
+        if rows.size:
+            local = self._local_max_m(p[rows], c[rows], lam[rows], k * lo[rows], k * hi[rows])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cos_w2 = 1.0 / ((r_e + local) * amp[rows])
+                w2 = np.arccos(np.clip(cos_w2, -1.0, 1.0))
+            lo[rows] = np.maximum(x_c[rows] - w2, 0.0)
+            hi[rows] = np.minimum(x_c[rows] + w2, lam_e[rows])
+            live[rows] = (cos_w2 <= 1.0) & (hi[rows] > lo[rows])
         rows = np.nonzero(live)[0]
         if rows.size == 0:
             return blocked
-        step_e = 0.5 * self.terrain_spacing_m / r_e         # half a terrain spacing, as angle
         n = np.clip(np.ceil((hi[rows] - lo[rows]) / step_e).astype(np.int64) + 1,
                     2, TERRAIN_MAX_SAMPLES)
         order = rows[np.argsort(n, kind="stable")]
@@ -413,18 +440,69 @@ class Environment:
             frac = np.minimum(j / (n_sel[:, None] - 1.0), 1.0)           # (S, N)
             x = lo[sel, None] + (hi[sel] - lo[sel])[:, None] * frac     # effective angles
             # Ray height above the effective sphere: r(x) = 1 / (A cos x + B sin x).
-            ray_h = 1.0 / (a_coef[sel, None] * np.cos(x) + b_coef[sel, None] * np.sin(x)) - r_e
-            # Ground point at true central angle k x along the great circle p -> c (slerp).
-            theta = k * x
-            lam_s = lam[sel, None]
-            sin_l = np.sin(lam_s)
-            wp = np.sin(lam_s - theta) / sin_l
-            wc = np.sin(theta) / sin_l
-            g = wp[..., None] * p[sel, None, :] + wc[..., None] * c[sel, None, :]
-            terrain = self._elevation(g)
+            cos_x, sin_x = np.cos(x), np.sin(x)
+            ray_h = 1.0 / (a_coef[sel, None] * cos_x + b_coef[sel, None] * sin_x) - r_e
+            # Ground point at true central angle k x along the great circle p -> c (slerp,
+            # sin(L - theta) = sin L cos theta - cos L sin theta).
+            if k != 1.0:
+                cos_x, sin_x = np.cos(k * x), np.sin(k * x)
+            sin_l = np.sin(lam[sel])[:, None]
+            wc = sin_x / sin_l
+            wp = cos_x - np.cos(lam[sel])[:, None] * wc
+            ps, cs = p[sel], c[sel]
+            gx = wp * ps[:, 0, None] + wc * cs[:, 0, None]
+            gy = wp * ps[:, 1, None] + wc * cs[:, 1, None]
+            gz = wp * ps[:, 2, None] + wc * cs[:, 2, None]
+            terrain = self._elevation_xyz(gx, gy, gz)
             blocked[sel] = np.any(terrain > ray_h, axis=1)
             start = stop
         return blocked
+
+    def _build_tile_max(self, lat, lon, elev) -> None:
+        """Max-elevation tiles of TERRAIN_TILE_NODES nodes a side (edges shared, so every
+        bilinear value inside a tile is <= its max), dilated by one tile (3 x 3 maximum):
+        the dilated value at a point bounds the terrain within one tile of it."""
+        from scipy.ndimage import maximum_filter
+        t = TERRAIN_TILE_NODES
+        na = max(1, math.ceil((lat.size - 1) / t))
+        nb = max(1, math.ceil((lon.size - 1) / t))
+        rows = np.stack([elev[i * t: i * t + t + 1].max(axis=0) for i in range(na)])
+        tiles = np.stack([rows[:, j * t: j * t + t + 1].max(axis=1) for j in range(nb)], axis=1)
+        self._tile_max = maximum_filter(tiles, size=3, mode="nearest")
+        self._tile_lat = lat
+        self._tile_lon = lon
+
+    @staticmethod
+    def _node_index(nodes, values) -> np.ndarray:
+        """Index of the node at or below each value (regular spacing: arithmetic; otherwise
+        a binary search); may be -1 or len(nodes) - 1 outside."""
+        d = (nodes[-1] - nodes[0]) / (nodes.size - 1)
+        if np.allclose(np.diff(nodes), d, rtol=1e-9, atol=0.0):
+            return np.floor((values - nodes[0]) / d).astype(np.int64)
+        return np.searchsorted(nodes, values, side="right") - 1
+
+    def _local_max_m(self, p, c, lam, theta0, theta1) -> np.ndarray:
+        """(S,) upper bound of the terrain along the great circle from p towards c between
+        true central angles theta0 and theta1 (S,): the dilated tile maxima at _TILE_CHECKS
+        evenly spaced points; rows whose checks are more than one tile apart get the
+        global maximum."""
+        tile_rad = TERRAIN_TILE_NODES * self.terrain_spacing_m / self.radius_m
+        frac = np.linspace(0.0, 1.0, _TILE_CHECKS)[None, :]
+        theta = theta0[:, None] + (theta1 - theta0)[:, None] * frac
+        sin_l = np.sin(lam)[:, None]
+        wc = np.sin(theta) / sin_l
+        wp = np.cos(theta) - np.cos(lam)[:, None] * wc
+        lat = np.degrees(np.arcsin(np.clip(wp * p[:, 2, None] + wc * c[:, 2, None], -1.0, 1.0)))
+        lon = np.degrees(np.arctan2(wp * p[:, 1, None] + wc * c[:, 1, None],
+                                    wp * p[:, 0, None] + wc * c[:, 0, None]))
+        if self._terrain_lon_360:
+            lon = np.mod(lon, 360.0)
+        na, nb = self._tile_max.shape
+        i = np.clip(self._node_index(self._tile_lat, lat) // TERRAIN_TILE_NODES, 0, na - 1)
+        j = np.clip(self._node_index(self._tile_lon, lon) // TERRAIN_TILE_NODES, 0, nb - 1)
+        local = self._tile_max[i, j].max(axis=1)
+        coarse = (theta1 - theta0) / (_TILE_CHECKS - 1) > tile_rad
+        return np.where(coarse, self._terrain_max_m, local)
 
     def _max_ground_speed_m_s(self, spec: SensorSpec) -> float:
         """Fastest ground speed (m/s) of the platforms carrying `spec` (all platforms if none
