@@ -379,7 +379,8 @@ class Environment:
             lon = np.mod(lon, 360.0)
         return self._terrain((lat, lon))
 
-    def terrain_blocked(self, platform_u, altitude_m, cell_index, observer_height_m=OBSERVER_HEIGHT_M,
+    def terrain_blocked(self, platform_u, altitude_m, cell_index,
+                        observer_height_m: float = OBSERVER_HEIGHT_M,
                         radio: bool = False) -> np.ndarray:
         """(K,) bool: the terrain profile rises above the straight ray from the platform
         (platform_u (K, 3), altitude_m (K,) above the sphere) to the point observer_height_m
@@ -408,6 +409,11 @@ class Environment:
         lo = np.maximum(x_c - w, 0.0)
         hi = np.minimum(x_c + w, lam_e)
         live = (lam > 1e-9) & (cos_w <= 1.0) & (hi > lo) & np.isfinite(lo + hi)
+        # A chord that passes below the (sea-level) sphere between its ends is blocked
+        # whatever the terrain (>= 0): its closest approach 1/hypot(A, B) at x_c < R.
+        under = live & (x_c > 0.0) & (x_c < lam_e) & (amp * r_e > 1.0)
+        blocked[under] = True
+        live &= ~under
         step_e = self.terrain_spacing_m / (TERRAIN_SAMPLES_PER_SPACING * r_e)  # as an angle
         # Second pass, for arcs worth it: the highest terrain near the low arc instead of
         # the global maximum (a shorter arc to sample).
@@ -430,7 +436,8 @@ class Environment:
         start = 0
         while start < order.size:
             take = max(1, TERRAIN_CHUNK // int(n_sorted[start]))   # rows sorted by n
-            while take > 1 and take * int(n_sorted[min(start + take, order.size) - 1]) > TERRAIN_CHUNK:
+            while (take > 1 and take * int(n_sorted[min(start + take, order.size) - 1])
+                   > TERRAIN_CHUNK):
                 take //= 2
             stop = start + take
             sel = order[start:stop]

@@ -221,7 +221,8 @@ def test_cell_elevation_bilinear_and_sea_clamped(tmp_path):
     env = _terrain_env(tmp_path, [0.51, 0.525, 0.495, 1.0, -0.2, 10.0])
     assert np.allclose(env.cell_elevation_m, [1000, 500, 500, 0, 0, 0], atol=1e-6)
     # Terrain spacing: the smaller of 0.05 deg lat and 0.01 deg lon x cos(0.5 deg), in metres.
-    assert env.terrain_spacing_m == pytest.approx(R * math.radians(0.01 * math.cos(math.radians(0.5))))
+    spacing = R * math.radians(0.01 * math.cos(math.radians(0.5)))
+    assert env.terrain_spacing_m == pytest.approx(spacing)
 
 
 def _one_sample_deg(env):
@@ -355,3 +356,15 @@ def test_terrain_agrees_with_dense_cartesian_oracle():
     assert not np.any(ours & ~oracle)
     missed = ~ours & oracle
     assert missed.mean() < 0.03 and np.all(excess[missed] < 25.0)
+
+
+def test_chord_below_sea_level_sphere_is_blocked(tmp_path):
+    # Horizon of a 3000 m platform to a point 2 m up: acos(R/(R+3000)) + acos(R/(R+2))
+    # = 1.758 + 0.045 = 1.803 deg (SMAD eq. 5-16 plus the target term). Beyond it the chord
+    # passes below the sphere: blocked even over flat zero terrain; inside it, seen.
+    # Platform over lon 2.0 deg; cells east of it, away from the ridge at 0.5 deg.
+    lons = [1.0, 3.0, 3.5, 3.78, 3.83, 3.95]
+    env = _terrain_env(tmp_path, lons)
+    p = np.tile(E.unit_vector(0.0, 2.0), (len(lons), 1))
+    ok = env.allows(PLAIN, np.zeros(len(lons)), p, 3000.0, np.arange(len(lons)))
+    assert ok.tolist() == [True, True, True, True, False, False]
