@@ -246,6 +246,17 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
             progress(i0 / n_samples)
 
 
+def _group_reduce(target: np.ndarray, cells_sorted: np.ndarray, values: np.ndarray,
+                  op=np.add) -> None:
+    """target[c] = op(target[c], op-reduction of values of cell c), for cells given sorted
+    (grouped) so that the work is O(K) and not O(M) per chunk."""
+    if len(cells_sorted) == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, cells_sorted[1:] != cells_sorted[:-1]])
+    unique = cells_sorted[starts]
+    target[unique] = op(target[unique], op.reduceat(values, starts))
+
+
 # ------------------------------------------------------------------------ public API
 
 def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Sequence],
@@ -306,20 +317,19 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
         first_of_cell[1:] = cells[1:] != cells[:-1]
         prev[first_of_cell] = last[cells[first_of_cell]]
         new_run = (samples != prev + 1) | (prev < 0)
-        accesses += np.bincount(cells[new_run], minlength=n_cells)
+        _group_reduce(accesses, cells[new_run], np.ones(int(new_run.sum())))
         has_gap = samples != prev + 1                   # uncovered samples prev+1..samples-1
         g_cells_ = cells[has_gap]
         g_first = prev[has_gap] + 1
         g_stop = samples[has_gap]
         gap = edges[g_stop] - edges[g_first]
-        n_gaps += np.bincount(g_cells_, minlength=n_cells)
-        sum_gap += np.bincount(g_cells_, weights=gap, minlength=n_cells)
-        sum_gap_sq += np.bincount(g_cells_, weights=gap * gap, minlength=n_cells)
-        np.maximum.at(max_gap, g_cells_, gap)
-        age_integral += np.bincount(
-            g_cells_, weights=age_between(g_first, g_stop, edges[g_first]), minlength=n_cells)
-        covered_w += np.bincount(cells, weights=weights[samples], minlength=n_cells)
-        np.maximum.at(max_sim, cells, counts.astype(float))
+        _group_reduce(n_gaps, g_cells_, np.ones(len(gap)))
+        _group_reduce(sum_gap, g_cells_, gap)
+        _group_reduce(sum_gap_sq, g_cells_, gap * gap)
+        _group_reduce(max_gap, g_cells_, gap, np.maximum)
+        _group_reduce(age_integral, g_cells_, age_between(g_first, g_stop, edges[g_first]))
+        _group_reduce(covered_w, cells, weights[samples])
+        _group_reduce(max_sim, cells, counts.astype(float), np.maximum)
         last_of_cell = np.ones(len(cells), dtype=bool)
         last_of_cell[:-1] = cells[1:] != cells[:-1]
         last[cells[last_of_cell]] = samples[last_of_cell]
