@@ -34,7 +34,7 @@ from sim.access import Intervals, sort_by_cell_then_time
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
                "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
-_GAP_EPS_S = 1e-9
+_GAP_EPS_S = 1e-6          # the same touch tolerance as Intervals.merged: no gap is shorter
 
 
 def union_intervals(sources: list[Intervals]) -> Intervals:
@@ -42,20 +42,49 @@ def union_intervals(sources: list[Intervals]) -> Intervals:
     return Intervals.concat(sources).merged()
 
 
-def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
-                 gsd_per_source: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
-    """Per-cell figures of merit from the sources' intervals.
+@dataclass
+class GapSums:
+    """Per-cell running sums from which every figure follows (arrays (M,)).
 
-    n_cells: M; sources: each merged per source and clipped to [0, T]; gsd_per_source: for
-    each source, (K_i,) GSD in metres of each interval's closest approach, or None.
-    Returns a dict of (M,) float64 arrays keyed by FIGURE_KEYS.
-    """
-    T = float(duration_s)
+    Additive over disjoint cell groups and over identical removed laps (LapPlan)."""
+    covered_s: np.ndarray
+    accesses: np.ndarray
+    n_gaps: np.ndarray
+    sum_gap_s: np.ndarray
+    sum_gap_sq: np.ndarray
+    max_gap_s: np.ndarray
+    max_simultaneous: np.ndarray
+    best_gsd_m: np.ndarray
+
+    @staticmethod
+    def zeros(n_cells: int) -> "GapSums":
+        z = lambda: np.zeros(n_cells)
+        return GapSums(z(), z(), z(), z(), z(), z(), z(), np.full(n_cells, np.nan))
+
+    def add(self, other: "GapSums") -> None:
+        """Accumulate another group (cells disjoint, or extra laps of the same cells)."""
+        self.covered_s += other.covered_s
+        self.accesses += other.accesses
+        self.n_gaps += other.n_gaps
+        self.sum_gap_s += other.sum_gap_s
+        self.sum_gap_sq += other.sum_gap_sq
+        np.maximum(self.max_gap_s, other.max_gap_s, out=self.max_gap_s)
+        np.maximum(self.max_simultaneous, other.max_simultaneous, out=self.max_simultaneous)
+        self.best_gsd_m = np.fmin(self.best_gsd_m, other.best_gsd_m)
+
+
+def gap_sums(n_cells: int, window_end_s: float, sources: list[Intervals],
+             cell_mask: np.ndarray | None = None,
+             gsd_per_source: list[np.ndarray | None] | None = None) -> GapSums:
+    """Sums over the window [0, window_end] for the cells in cell_mask (all when None):
+    the sources' union gives covered time, accesses and gaps (incl. those touching the
+    window's ends; a never-seen cell in the mask has one gap of the whole window)."""
+    T = float(window_end_s)
     union = union_intervals(sources)
     cell, start, end = union.cell, union.start_s, union.end_s
-    covered = np.bincount(cell, weights=end - start, minlength=n_cells)
-    accesses = np.bincount(cell, minlength=n_cells).astype(np.float64)
-
+    out = GapSums.zeros(n_cells)
+    out.covered_s = np.bincount(cell, weights=end - start, minlength=n_cells)
+    out.accesses = np.bincount(cell, minlength=n_cells).astype(np.float64)
     # Gap before each interval (from the previous interval of the cell, or from 0), and the
     # gap after the last interval of each covered cell (to T).
     first = np.ones(cell.size, dtype=bool)
@@ -64,40 +93,93 @@ def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
     prev_end[0:1] = 0.0
     prev_end[1:] = end[:-1]
     prev_end[first] = 0.0
-    gap_before = start - prev_end
     last = np.ones(cell.size, dtype=bool)
     last[:-1] = cell[1:] != cell[:-1]
     gap_cells = np.concatenate([cell, cell[last]])
-    gaps = np.concatenate([gap_before, T - end[last]])
+    gaps = np.concatenate([start - prev_end, T - end[last]])
     real = gaps > _GAP_EPS_S
     gap_cells, gaps = gap_cells[real], gaps[real]
-    seen = accesses > 0
-    # Never-seen cells: one gap of the whole window.
-    never = np.flatnonzero(~seen)
-    gap_cells = np.concatenate([gap_cells, never])
-    gaps = np.concatenate([gaps, np.full(never.size, T)])
+    never = ~(out.accesses > 0) if cell_mask is None else cell_mask & ~(out.accesses > 0)
+    never_idx = np.flatnonzero(never)
+    gap_cells = np.concatenate([gap_cells, never_idx])
+    gaps = np.concatenate([gaps, np.full(never_idx.size, T)])
+    out.n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
+    out.sum_gap_s = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
+    out.sum_gap_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
+    np.maximum.at(out.max_gap_s, gap_cells, gaps)
+    out.max_simultaneous = max_simultaneous(n_cells, sources)
+    out.best_gsd_m = best_gsd(n_cells, sources, gsd_per_source)
+    return out
 
-    n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
-    sum_gaps = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
-    sum_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
-    max_gap = np.zeros(n_cells)
-    np.maximum.at(max_gap, gap_cells, gaps)
+
+def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
+    """What one whole interior lap adds, from a platform's union of its sensors' lap
+    intervals (lap-relative, merged): on the circle of circumference P an interval touching
+    both 0 and P is one access across the join; a cell covered the whole lap adds P and no
+    access and no gap. Each access j adds the gap before it, s_j - e_(j-1) (cyclic)."""
+    out = GapSums.zeros(n_cells)
+    if lap_union.size == 0:
+        return out
+    P = float(period_s)
+    cell, start, end = lap_union.cell, lap_union.start_s, lap_union.end_s
+    out.covered_s = np.bincount(cell, weights=end - start, minlength=n_cells)
+    first = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    last = np.r_[first[1:] - 1, cell.size - 1]
+    # Previous end on the circle: the previous interval's end, or the last one's end - P.
+    prev_end = np.empty_like(end)
+    prev_end[1:] = end[:-1]
+    prev_end[first] = end[last] - P
+    gaps = start - prev_end
+    real = gaps > _GAP_EPS_S                 # a zero gap is a join across the lap boundary
+    out.accesses = np.bincount(cell[real], minlength=n_cells).astype(np.float64)
+    out.n_gaps = out.accesses.copy()
+    out.sum_gap_s = np.bincount(cell[real], weights=gaps[real], minlength=n_cells)
+    out.sum_gap_sq = np.bincount(cell[real], weights=gaps[real] ** 2, minlength=n_cells)
+    return out
+
+
+def scaled(sums: GapSums, factor: float) -> GapSums:
+    """The additive parts of `sums` times `factor` (max, simultaneity and GSD are not added)."""
+    n = sums.covered_s.size
+    out = GapSums.zeros(n)
+    out.covered_s = sums.covered_s * factor
+    out.accesses = sums.accesses * factor
+    out.n_gaps = sums.n_gaps * factor
+    out.sum_gap_s = sums.sum_gap_s * factor
+    out.sum_gap_sq = sums.sum_gap_sq * factor
+    return out
+
+
+def figures_from_sums(sums: GapSums, duration_s: float) -> dict[str, np.ndarray]:
+    """The per-cell figures of FIGURE_KEYS from the sums over the whole window [0, T]."""
+    T = float(duration_s)
+    seen = sums.accesses > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_gap = np.where(n_gaps > 0, sum_gaps / np.maximum(n_gaps, 1), 0.0)
-
-    figures = {
+        mean_gap = np.where(sums.n_gaps > 0, sums.sum_gap_s / np.maximum(sums.n_gaps, 1), 0.0)
+    return {
         "ever_covered_frac": seen.astype(np.float64),
-        "time_covered_frac": np.clip(covered / T, 0.0, 1.0),
-        "accesses": accesses,
-        "max_revisit_s": max_gap,
+        "time_covered_frac": np.clip(sums.covered_s / T, 0.0, 1.0),
+        "accesses": sums.accesses,
+        "max_revisit_s": sums.max_gap_s,
         "mean_revisit_s": mean_gap,
-        "time_average_gap_s": sum_sq / T,
-        "mean_response_s": sum_sq / (2.0 * T),
-        "mean_age_of_data_s": sum_sq / (2.0 * T),
-        "max_simultaneous": max_simultaneous(n_cells, sources),
-        "best_gsd_m": best_gsd(n_cells, sources, gsd_per_source),
+        "time_average_gap_s": sums.sum_gap_sq / T,
+        "mean_response_s": sums.sum_gap_sq / (2.0 * T),
+        "mean_age_of_data_s": sums.sum_gap_sq / (2.0 * T),
+        "max_simultaneous": sums.max_simultaneous,
+        "best_gsd_m": sums.best_gsd_m,
     }
-    return figures
+
+
+def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
+                 gsd_per_source: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+    """Per-cell figures of merit from the sources' full intervals over [0, T].
+
+    n_cells: M; sources: each merged per source and clipped to [0, T]; gsd_per_source: for
+    each source, (K_i,) GSD in metres of each interval's closest approach, or None.
+    Returns a dict of (M,) float64 arrays keyed by FIGURE_KEYS.
+    """
+    return figures_from_sums(gap_sums(n_cells, duration_s, sources, None, gsd_per_source),
+                             duration_s)
 
 
 def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:

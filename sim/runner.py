@@ -17,10 +17,11 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.access import Intervals, track_intervals
-from sim.coverage import (FIGURE_KEYS, CoverageState, band_table, binned_profile,
-                          cell_figures, covered_area_series, daily_figures, day_edges,
-                          region_figures, union_intervals)
+from sim.access import (Intervals, SourceIntervals, lap_plan, refine_intervals,
+                        source_intervals)
+from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
+                          covered_area_series, daily_figures, day_edges, figures_from_sums,
+                          gap_sums, lap_sums, region_figures, scaled, union_intervals)
 from sim.scenario.schema import PlatformSpec, Scenario
 
 ALONG_BIN_M = 50_000.0
@@ -95,8 +96,9 @@ def border_summary(geography) -> dict:
 
 
 class Engine:
-    """Holds the scenario's geography, grid, tracks and sensors, and each platform's access
-    intervals (cached), so that changing one platform recomputes only that platform."""
+    """Holds the scenario's geography, grid, tracks, sensors and environment, and each
+    platform's access intervals (cached), so that changing one platform recomputes only
+    that platform."""
 
     def __init__(self, scenario: Scenario):
         from sim.geography import build_geography
@@ -111,56 +113,182 @@ class Engine:
         self.tree = cKDTree(self.grid.u) if self.grid.u.shape[0] else None
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
         self.sensors = [build_sensors(p.sensors, scenario.earth) for p in scenario.platforms]
-        self._intervals: dict[int, list[Intervals]] = {}
+        self._sources: dict[int, list[SourceIntervals]] = {}
+        self._full: dict[tuple[int, int], Intervals] = {}
+        self._environment = None
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.grid.u.shape[0])
 
     @property
     def window_s(self) -> tuple[float, float]:
         return 0.0, float(self.scenario.time.duration_s)
 
-    def platform_intervals(self, index: int) -> list[Intervals]:
-        """One Intervals per sensor of platform `index` (cached)."""
-        if index not in self._intervals:
+    @property
+    def environment(self):
+        """Daylight, clouds and terrain (built on first use)."""
+        if self._environment is None:
+            from sim.environment import Environment
+            self._environment = Environment(self.scenario, self.grid, self.geography)
+        return self._environment
+
+    def affected(self, i: int, j: int) -> bool:
+        """Whether the environment can hide cells from sensor j of platform i."""
+        spec = self.sensors[i][j].spec
+        sc = self.scenario
+        if not (spec.needs_daylight or sc.terrain.source != "none"
+                or (spec.blocked_by_clouds and sc.weather is not None
+                    and sc.weather.cloud_fraction > 0)):
+            return False
+        return bool(self.environment.affects(spec))
+
+    def platform_sources(self, i: int) -> list[SourceIntervals]:
+        """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached)."""
+        if i not in self._sources:
             radius = self.scenario.earth.radius_m
-            track = self.tracks[index]
             if self.tree is None:
-                self._intervals[index] = [Intervals.empty() for _ in self.sensors[index]]
+                empty = SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0, (0.0, 0.0))
+                self._sources[i] = [empty for _ in self.sensors[i]]
             else:
-                self._intervals[index] = [
-                    track_intervals(track, sensor, self.grid.u, self.tree, radius, self.window_s)
-                    for sensor in self.sensors[index]]
-        return self._intervals[index]
+                self._sources[i] = [
+                    source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
+                                     self.window_s)
+                    for sensor in self.sensors[i]]
+        return self._sources[i]
+
+    def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
+        """Every interval of sensor j of platform i over the window, with the environment's
+        masks applied (refined by sampling + bisection: sim.access.refine_intervals)."""
+        if cell_mask is None and (i, j) in self._full:
+            return self._full[(i, j)]
+        iv = self.platform_sources(i)[j].full(cell_mask)
+        if self.affected(i, j):
+            iv = self._apply_environment(i, j, iv)
+        if cell_mask is None:
+            self._full[(i, j)] = iv
+        return iv
+
+    def _apply_environment(self, i: int, j: int, iv: Intervals) -> Intervals:
+        env, track, spec = self.environment, self.tracks[i], self.sensors[i][j].spec
+
+        def allowed(t_s, rows):
+            pos, _, alt, active = track.state(t_s)
+            ok = np.zeros(t_s.shape[0], dtype=bool)
+            if active.any():
+                ok[active] = env.allows(spec, t_s[active], pos[active], alt[active],
+                                        iv.cell[rows[active]])
+            return ok
+        return refine_intervals(iv, allowed, env.refine_step_s(spec))
 
     def replace_platform(self, index: int, platform: PlatformSpec) -> None:
         """Swap one platform (e.g. a dragged track) and drop only its cached intervals."""
+        from dataclasses import replace
         platforms = list(self.scenario.platforms)
         platforms[index] = platform
-        from dataclasses import replace
         self.scenario = replace(self.scenario, platforms=tuple(platforms))
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
         self.sensors[index] = self._build_sensors(platform.sensors, self.scenario.earth)
-        self._intervals.pop(index, None)
+        self._sources.pop(index, None)
+        for key in [k for k in self._full if k[0] == index]:
+            self._full.pop(key)
 
     def sources(self, progress: Optional[Callable[[float], None]] = None):
-        """All (platform index, sensor, Intervals) triples."""
+        """All (platform index, sensor, full Intervals) triples."""
         out = []
         n = len(self.tracks)
         for i in range(n):
-            for sensor, iv in zip(self.sensors[i], self.platform_intervals(i)):
-                out.append((i, sensor, iv))
+            for j, sensor in enumerate(self.sensors[i]):
+                out.append((i, sensor, self.full_intervals(i, j)))
             if progress:
                 progress((i + 1) / max(n, 1))
         return out
 
-    def gsd_of(self, sensor, iv: Intervals, altitude_m: float) -> Optional[np.ndarray]:
-        if sensor.spec.max_gsd_m is None and sensor.spec.focal_length_m is None:
+    def gsd_of(self, i: int, j: int, iv: Intervals) -> Optional[np.ndarray]:
+        """GSD (m) at each interval's closest approach, or None without an imaging model."""
+        sensor = self.sensors[i][j]
+        if sensor.spec.focal_length_m is None or sensor.spec.pixel_pitch_m is None:
             return None
-        slant = sensor.slant_m(altitude_m, iv.best_cos)
-        return sensor.gsd_m(slant)
+        return sensor.gsd_m(sensor.slant_m(self.tracks[i].lap[0].altitude_m if self.tracks[i].lap
+                                           else self.scenario.platforms[i].altitude_m, iv.best_cos))
+
+    def lap_plan(self, i: int):
+        """The compression plan of platform i, or None (no lap, too few laps, or a sensor
+        the environment affects: night and cloud differ from lap to lap)."""
+        track = self.tracks[i]
+        if not track.lap or track.lap_period_s <= 0:
+            return None
+        if any(self.affected(i, j) for j in range(len(self.sensors[i]))):
+            return None
+        src = self.platform_sources(i)
+        return lap_plan(track.lap_period_s, track.lap_origin_s, src[0].lap_window_s) if src else None
+
+    def cell_figures(self, progress: Optional[Callable[[float], None]] = None):
+        """Per-cell figures and, per platform, which cells it sees.
+
+        Cells seen by exactly one lapped platform are computed from a few copies of its lap
+        (LapPlan) plus whole-lap sums times the removed laps; all other cells from the full
+        union of every source. Both give the same numbers (tests/test_runner.py)."""
+        m, T = self.n_cells, float(self.scenario.time.duration_s)
+        n_platforms = len(self.tracks)
+        plans = [self.lap_plan(i) for i in range(n_platforms)]
+        seen = []
+        for i in range(n_platforms):
+            mask = np.zeros(m, dtype=bool)
+            for j, src in enumerate(self.platform_sources(i)):
+                if plans[i] is not None:
+                    mask[src.cells()] = True
+                else:
+                    mask[self.full_intervals(i, j).cell] = True
+            seen.append(mask)
+            if progress:
+                progress(0.8 * (i + 1) / max(n_platforms, 1))
+        count = np.sum(seen, axis=0) if seen else np.zeros(m)
+        # Compressible: cells only this platform sees, and sees during its lap (a cell seen
+        # only on a transit has one gap spanning every removed lap, not a lap's worth each).
+        single = []
+        for i in range(n_platforms):
+            if plans[i] is None:
+                single.append(None)
+                continue
+            in_lap = np.zeros(m, dtype=bool)
+            for src in self.platform_sources(i):
+                in_lap[src.lap.cell] = True
+            single.append(seen[i] & (count == 1) & in_lap)
+        explicit = np.ones(m, dtype=bool)
+        for mask in single:
+            if mask is not None:
+                explicit &= ~mask
+        total = GapSums.zeros(m)
+        ex_sources, ex_gsd = [], []
+        for i in range(n_platforms):
+            for j in range(len(self.sensors[i])):
+                if plans[i] is None:          # expanded already (cached): keep explicit cells
+                    iv = self.full_intervals(i, j)
+                    iv = iv.take(explicit[iv.cell])
+                else:                         # expand only the cells other platforms share
+                    iv = self.full_intervals(i, j, explicit)
+                ex_sources.append(iv)
+                ex_gsd.append(self.gsd_of(i, j, iv))
+        total.add(gap_sums(m, T, ex_sources, explicit, ex_gsd))
+        for i, plan in enumerate(plans):
+            if plan is None or not single[i].any():
+                continue
+            srcs = self.platform_sources(i)
+            comp = [src.compressed(plan, single[i]) for src in srcs]
+            group = gap_sums(m, T - plan.time_removed_s, comp, single[i],
+                             [self.gsd_of(i, j, iv) for j, iv in enumerate(comp)])
+            lap_union = Intervals.concat([s.lap.take(single[i][s.lap.cell]) for s in srcs]).merged()
+            group.add(scaled(lap_sums(m, lap_union, plan.period_s), plan.removed))
+            total.add(group)
+        if progress:
+            progress(1.0)
+        return figures_from_sums(total, T), seen
 
     def state(self) -> CoverageState:
         """Union of all current intervals, indexed for instant queries."""
         union = union_intervals([iv for _, _, iv in self.sources()])
-        return CoverageState.from_union(union, self.grid.u.shape[0])
+        return CoverageState.from_union(union, self.n_cells)
 
 
 def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
@@ -170,30 +298,23 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     t_wall = _time.perf_counter()
     eng = Engine(scenario)
     grid, T = eng.grid, float(scenario.time.duration_s)
-    m = grid.u.shape[0]
+    m = eng.n_cells
     warnings: list[str] = []
     for track in eng.tracks:
         warnings.extend(track.warnings)
     if m == 0:
         warnings.append("the grid has no cells: check grid.side, grid.extent and land_only")
 
-    sources = eng.sources(progress if engine == "exact" else None)
-    per_platform_seen = []
     if engine == "exact":
-        gsds = [eng.gsd_of(sensor, iv, scenario.platforms[i].altitude_m) for i, sensor, iv in sources]
-        cells = cell_figures(m, T, [iv for _, _, iv in sources], gsds)
+        cells, per_platform_seen = eng.cell_figures(progress)
     elif engine == "stepped":
         from sim.stepped import stepped_cell_figures
         step_s = float(step_s or scenario.time.step_s)
-        cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s, progress=progress)
+        cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s,
+                                     progress=progress, mask=stepped_mask(eng))
+        per_platform_seen = stepped_seen(eng, step_s)
     else:
         raise ValueError(f"unknown engine {engine!r}")
-    for i in range(len(eng.tracks)):
-        seen = np.zeros(m, dtype=bool)
-        for j, _, iv in sources:
-            if j == i:
-                seen[iv.cell] = True
-        per_platform_seen.append(seen)
 
     area = grid.area_m2
     distance = np.abs(grid.depth_m)
@@ -218,13 +339,51 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
                             f"neighbour's airspace (overflight: forbidden)")
     tl = None
     if timeline:
-        tl = build_timeline(scenario, grid, [iv for _, _, iv in sources])
+        tl = build_timeline(scenario, grid, [iv for _, _, iv in eng.sources()])
     return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
                   geography=eng.geography, grid=grid, cells=cells,
                   summary=region_figures(cells, area) if m else {k: None for k in FIGURE_KEYS},
                   bands=bands, depth_profile=depth_profile, along_border=along,
                   platforms=platforms, warnings=warnings, timeline=tl,
                   wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)
+
+
+def stepped_mask(eng: Engine):
+    """The environment as the stepped engine's extra condition, or None when no sensor is
+    affected: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool."""
+    if not any(eng.affected(i, j) for i in range(len(eng.tracks))
+               for j in range(len(eng.sensors[i]))):
+        return None
+
+    def mask(i, j, t_s, cell_index):
+        if not eng.affected(i, j):
+            return np.ones(np.shape(t_s), dtype=bool)
+        t_s = np.asarray(t_s, dtype=float)
+        pos, _, alt, active = eng.tracks[i].state(t_s)
+        ok = np.zeros(t_s.shape[0], dtype=bool)
+        if active.any():
+            ok[active] = eng.environment.allows(eng.sensors[i][j].spec, t_s[active], pos[active],
+                                                alt[active], np.asarray(cell_index)[active])
+        return ok
+    return mask
+
+
+def stepped_seen(eng: Engine, step_s: float) -> list[np.ndarray]:
+    """Per platform, the cells the stepped engine saw at least once (for covered_km2)."""
+    from sim.stepped import stepped_cell_figures
+    out = []
+    for i in range(len(eng.tracks)):
+        f = stepped_cell_figures(eng.scenario, eng.grid, [eng.tracks[i]], [eng.sensors[i]], step_s,
+                                 mask=_single_platform_mask(eng, i))
+        out.append(f["ever_covered_frac"] > 0)
+    return out
+
+
+def _single_platform_mask(eng: Engine, i: int):
+    full = stepped_mask(eng)
+    if full is None:
+        return None
+    return lambda _i, j, t_s, cells: full(i, j, t_s, cells)
 
 
 def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:

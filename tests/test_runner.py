@@ -1,0 +1,74 @@
+"""The lap compression of sim.runner.Engine.cell_figures gives the same figures as the
+full expansion of every interval (the definition), on scenarios built to exercise it:
+overlapping platforms, phases, partial first/last laps, an on-station window, a base
+transit before and after station, and two sensors on one platform."""
+import numpy as np
+import pytest
+
+from sim.coverage import cell_figures
+from sim.runner import Engine, run
+from sim.scenario.load import load_scenario_text
+
+BASE = """
+name: compression
+time: {start: 2025-03-20T12:00:00Z, duration: DURATION, step: 10 s}
+geography:
+  synthetic: {origin: {lat: 10.0, lon: 0.0}, azimuth: 90 deg, length: 700 km, own_side: left}
+grid: {cell: 5 km, extent: 250 km, side: both, land_only: false}
+airspace: {overflight: permitted}
+platforms:
+  - name: A
+    class: medium-altitude-drone
+    track: {racetrack: {center: {lat: 10.4, lon: 1.5}, length: 120 km, heading: 90 deg, width: 20 km}}
+    phase: 0.37
+    on_station: {start: 1234 s, duration: 15 h}
+  - name: B
+    class: medium-altitude-drone
+    sensors:
+      - {name: wide, kind: conic, min_elevation: 5 deg}
+      - {name: slar, kind: side-looking, near_range: 10 km, far_range: 90 km, sides: right, max_squint: 10 deg}
+    track: {loiter: {center: {lat: 10.2, lon: 3.0}, radius: 25 km, direction: ccw}}
+    phase: 0.8
+    base: {lat: 11.5, lon: 3.2}
+    on_station: {start: 2 h, duration: 12 h}
+  - name: C
+    class: high-altitude-drone
+    track: {racetrack: {center: {lat: 10.6, lon: 5.0}, length: 200 km, heading: 95 deg, width: 30 km}}
+"""
+
+
+def _full_figures(eng: Engine):
+    srcs, gsds = [], []
+    for i in range(len(eng.tracks)):
+        for j in range(len(eng.sensors[i])):
+            iv = eng.platform_sources(i)[j].full()
+            srcs.append(iv)
+            gsds.append(eng.gsd_of(i, j, iv))
+    return cell_figures(eng.n_cells, eng.scenario.time.duration_s, srcs, gsds)
+
+
+@pytest.mark.parametrize("duration", ["20 h", "16 h", "1 d"])
+def test_compressed_figures_equal_full_expansion(duration):
+    eng = Engine(load_scenario_text(BASE.replace("DURATION", duration)))
+    assert any(eng.lap_plan(i) is not None for i in range(3))   # compression is exercised
+    got, _ = eng.cell_figures()
+    want = _full_figures(eng)
+    for key in want:
+        a, b = got[key], want[key]
+        assert np.array_equal(np.isnan(a), np.isnan(b)), key
+        ok = ~np.isnan(b)
+        assert np.allclose(a[ok], b[ok], rtol=1e-9, atol=1e-6), (key, np.max(np.abs(a[ok] - b[ok])))
+
+
+def test_compressed_intervals_do_not_grow_with_the_number_of_laps():
+    # Cells seen by one lapped platform keep at most 5 copies of its lap (head, one interior
+    # copy, tail), however long the scenario: a week costs about what a day costs.
+    for duration in ("1 d", "7 d"):
+        eng = Engine(load_scenario_text(BASE.replace("DURATION", duration)))
+        plan = eng.lap_plan(2)
+        mask = np.ones(eng.n_cells, dtype=bool)
+        one_lap = sum(s.lap.size for s in eng.platform_sources(2))
+        compressed = sum(s.compressed(plan, mask).size for s in eng.platform_sources(2))
+        full = sum(s.full().size for s in eng.platform_sources(2))
+        assert compressed <= 5 * one_lap
+        assert full > (25 if duration == "1 d" else 190) * one_lap * 0.9
