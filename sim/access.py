@@ -324,11 +324,30 @@ def _bisect(fun, t_true, t_false, tol_s: float):
     return a
 
 
+def _orbit_state(segment, t_s):
+    """Sub-satellite unit vectors (K,3) and Earth-fixed angular velocity vectors (K,3) in
+    rad/s (ground velocity on the unit sphere) at times t_s (K,)."""
+    return segment.position_u(t_s), segment.velocity_m_s(t_s, 1.0)
+
+
 def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
                             radius_m: float) -> Intervals:
-    """Intervals of one sensor over the grid during an OrbitSegment, by Lipschitz-safe
-    screening, golden-section closest approach, bisection of the cap edges, and a fine
-    sampling + bisection of the full sensor rule inside each cap window."""
+    """Intervals of one sensor over the grid during an OrbitSegment.
+
+    1. Screening (Lipschitz-safe): sub-satellite points every COARSE_STEP_S; a cell can be
+       inside the cap lam_max during a sample's half-step only if it lies within
+       lam_max + w*step/2 of the sample, w bounding the ground angular rate. Runs of
+       candidate samples of a cell form a bracket (one pass).
+    2. Closest approach by Newton steps on d(t) = u.p(t): over a pass the sub-satellite
+       point moves almost on a great circle at rate w, for which d'' = -w^2 d exactly, so
+       t <- t + d' / (w^2 d) converges in a few steps; kept inside the bracket.
+    3. Cap edges d(t) = cos(lam_max) by Newton steps (d' = u.p'), started from the same
+       local model t* +- acos(cos(lam_max)/d*)/w, and checked: an edge that does not reach
+       REFINE_TOL_S falls back to bisection.
+    4. Rules beyond the cap: nadir-swath frames by the same method on the along-track
+       margin and a bracketed search on the cross-track one (`_orbit_frame`); other kinds by
+       sampling + bisection (`refine_intervals`).
+    """
     t0, t1 = float(segment.t0_s), float(segment.t1_s)
     if t1 <= t0 or grid_u.shape[0] == 0:
         return Intervals.empty()
@@ -348,7 +367,7 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
         return Intervals.empty()
     sample = np.repeat(np.arange(n), counts)
     cell = np.fromiter((c for h in hits for c in h), dtype=np.int64, count=int(counts.sum()))
-    order = np.lexsort((sample, cell))
+    order = sort_by_cell_then_time(cell, sample.astype(np.float64))
     sample, cell = sample[order], cell[order]
     # A bracket = a run of consecutive candidate samples of one cell (one pass).
     new = np.ones(cell.size, dtype=bool)
@@ -356,31 +375,134 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     first = np.flatnonzero(new)
     last = np.append(first[1:] - 1, cell.size - 1)
     b_cell = cell[first]
+    u = grid_u[b_cell]
     lo = np.maximum(times[sample[first]] - 0.5 * step, t0)
     hi = np.minimum(times[sample[last]] + 0.5 * step, t1)
-    u = grid_u[b_cell]
-
-    def cos_lam(t, mask=None):
-        uu = u if mask is None else u[mask]
-        return np.einsum("ij,ij->i", segment.position_u(t), uu)
-
-    iterations = int(math.ceil(math.log(max(np.max(hi - lo), 1.0) / REFINE_TOL_S) / 0.4812))
-    t_best, c_best = _golden_max(cos_lam, lo, hi, iterations)
+    # Start from the candidate sample nearest the cell in each bracket.
+    d_samples = np.einsum("ij,ij->i", subs[sample], grid_u[cell])
+    best_at = np.maximum.reduceat(d_samples, first)
+    is_best = d_samples == np.repeat(best_at, last - first + 1)
+    pick = np.maximum.reduceat(np.where(is_best, np.arange(cell.size), -1), first)
+    t_best = times[sample[pick]]
+    for _ in range(6):
+        p, w = _orbit_state(segment, t_best)
+        d, dd = np.einsum("ij,ij->i", p, u), np.einsum("ij,ij->i", w, u)
+        w2 = np.einsum("ij,ij->i", w, w)
+        t_best = np.clip(t_best + dd / np.maximum(w2 * np.maximum(d, 1e-3), 1e-30), lo, hi)
+    p, w = _orbit_state(segment, t_best)
+    c_best = np.einsum("ij,ij->i", p, u)
     hit = c_best >= cos_max
     if not hit.any():
         return Intervals.empty()
     b_cell, lo, hi, t_best, c_best, u = (b_cell[hit], lo[hit], hi[hit], t_best[hit],
                                          c_best[hit], u[hit])
+    omega = np.sqrt(np.einsum("ij,ij->i", w[hit], w[hit]))
+    half = np.arccos(np.clip(cos_max / c_best, -1.0, 1.0)) / np.maximum(omega, 1e-12)
 
     def margin(t):
         return np.einsum("ij,ij->i", segment.position_u(t), u) - cos_max
 
-    start = np.where(margin(lo) >= 0, lo, _bisect(margin, t_best, lo, REFINE_TOL_S))
-    end = np.where(margin(hi) >= 0, hi, _bisect(margin, t_best, hi, REFINE_TOL_S))
+    start = _edge(segment, u, cos_max, t_best - half, t_best, lo, -1.0, margin)
+    end = _edge(segment, u, cos_max, t_best + half, t_best, hi, 1.0, margin)
     cap = Intervals(b_cell, start, end, c_best)
     if sensor.spec.kind in ("horizon", "conic") and lam_min <= 0.0:
         return cap   # the cap is the whole rule for these kinds
+    if sensor.spec.kind == "nadir-swath":
+        return _orbit_frame(segment, sensor, cap, grid_u, t_best)
     return _refine_full_rule(segment, sensor, cap, grid_u, radius_m)
+
+
+def _edge(segment, u, cos_max, guess, t_best, limit, sign, margin):
+    """The time where u.p(t) falls to cos_max on one side of the closest approach t_best
+    (sign -1: before, +1: after), within the bracket end `limit`. Newton steps from the
+    local-model guess; rows not converged to REFINE_TOL_S are bisected."""
+    inside_at_limit = margin(limit) >= 0.0
+    t = np.clip(guess, np.minimum(t_best, limit), np.maximum(t_best, limit))
+    for _ in range(4):
+        p, w = _orbit_state(segment, t)
+        f = np.einsum("ij,ij->i", p, u) - cos_max
+        df = np.einsum("ij,ij->i", w, u)
+        step = np.where(np.abs(df) > 1e-12, -f / np.where(np.abs(df) > 1e-12, df, 1.0), 0.0)
+        t_new = np.clip(t + step, np.minimum(t_best, limit), np.maximum(t_best, limit))
+        moved = np.abs(t_new - t)
+        t = t_new
+    bad = (moved > REFINE_TOL_S) | (np.abs(margin(t)) > 1e-9)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        sub_u = u[rows]
+
+        def sub_margin(tt):
+            return np.einsum("ij,ij->i", segment.position_u(tt), sub_u) - cos_max
+        t[rows] = _bisect(sub_margin, t_best[rows], limit[rows], REFINE_TOL_S)
+    return np.where(inside_at_limit, limit, t)
+
+
+def _orbit_frame(segment, sensor, cap: Intervals, grid_u, t_best) -> Intervals:
+    """A nadir-swath frame inside each cap window: along-track |u.t| <= tan(lam_a) u.p by
+    Newton steps from the closest approach outwards (the along-track angle changes at about
+    the ground rate w), then the cross-track bound |u.n| <= sin(lam_c), n = p x t, which
+    changes slowly over a pass: checked at the window's ends and closest approach, the
+    crossing bisected where it changes. Falls back to sampling for rows that misbehave."""
+    lam_c, lam_a = sensor.swath_central_angles_rad(segment.altitude_m)
+    tan_a, sin_c = math.tan(lam_a), math.sin(lam_c)
+    u = grid_u[cap.cell]
+
+    def along(t, rows=slice(None)):
+        p, w = _orbit_state(segment, t)
+        t_hat = w / np.maximum(np.linalg.norm(w, axis=-1, keepdims=True), 1e-30)
+        uu = u[rows]
+        return np.einsum("ij,ij->i", t_hat, uu), np.einsum("ij,ij->i", p, uu), p, t_hat
+
+    def cross_ok(t, rows=slice(None)):
+        _, _, p, t_hat = along(t, rows)
+        return np.abs(np.einsum("ij,ij->i", np.cross(p, t_hat), u[rows])) <= sin_c
+
+    # Along-track: before the closest approach the cell is ahead (u.t_hat > 0), after it
+    # behind: the frame's edges are g(t) = u.t_hat - s*tan(lam_a)*u.p = 0, s = +1 before
+    # (start), -1 after (end).
+    def solve(sign, limit):
+        p, w = _orbit_state(segment, t_best)
+        omega = np.linalg.norm(w, axis=-1)
+        t = np.clip(t_best - sign * lam_a / np.maximum(omega, 1e-12),
+                    np.minimum(t_best, limit), np.maximum(t_best, limit))
+        for _ in range(5):
+            a, d, _, _ = along(t)
+            g = a - sign * tan_a * d
+            h = 1e-2
+            a2, d2, _, _ = along(t + h)
+            dg = ((a2 - sign * tan_a * d2) - g) / h
+            t_new = np.clip(t - g / np.where(np.abs(dg) > 1e-15, dg, 1e-15),
+                            np.minimum(t_best, limit), np.maximum(t_best, limit))
+            moved = np.abs(t_new - t)
+            t = t_new
+        a, d, _, _ = along(limit)
+        at_limit = np.abs(a) <= tan_a * d
+        return np.where(at_limit, limit, t), moved
+
+    f_start, m1 = solve(+1.0, cap.start_s)
+    f_end, m2 = solve(-1.0, cap.end_s)
+    a_mid, d_mid, _, _ = along(t_best)
+    ok = (np.abs(a_mid) <= tan_a * d_mid) & (f_end > f_start)
+    suspect = (m1 > REFINE_TOL_S) | (m2 > REFINE_TOL_S)
+    frame = Intervals(cap.cell[ok & ~suspect], f_start[ok & ~suspect], f_end[ok & ~suspect],
+                      cap.best_cos[ok & ~suspect])
+    mid = t_best[ok & ~suspect]
+    rows = np.flatnonzero(ok & ~suspect)
+    c0, c1, cm = cross_ok(frame.start_s, rows), cross_ok(frame.end_s, rows), cross_ok(mid, rows)
+    keep_all = c0 & c1 & cm
+    mixed = ~keep_all & (c0 | c1 | cm)
+    parts = [frame.take(keep_all)]
+    if mixed.any():
+        # The cross-track margin is monotonic over a pass: sample and bisect these few.
+        sub = frame.take(mixed)
+        sub_rows = rows[mixed]
+
+        def pred(tt, owner):
+            return cross_ok(tt, sub_rows[owner])
+        parts.append(refine_intervals(sub, pred, FINE_STEP_S))
+    if suspect.any():
+        parts.append(_refine_full_rule(segment, sensor, cap.take(suspect), grid_u, 1.0))
+    return Intervals.concat(parts)
 
 
 def _refine_full_rule(segment, sensor, cap: Intervals, grid_u, radius_m) -> Intervals:

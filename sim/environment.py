@@ -210,7 +210,7 @@ class Environment:
         mask applies to this sensor."""
         steps = [math.inf]
         if spec.needs_daylight:
-            steps.append(DAYLIGHT_STEP_S)
+            steps.append(self.daylight_step_s)
         if spec.blocked_by_clouds and self.clouds_on:
             steps.append(self.cloud_step_s)
         if self.terrain_on:
@@ -218,6 +218,24 @@ class Environment:
         return float(min(steps))
 
     # ==================================================================== daylight
+
+    @property
+    def daylight_step_s(self) -> float:
+        """Half the shortest day or night anywhere on the grid over the year (at most 3 h):
+        between two samples that far apart the Sun can rise or set at most once. The
+        shortest day at latitude phi lasts 2 acos(tan|phi| tan(eps)) / (2 pi) days, with eps
+        = 23.44 deg the obliquity (sunrise equation, Meeus, Astronomical Algorithms, ch. 15);
+        inside the polar circles DAYLIGHT_STEP_S."""
+        if not hasattr(self, "_daylight_step"):
+            lat = np.degrees(np.arcsin(np.clip(np.abs(self.cells_u[:, 2]), 0, 1))) \
+                if len(self.cells_u) else np.zeros(1)
+            x = math.tan(math.radians(float(lat.max()))) * math.tan(math.radians(23.44))
+            if x >= 0.99:
+                self._daylight_step = DAYLIGHT_STEP_S
+            else:
+                shortest_s = 2.0 * math.acos(x) / (2.0 * math.pi) * 86400.0
+                self._daylight_step = max(DAYLIGHT_STEP_S, min(3 * 3600.0, 0.5 * shortest_s))
+        return self._daylight_step
 
     def daylight(self, t_s, cell_index) -> np.ndarray:
         """(K,) bool: the Sun's centre is above the cell's geometric horizon at t_s (K,).

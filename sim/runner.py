@@ -173,6 +173,8 @@ class Engine:
         env, track, spec = self.environment, self.tracks[i], self.sensors[i][j].spec
 
         def allowed(t_s, rows):
+            if not env.terrain_on:      # night and cloud depend on the cell and time only
+                return env.allows(spec, t_s, None, None, iv.cell[rows])
             pos, _, alt, active = track.state(t_s)
             ok = np.zeros(t_s.shape[0], dtype=bool)
             if active.any():
