@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 
 from sim.errors import Problem, ScenarioError
@@ -20,6 +21,14 @@ def _check_output_path(path: str, option: str) -> None:
     if os.path.isdir(path):
         raise ScenarioError(Problem(option, 0, 0, "", repr(path), "this is a folder",
                                     "give a file name"))
+    try:                       # can we create a file there? (the writers are atomic)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".isr-sim-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise ScenarioError(Problem(option, 0, 0, "", repr(path),
+                                    f"cannot write in {folder!r} ({error.strerror})",
+                                    "choose a folder you can write to"))
 
 
 class _Progress:
@@ -74,10 +83,15 @@ def run_command(args) -> int:
                      progress=progress)
     finally:
         progress.close()
-    if args.csv:
-        report.write_csv(result, args.csv)
-    if args.png:
-        report.write_png(result, args.png, key=args.map_key)
+    try:
+        if args.csv:
+            report.write_csv(result, args.csv)
+        if args.png:
+            report.write_png(result, args.png, key=args.map_key)
+    except OSError as error:       # e.g. the disk filled up: the atomic writer left nothing
+        raise ScenarioError(Problem(args.csv if args.csv else args.png, 0, 0, "", "",
+                                    f"could not write the file ({error.strerror})",
+                                    "check the path and the free space, then run again"))
     if args.json:
         print(result.to_json())
     else:

@@ -175,16 +175,19 @@ def test_missing_scenario_file_exits_2(capsys, tmp_path):
     assert_one_paragraph_error(rc, out, err, "nowhere.yaml", "cannot read the file")
 
 
-@pytest.mark.parametrize("where", ["missing-folder", "file-as-folder", "folder"])
+@pytest.mark.parametrize("where", ["missing-folder", "file-as-folder", "folder", "unwritable-folder"])
 def test_unwritable_csv_path_exits_2_and_writes_nothing(capsys, tmp_path, where):
     if where == "missing-folder":
         target = tmp_path / "no-such-folder" / "cells.csv"
     elif where == "file-as-folder":
         (tmp_path / "plain-file").write_text("x")
         target = tmp_path / "plain-file" / "cells.csv"
-    else:
+    elif where == "folder":
         (tmp_path / "a-folder").mkdir()
         target = tmp_path / "a-folder"
+    else:
+        # /proc exists but no file can be created in it, even by root.
+        target = Path("/proc/cells.csv")
     before = sorted(p.name for p in tmp_path.iterdir())
     rc, out, err = run_cli(capsys, RECON, *COARSE, "--csv", target)
     assert_one_paragraph_error(rc, out, err, "--csv:", repr(str(target)))
