@@ -572,23 +572,18 @@ def segment_intervals(segment, sensor, grid_u, tree, radius_m) -> Intervals:
 
 
 def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
-                   window_s: tuple[float, float], laps=None, extra_shift_s=None) -> Intervals:
+                   window_s: tuple[float, float]) -> Intervals:
     """Shift one lap's intervals (lap-relative times in [0, period]) to every lap that
-    overlaps the window (or only to the lap indices `laps`, ascending, each moved by
-    `extra_shift_s` more), clip to the window, and merge across lap joins.
+    overlaps the window, clip to the window, and merge across lap joins.
 
-    Lap k occupies [origin + k*period, origin + (k+1)*period). The shifts must keep the
-    copies in increasing time order (they do for the compression in `compressed`).
+    Lap k occupies [origin + k*period, origin + (k+1)*period).
     """
     w0, w1 = window_s
     if lap.size == 0 or w1 <= w0 or period_s <= 0:
         return Intervals.empty()
-    if laps is None:
-        laps = np.arange(math.floor((w0 - origin_s) / period_s),
-                         math.ceil((w1 - origin_s) / period_s) + 1)
-    shifts = origin_s + period_s * np.asarray(laps, dtype=np.float64)
-    if extra_shift_s is not None:
-        shifts = shifts + np.asarray(extra_shift_s, dtype=np.float64)
+    laps = np.arange(math.floor((w0 - origin_s) / period_s),
+                     math.ceil((w1 - origin_s) / period_s) + 1)
+    shifts = origin_s + period_s * laps.astype(np.float64)
     n_laps = shifts.size
     # Build the copies directly in (cell, lap, time) order, so no sort is needed: `lap` is
     # merged, i.e. sorted by (cell, start) with its times inside one lap.
@@ -601,52 +596,7 @@ def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
     src = first[group] + r % size[group]
     rep = Intervals(lap.cell[src], lap.start_s[src] + shifts[k], lap.end_s[src] + shifts[k],
                     lap.best_cos[src])
-    return rep.clipped(*window_s if extra_shift_s is None else (w0, w1 + float(np.min(extra_shift_s)))
-                       ).merged(presorted=True)
-
-
-@dataclass
-class LapPlan:
-    """How a lapped platform's copies are kept when its interior laps are compressed.
-
-    Copies k of the lap with k in `laps` are materialised, each moved by `shift_s` (0 for
-    the head and the one kept interior copy, -removed*period for the tail); `removed`
-    interior copies are identical to the kept one and enter the figures as multiples of one
-    lap's sums (coverage.lap_sums). Times after `cut_s` (the end of the kept interior copy)
-    move by -removed*period, and the window ends at window_end_s - removed*period.
-    """
-    laps: np.ndarray
-    shift_s: np.ndarray
-    removed: int
-    cut_s: float
-    period_s: float
-
-    @property
-    def time_removed_s(self) -> float:
-        return self.removed * self.period_s
-
-
-def lap_plan(period_s: float, origin_s: float, window_s: tuple[float, float]) -> LapPlan | None:
-    """The compression plan of a lap pattern flown over window_s, or None when fewer than
-    one interior lap could be removed. Kept: every copy up to and including the first copy
-    wholly inside the window, and every copy from the last wholly-inside one on; removed:
-    the wholly-inside copies in between except the first (their neighbours are whole too, so
-    each contributes exactly one lap's gaps)."""
-    w0, w1 = window_s
-    if period_s <= 0 or w1 <= w0:
-        return None
-    k_lo = math.floor((w0 - origin_s) / period_s)
-    k_hi = math.ceil((w1 - origin_s) / period_s)
-    k_full_lo = math.ceil((w0 - origin_s) / period_s - 1e-12)
-    k_full_hi = math.floor((w1 - origin_s) / period_s + 1e-12) - 1
-    removed = k_full_hi - k_full_lo - 1
-    if removed < 1:
-        return None
-    head = np.arange(k_lo, k_full_lo + 1)
-    tail = np.arange(k_full_hi, k_hi + 1)
-    shift = np.r_[np.zeros(head.size), np.full(tail.size, -removed * period_s)]
-    return LapPlan(np.r_[head, tail], shift, removed,
-                   origin_s + (k_full_lo + 1) * period_s, period_s)
+    return rep.clipped(w0, w1).merged(presorted=True)
 
 
 @dataclass
@@ -671,18 +621,6 @@ class SourceIntervals:
             lap, once = lap.take(cell_mask[lap.cell]), once.take(cell_mask[once.cell])
         rep = replicate_laps(lap, self.period_s, self.origin_s, self.lap_window_s)
         return Intervals.concat([rep, once]).merged()
-
-    def compressed(self, plan: LapPlan, cell_mask: np.ndarray) -> Intervals:
-        """The copies of `plan` plus the one-off intervals, times after plan.cut_s moved
-        back by the removed laps (only cells in cell_mask)."""
-        lap = self.lap.take(cell_mask[self.lap.cell])
-        once = self.once.take(cell_mask[self.once.cell])
-        w0, w1 = self.lap_window_s
-        rep = replicate_laps(lap, self.period_s, self.origin_s, (w0, w1), plan.laps, plan.shift_s)
-        late = once.start_s >= plan.cut_s
-        moved = Intervals(once.cell, once.start_s - np.where(late, plan.time_removed_s, 0.0),
-                          once.end_s - np.where(late, plan.time_removed_s, 0.0), once.best_cos)
-        return Intervals.concat([rep, moved]).merged()
 
 
 def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,

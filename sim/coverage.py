@@ -46,7 +46,7 @@ def union_intervals(sources: list[Intervals]) -> Intervals:
 class GapSums:
     """Per-cell running sums from which every figure follows (arrays (M,)).
 
-    Additive over disjoint cell groups and over identical removed laps (LapPlan)."""
+    Additive over disjoint cell groups and over identical removed laps (sim/laps.py)."""
     covered_s: np.ndarray
     accesses: np.ndarray
     n_gaps: np.ndarray
@@ -73,13 +73,14 @@ class GapSums:
         self.best_gsd_m = np.fmin(self.best_gsd_m, other.best_gsd_m)
 
 
-def gap_sums(n_cells: int, window_end_s: float, sources: list[Intervals],
+def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
              cell_mask: np.ndarray | None = None,
              gsd_per_source: list[np.ndarray | None] | None = None) -> GapSums:
     """Sums over the window [0, window_end] for the cells in cell_mask (all when None):
     the sources' union gives covered time, accesses and gaps (incl. those touching the
-    window's ends; a never-seen cell in the mask has one gap of the whole window)."""
-    T = float(window_end_s)
+    window's ends; a never-seen cell in the mask has one gap of the whole window).
+    window_end_s: a number, or (M,) per cell (compressed timelines, sim/laps.py)."""
+    T = np.broadcast_to(np.asarray(window_end_s, dtype=np.float64), (n_cells,))
     union = union_intervals(sources)
     cell, start, end = union.cell, union.start_s, union.end_s
     out = GapSums.zeros(n_cells)
@@ -96,13 +97,13 @@ def gap_sums(n_cells: int, window_end_s: float, sources: list[Intervals],
     last = np.ones(cell.size, dtype=bool)
     last[:-1] = cell[1:] != cell[:-1]
     gap_cells = np.concatenate([cell, cell[last]])
-    gaps = np.concatenate([start - prev_end, T - end[last]])
+    gaps = np.concatenate([start - prev_end, T[cell[last]] - end[last]])
     real = gaps > _GAP_EPS_S
     gap_cells, gaps = gap_cells[real], gaps[real]
     never = ~(out.accesses > 0) if cell_mask is None else cell_mask & ~(out.accesses > 0)
     never_idx = np.flatnonzero(never)
     gap_cells = np.concatenate([gap_cells, never_idx])
-    gaps = np.concatenate([gaps, np.full(never_idx.size, T)])
+    gaps = np.concatenate([gaps, T[never_idx]])
     out.n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
     out.sum_gap_s = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
     out.sum_gap_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
@@ -138,8 +139,9 @@ def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
     return out
 
 
-def scaled(sums: GapSums, factor: float) -> GapSums:
-    """The additive parts of `sums` times `factor` (max, simultaneity and GSD are not added)."""
+def scaled(sums: GapSums, factor) -> GapSums:
+    """The additive parts of `sums` times `factor`, a number or (M,) per cell (max,
+    simultaneity and GSD are not added)."""
     n = sums.covered_s.size
     out = GapSums.zeros(n)
     out.covered_s = sums.covered_s * factor

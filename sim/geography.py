@@ -429,6 +429,28 @@ class Geography:
             out[sea[near & ~owner_own]] = AIRSPACE_NEIGHBOUR
         return out
 
+    def airspace_inside_m(self, u) -> np.ndarray:
+        """(M,) how far points u (M, 3) in the neighbour's national airspace are from its
+        edge, in m: over its territorial sea, the territorial sea minus the distance to its
+        coast; over its land, the nearer of the land border and the outer limit of its
+        territorial sea (coast distance + territorial sea). Other points: 0.
+        References: UNCLOS arts. 2-3 (12 nmi); measured from the map coastline, not the
+        legal baselines."""
+        u = _as_unit(u)
+        code = self.airspace(u)
+        out = np.zeros(len(u))
+        nb = np.nonzero(code == AIRSPACE_NEIGHBOUR)[0]
+        if nb.size == 0:
+            return out
+        lat, lon = E.lat_lon_deg(u[nb])
+        land = self._land.classify(u[nb], lat, lon) == 2
+        coast_angle, _ = self._land.coast_within(u[nb], np.pi)
+        coast_m = coast_angle * self.radius_m
+        ts = self.territorial_sea_m
+        border_m, _ = self.border_distance_m(u[nb])
+        out[nb] = np.where(land, np.minimum(border_m, coast_m + ts), np.maximum(ts - coast_m, 0.0))
+        return out
+
     # ---------------------------------------------------------------- offset path
     def point_at_along(self, along_m) -> np.ndarray:
         """Border points (..., 3) at along-border distances (...) in m (clipped to the ends)."""

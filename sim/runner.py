@@ -17,11 +17,11 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.access import (Intervals, SourceIntervals, lap_plan, refine_intervals,
-                        source_intervals)
+from sim.access import Intervals, SourceIntervals, refine_intervals, source_intervals
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
                           gap_sums, lap_sums, region_figures, scaled, union_intervals)
+from sim.laps import LapCopies, compress
 from sim.scenario.schema import PlatformSpec, Scenario
 
 ALONG_BIN_M = 50_000.0
@@ -214,75 +214,84 @@ class Engine:
         return sensor.gsd_m(sensor.slant_m(self.tracks[i].lap[0].altitude_m if self.tracks[i].lap
                                            else self.scenario.platforms[i].altitude_m, iv.best_cos))
 
-    def lap_plan(self, i: int):
-        """The compression plan of platform i, or None (no lap, too few laps, or a sensor
-        the environment affects: night and cloud differ from lap to lap)."""
+    def lap_copies(self, i: int) -> Optional[LapCopies]:
+        """The lap copies of platform i when interior laps can be compressed, else None."""
         track = self.tracks[i]
-        if not track.lap or track.lap_period_s <= 0:
+        if not track.lap or track.lap_period_s <= 0 or not self.sensors[i]:
             return None
-        if any(self.affected(i, j) for j in range(len(self.sensors[i]))):
-            return None
-        src = self.platform_sources(i)
-        return lap_plan(track.lap_period_s, track.lap_origin_s, src[0].lap_window_s) if src else None
+        copies = LapCopies.of(track.lap_period_s, track.lap_origin_s,
+                              self.platform_sources(i)[0].lap_window_s)
+        return copies if copies is not None and copies.removable else None
 
     def cell_figures(self, progress: Optional[Callable[[float], None]] = None):
         """Per-cell figures and, per platform, which cells it sees.
 
-        Cells seen by exactly one lapped platform are computed from a few copies of its lap
-        (LapPlan) plus whole-lap sums times the removed laps; all other cells from the full
-        union of every source. Both give the same numbers (tests/test_runner.py)."""
+        Each cell that some lapped platform sees during its lap gets that platform (the one
+        with the most lap intervals there) as its periodic base; every other source there
+        is sparse, and sim/laps.py removes the base's interior laps far from sparse
+        intervals, adding one lap's sums per removed copy. Cells no lap sees are computed
+        from the full union. Both equal the full expansion (tests/test_runner.py)."""
         m, T = self.n_cells, float(self.scenario.time.duration_s)
         n_platforms = len(self.tracks)
-        plans = [self.lap_plan(i) for i in range(n_platforms)]
+        copies = [self.lap_copies(i) for i in range(n_platforms)]
+        base_sensors = [[j for j in range(len(self.sensors[i])) if not self.affected(i, j)]
+                        if copies[i] is not None else [] for i in range(n_platforms)]
+        score = np.zeros((n_platforms, m))
+        for i in range(n_platforms):
+            for j in base_sensors[i]:
+                score[i] += np.bincount(self.platform_sources(i)[j].lap.cell, minlength=m)
+        base = np.argmax(score, axis=0) if n_platforms else np.zeros(m, dtype=np.int64)
+        has_base = score.max(axis=0) > 0 if n_platforms else np.zeros(m, dtype=bool)
+
+        def sources_for(mask, skip_base_of=None):
+            """Full intervals of every source on the cells of mask, with their (i, j); the
+            base sensors of platform skip_base_of contribute only their one-off intervals."""
+            out = []
+            for i in range(n_platforms):
+                for j in range(len(self.sensors[i])):
+                    if i == skip_base_of and j in base_sensors[i]:
+                        once = self.platform_sources(i)[j].once
+                        out.append(((i, j), once.take(mask[once.cell])))
+                    elif copies[i] is None or self.affected(i, j):
+                        iv = self.full_intervals(i, j)          # cached: filter it
+                        out.append(((i, j), iv.take(mask[iv.cell])))
+                    else:                                       # expand these cells only
+                        out.append(((i, j), self.full_intervals(i, j, mask)))
+            return out
+
+        total = GapSums.zeros(m)
+        explicit = ~has_base
+        if explicit.any():
+            pairs = sources_for(explicit)
+            total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
+                               [self.gsd_of(i, j, iv) for (i, j), iv in pairs]))
+        for b in range(n_platforms):
+            mask = has_base & (base == b)
+            if copies[b] is None or not mask.any():
+                continue
+            cells = np.flatnonzero(mask)
+            src = self.platform_sources(b)
+            laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in base_sensors[b]]
+            sparse = sources_for(mask, skip_base_of=b)
+            comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse])
+            keys = [(b, j) for j in base_sensors[b]] + [k for k, _ in sparse]
+            group = gap_sums(m, comp.window_end_s, comp.sources, mask,
+                             [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
+            lap_union = Intervals.concat(laps).merged()
+            group.add(scaled(lap_sums(m, lap_union, copies[b].period_s), comp.removed))
+            total.add(group)
+            if progress:
+                progress(0.2 + 0.8 * (b + 1) / n_platforms)
         seen = []
         for i in range(n_platforms):
             mask = np.zeros(m, dtype=bool)
-            for j, src in enumerate(self.platform_sources(i)):
-                if plans[i] is not None:
-                    mask[src.cells()] = True
+            for j, s in enumerate(self.platform_sources(i)):
+                if copies[i] is not None and j in base_sensors[i]:
+                    mask[s.lap.cell] = True         # >= 3 whole laps: every lap cell is seen
+                    mask[s.once.cell] = True
                 else:
                     mask[self.full_intervals(i, j).cell] = True
             seen.append(mask)
-            if progress:
-                progress(0.8 * (i + 1) / max(n_platforms, 1))
-        count = np.sum(seen, axis=0) if seen else np.zeros(m)
-        # Compressible: cells only this platform sees, and sees during its lap (a cell seen
-        # only on a transit has one gap spanning every removed lap, not a lap's worth each).
-        single = []
-        for i in range(n_platforms):
-            if plans[i] is None:
-                single.append(None)
-                continue
-            in_lap = np.zeros(m, dtype=bool)
-            for src in self.platform_sources(i):
-                in_lap[src.lap.cell] = True
-            single.append(seen[i] & (count == 1) & in_lap)
-        explicit = np.ones(m, dtype=bool)
-        for mask in single:
-            if mask is not None:
-                explicit &= ~mask
-        total = GapSums.zeros(m)
-        ex_sources, ex_gsd = [], []
-        for i in range(n_platforms):
-            for j in range(len(self.sensors[i])):
-                if plans[i] is None:          # expanded already (cached): keep explicit cells
-                    iv = self.full_intervals(i, j)
-                    iv = iv.take(explicit[iv.cell])
-                else:                         # expand only the cells other platforms share
-                    iv = self.full_intervals(i, j, explicit)
-                ex_sources.append(iv)
-                ex_gsd.append(self.gsd_of(i, j, iv))
-        total.add(gap_sums(m, T, ex_sources, explicit, ex_gsd))
-        for i, plan in enumerate(plans):
-            if plan is None or not single[i].any():
-                continue
-            srcs = self.platform_sources(i)
-            comp = [src.compressed(plan, single[i]) for src in srcs]
-            group = gap_sums(m, T - plan.time_removed_s, comp, single[i],
-                             [self.gsd_of(i, j, iv) for j, iv in enumerate(comp)])
-            lap_union = Intervals.concat([s.lap.take(single[i][s.lap.cell]) for s in srcs]).merged()
-            group.add(scaled(lap_sums(m, lap_union, plan.period_s), plan.removed))
-            total.add(group)
         if progress:
             progress(1.0)
         return figures_from_sums(total, T), seen
@@ -331,8 +340,10 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
             "name": spec.name, "class": spec.class_id,
             "time_on_station_s": float(track.time_on_station_s),
             "covered_km2": float(area[per_platform_seen[i]].sum()) / 1e6,
+            # Orbits are outside national airspace (Outer Space Treaty, art. II).
             "airspace_violations": (airspace_violations(track, eng.geography, T)
-                                    if scenario.airspace.overflight == "forbidden" else []),
+                                    if scenario.airspace.overflight == "forbidden"
+                                    and spec.kind != "satellite" else []),
         })
     for p in platforms:
         if p["airspace_violations"]:

@@ -52,7 +52,15 @@ def test_affects_each_mask():
     assert not env.affects(CLOUD_ONLY)        # no weather: clouds do not exist
     assert not env.affects(PLAIN)
     assert env.refine_step_s(PLAIN) == math.inf
-    assert env.refine_step_s(DAY_ONLY) == DAYLIGHT_STEP_S
+    # On the equator the shortest day is 12 h: half of it, capped at 3 h.
+    assert env.refine_step_s(DAY_ONLY) == 3 * 3600.0
+    # At 60 N: shortest day 2 acos(tan 60 tan 23.44) / 2 pi days = 2 (0.72134) / 2 pi d
+    # = 19,838 s; half: 9,919 s.
+    north = Environment(make_scenario(), make_grid([60.0], [0.0]), None)
+    assert north.refine_step_s(DAY_ONLY) == pytest.approx(9919.0, abs=2.0)
+    # Inside the polar circle days can be minutes long: the fixed short step.
+    polar = Environment(make_scenario(), make_grid([70.0], [0.0]), None)
+    assert polar.refine_step_s(DAY_ONLY) == DAYLIGHT_STEP_S
     cloudy = Environment(make_scenario(weather=WeatherSpec(cloud_fraction=0.3)),
                          make_grid([0.0], [0.0]), None)
     assert cloudy.affects(CLOUD_ONLY) and not cloudy.affects(PLAIN)

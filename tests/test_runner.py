@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.coverage import cell_figures
+from sim.laps import compress
 from sim.runner import Engine, run
 from sim.scenario.load import load_scenario_text
 
@@ -38,19 +39,37 @@ platforms:
 
 
 def _full_figures(eng: Engine):
+    """The definition: every interval of every source expanded over the whole window (with
+    the environment's masks), then the figures of sim.coverage.cell_figures."""
     srcs, gsds = [], []
     for i in range(len(eng.tracks)):
         for j in range(len(eng.sensors[i])):
-            iv = eng.platform_sources(i)[j].full()
+            iv = eng.full_intervals(i, j)
             srcs.append(iv)
             gsds.append(eng.gsd_of(i, j, iv))
     return cell_figures(eng.n_cells, eng.scenario.time.duration_s, srcs, gsds)
 
 
-@pytest.mark.parametrize("duration", ["20 h", "16 h", "1 d"])
-def test_compressed_figures_equal_full_expansion(duration):
-    eng = Engine(load_scenario_text(BASE.replace("DURATION", duration)))
-    assert any(eng.lap_plan(i) is not None for i in range(3))   # compression is exercised
+SPARSE = """
+  - name: D
+    class: leo-imaging-satellite
+    sensors:
+      - {name: wide, kind: nadir-swath, half_angle: 40 deg}
+    track: {orbit: {altitude: 617 km, inclination: 97.9 deg, raan: 190 deg, phase: 30 deg}}
+  - name: E
+    class: medium-altitude-drone
+    sensors:
+      - {name: day-cam, kind: conic, min_elevation: 20 deg, needs_daylight: true}
+      - {name: radar, kind: side-looking, near_range: 5 km, far_range: 70 km}
+    track: {racetrack: {center: {lat: 10.1, lon: 2.2}, length: 90 km, heading: 80 deg, width: 15 km}}
+"""
+
+
+@pytest.mark.parametrize("duration,extra", [("20 h", ""), ("16 h", ""), ("1 d", ""),
+                                            ("1 d", SPARSE), ("40 h", SPARSE)])
+def test_compressed_figures_equal_full_expansion(duration, extra):
+    eng = Engine(load_scenario_text(BASE.replace("DURATION", duration) + extra))
+    assert any(eng.lap_copies(i) is not None for i in range(3))   # compression is exercised
     got, _ = eng.cell_figures()
     want = _full_figures(eng)
     for key in want:
@@ -61,14 +80,29 @@ def test_compressed_figures_equal_full_expansion(duration):
 
 
 def test_compressed_intervals_do_not_grow_with_the_number_of_laps():
-    # Cells seen by one lapped platform keep at most 5 copies of its lap (head, one interior
-    # copy, tail), however long the scenario: a week costs about what a day costs.
+    # Cells whose only coverage is one lapped platform keep a few copies of its lap (head,
+    # one interior copy, tail), however long the scenario: a week costs what a day costs.
     for duration in ("1 d", "7 d"):
         eng = Engine(load_scenario_text(BASE.replace("DURATION", duration)))
-        plan = eng.lap_plan(2)
-        mask = np.ones(eng.n_cells, dtype=bool)
-        one_lap = sum(s.lap.size for s in eng.platform_sources(2))
-        compressed = sum(s.compressed(plan, mask).size for s in eng.platform_sources(2))
-        full = sum(s.full().size for s in eng.platform_sources(2))
-        assert compressed <= 5 * one_lap
+        copies = eng.lap_copies(2)
+        src = eng.platform_sources(2)
+        cells = np.unique(np.concatenate([s.lap.cell for s in src]))
+        comp = compress(eng.n_cells, eng.scenario.time.duration_s, copies, cells,
+                        [s.lap for s in src], [])
+        one_lap = sum(s.lap.size for s in src)
+        kept = sum(iv.size for iv in comp.sources)
+        full = sum(s.full().size for s in src)
+        assert kept <= 6 * one_lap
         assert full > (25 if duration == "1 d" else 190) * one_lap * 0.9
+
+
+def test_sparse_intervals_keep_their_neighbouring_laps():
+    # A sparse interval in the middle of the window keeps the copies around it; with it the
+    # compressed figures still equal the full expansion (checked above); here: the copies.
+    from sim.laps import LapCopies, kept_copies
+    from sim.access import Intervals
+    copies = LapCopies.of(100.0, 0.0, (0.0, 1000.0))          # copies 0..9, all whole
+    sparse = Intervals(np.array([7]), np.array([450.0]), np.array([460.0]), np.array([1.0]))
+    keep = kept_copies(copies, np.array([3, 7]), sparse)
+    assert keep[0].tolist() == [True, False, False, False, False, False, False, False, False, True]
+    assert keep[1].tolist() == [True, False, False, True, True, True, False, False, False, True]
