@@ -50,6 +50,9 @@ ETOPO5_FILE = ASSETS_DIR / "terrain" / "etopo5_us_mexico.npz"
 AIRSPACE_OWN, AIRSPACE_INTERNATIONAL, AIRSPACE_NEIGHBOUR = 0, 1, 2
 _SAMPLE_SPACING_M = 1_000.0       # densified points in the KD-trees
 _CHUNK = 131_072                  # points per vectorised block (bounds temporary memory)
+_PAIR_CHUNK = 4_000_000           # (point, edge) pairs per block of the polygon test
+_GC_TOL_RAD = 1e-12               # vertices this close to one great circle use the closed form
+_GC_VERTEX_RAD = 2e-5             # ~130 m: near a vertex the great-circle path measures in full
 _DRAW_MARGIN_M = 1_500_000.0      # synthetic outlines reach this far beyond the border
 
 
@@ -63,7 +66,8 @@ class _Polylines:
     which are then measured exactly (cross-track / along-track angles).
     """
 
-    def __init__(self, lines: list[np.ndarray], spacing_rad: float, k: int = 1):
+    def __init__(self, lines: list[np.ndarray], spacing_rad: float, k: int = 1,
+                 fast: bool = True):
         a_list, b_list, line_id = [], [], []
         for i, line in enumerate(lines):
             line = np.asarray(line, dtype=float)
@@ -112,37 +116,142 @@ class _Polylines:
                             balanced_tree=False)
         self.spacing_rad = spacing_rad
         self.k = k
+        self.pole = self._great_circle_pole() if fast else None
 
-    def nearest(self, u: np.ndarray, max_angle_rad: Optional[float] = None) -> dict:
+    def _great_circle_pole(self) -> Optional[np.ndarray]:
+        """The unit pole (3,) of the great circle when the polylines are one line whose
+        vertices all lie on one great circle (within _GC_TOL_RAD), travelled forwards, shorter
+        than half a turn (a synthetic border); else None."""
+        if np.any(self.line != self.line[0]):
+            return None
+        total = float(self.along0[-1] + self.length[-1])
+        if not total < math.pi - 1e-6:
+            return None
+        pole = np.sum(self.n * self.length[:, None], axis=0)
+        norm = float(np.linalg.norm(pole))
+        if norm == 0.0:
+            return None
+        pole = pole / norm
+        off = max(float(np.max(np.abs(self.a @ pole))), float(abs(self.b[-1] @ pole)))
+        if off > _GC_TOL_RAD or np.min(self.n @ pole) < 0.5:
+            return None
+        return pole
+
+    def nearest(self, u: np.ndarray, max_angle_rad: Optional[float] = None,
+                with_point: bool = True) -> dict:
         """Nearest polyline point of each of u (M, 3).
 
         Returns a dict of (M,) arrays: angle (rad; inf beyond max_angle_rad), seg (segment
         index, -1 if beyond), along (rad from the start of the segment's line), side (dot of
-        u with the left normal at the nearest point: > 0 left of travel), and point (M, 3).
+        u with the left normal at the nearest point: > 0 left of travel), and point (M, 3)
+        (left out when with_point is False).
         """
         u = np.atleast_2d(np.asarray(u, dtype=float))
+        if self.pole is not None:
+            return self._nearest_great_circle(u, max_angle_rad, with_point)
         m = len(u)
         out = {"angle": np.full(m, np.inf), "seg": np.full(m, -1), "along": np.full(m, np.nan),
                "side": np.full(m, np.nan), "point": np.full((m, 3), np.nan)}
         for lo in range(0, m, _CHUNK):
-            sl = slice(lo, min(m, lo + _CHUNK))
-            self._nearest_block(u[sl], max_angle_rad, out, sl)
+            rows = np.arange(lo, min(m, lo + _CHUNK))
+            self._nearest_block(u[rows], max_angle_rad, out, rows)
+        if not with_point:
+            del out["point"]
         return out
 
-    def _nearest_block(self, p, max_angle_rad, out, sl):
-        bound = np.inf
+    def _nearest_great_circle(self, p, max_angle_rad, with_point) -> dict:
+        """nearest() when the polyline is one line on a single great circle, without the
+        KD-tree: the along-track angle atan2(p . t0, p . a0) from the first vertex a0
+        (t0 = P x a0, P the pole) gives the segment directly; the point is then measured on
+        that segment's frame as the general path does (cross-track asin(p . n), along-track
+        atan2(p . ta, p . a); beyond the ends the chord distance to the end point). Points
+        within _GC_VERTEX_RAD of a vertex, where the general path may pick the vertex of a
+        neighbouring segment by round-off, go through the general measurement with the
+        segment the KD-tree would give (the one starting at that vertex), so results equal
+        the general path's bit for bit.
+        References: Williams, Aviation Formulary, "cross track error" and "along track
+        distance" (spherical right triangle); Bowditch ch. 24."""
+        m = len(p)
+        nseg = len(self.a)
+        a0 = self.a[0]
+        t0 = np.cross(self.pole, a0)
+        total = float(self.along0[-1] + self.length[-1])
+        along_gc = np.arctan2(p @ t0, p @ a0)                       # (-pi, pi]
+        before, after = along_gc < 0.0, along_gc > total
+        seg = np.clip(np.searchsorted(self.along0, along_gc, side="right") - 1, 0, nseg - 1)
+        # segment frame: p.a, p.ta, p.n (as in _nearest_block)
+        pa = np.einsum("mj,mj->m", p, self.a[seg])
+        pt = np.einsum("mj,mj->m", p, self.ta[seg])
+        pn = np.einsum("mj,mj->m", p, self.n[seg])
+        t = np.arctan2(pt, pa)
+        angle = np.abs(np.arcsin(np.clip(pn, -1.0, 1.0)))
+        side = pn
+        seg_len = self.length[seg]
+        t = np.clip(t, 0.0, seg_len)
+        ends = np.nonzero(before | after)[0]
+        if ends.size:
+            # beyond the ends: the chord to the nearer end point, as in _nearest_block (p.a at
+            # the start; p.b = cos(L) p.a + sin(L) p.ta at the end of the last segment)
+            q = p[ends]
+            first, last = self.frame[0], self.frame[-1]                # rows a, ta, n
+            p_start = np.einsum("mj,j->m", q, first[0])
+            last_len = self.length[-1]
+            p_end = (np.cos(last_len) * np.einsum("mj,j->m", q, last[0])
+                     + np.sin(last_len) * np.einsum("mj,j->m", q, last[1]))
+            d_start = 2.0 * np.arcsin(np.clip(np.sqrt(np.maximum(2.0 - 2.0 * p_start, 0.0)) / 2, 0, 1))
+            d_end = 2.0 * np.arcsin(np.clip(np.sqrt(np.maximum(2.0 - 2.0 * p_end, 0.0)) / 2, 0, 1))
+            at_start = d_start <= d_end
+            angle[ends] = np.where(at_start, d_start, d_end)
+            seg[ends] = np.where(at_start, 0, nseg - 1)
+            t[ends] = np.where(at_start, 0.0, last_len)
+            side = side.copy()
+            side[ends] = np.where(at_start, q @ self.na[0], q @ self.nb[-1])
+        out = {"angle": angle, "seg": seg, "along": self.along0[seg] + t, "side": side}
+        if with_point:
+            out["point"] = np.cos(t)[:, None] * self.a[seg] + np.sin(t)[:, None] * self.ta[seg]
+        else:
+            out["point"] = np.empty((m, 3))
         if max_angle_rad is not None:
-            bound = 2.0 * math.sin(min(math.pi, max_angle_rad + self.spacing_rad) / 2.0)
-        _, idx = self.tree.query(p, k=self.k, distance_upper_bound=bound)
-        idx = idx.reshape(len(p), -1)
-        found = idx[:, 0] < self.tree.n
-        if not np.any(found):
-            return
-        rows = np.nonzero(found)[0]
-        if rows.size < len(p):
-            p, idx = p[rows], idx[rows]
-        idx = np.where(idx < self.tree.n, idx, idx[:, :1])
-        s0 = self.sample_seg[idx]
+            far = angle > max_angle_rad
+            out["angle"][far] = np.inf
+            out["seg"][far] = -1
+            out["along"][far] = np.nan
+            out["side"][far] = np.nan
+            out["point"][far] = np.nan
+        # near a vertex: the general measurement, from the segment starting at that vertex
+        vertex_along = np.r_[self.along0, total]
+        k = np.clip(np.searchsorted(vertex_along, along_gc), 1, nseg)
+        near_k = np.where(along_gc - vertex_along[k - 1] < vertex_along[k] - along_gc, k - 1, k)
+        near = np.nonzero(np.abs(along_gc - vertex_along[near_k]) < _GC_VERTEX_RAD)[0]
+        if near.size:
+            for key, fill in (("angle", np.inf), ("seg", -1), ("along", np.nan),
+                              ("side", np.nan), ("point", np.nan)):
+                out[key][near] = fill
+            self._nearest_block(p[near], max_angle_rad, out, near,
+                                s0=np.minimum(near_k[near], nseg - 1)[:, None])
+        if not with_point:
+            del out["point"]
+        return out
+
+    def _nearest_block(self, p, max_angle_rad, out, target, s0=None):
+        """Measure points p (m, 3) against the segments found from the KD-tree (or the given
+        candidate segments s0 (m, j)) and their neighbours; write rows `target` (m,) of out."""
+        if s0 is None:
+            bound = np.inf
+            if max_angle_rad is not None:
+                bound = 2.0 * math.sin(min(math.pi, max_angle_rad + self.spacing_rad) / 2.0)
+            _, idx = self.tree.query(p, k=self.k, distance_upper_bound=bound)
+            idx = idx.reshape(len(p), -1)
+            found = idx[:, 0] < self.tree.n
+            if not np.any(found):
+                return
+            rows = np.nonzero(found)[0]
+            if rows.size < len(p):
+                p, idx = p[rows], idx[rows]
+            idx = np.where(idx < self.tree.n, idx, idx[:, :1])
+            s0 = self.sample_seg[idx]
+        else:
+            rows = np.arange(len(p))
         cand = np.concatenate([s0, self.prev[s0], self.next[s0]], axis=1)   # (m, 3k)
         frame = self.frame[cand]                                            # (m, c, 3, 3)
         dots = np.einsum("mj,mcij->mci", p, frame)                          # p.a, p.ta, p.n
@@ -168,7 +277,7 @@ class _Polylines:
             keep = angle <= max_angle_rad
             rows, seg, angle, tb, normal, point, p = (rows[keep], seg[keep], angle[keep], tb[keep],
                                                      normal[keep], point[keep], p[keep])
-        target = np.arange(sl.start, sl.stop)[rows]
+        target = target[rows]
         out["angle"][target] = angle
         out["seg"][target] = seg
         out["along"][target] = self.along0[seg] + tb
@@ -246,22 +355,30 @@ class _PolygonSet:
         if cand.size == 0:
             return result
         band = np.clip(((lat[cand] - self.lat_min) / self.h).astype(int), 0, self.nbands - 1)
-        order = np.argsort(band, kind="stable")
-        cand, band = cand[order], band[order]
-        starts = np.searchsorted(band, np.arange(self.nbands + 1))
-        for b in np.nonzero(np.diff(starts))[0]:
-            pts = cand[starts[b]:starts[b + 1]]
-            edges = self.band_edges[self.band_ptr[b]:self.band_ptr[b + 1]]
-            if edges.size == 0:
-                continue
-            y, x = lat[pts][:, None], lon[pts][:, None]
-            y0, y1 = self.y0[edges][None, :], self.y1[edges][None, :]
-            x0, x1 = self.x0[edges][None, :], self.x1[edges][None, :]
+        first = self.band_ptr[band]
+        count = self.band_ptr[band + 1] - first                   # edges of each point's band
+        has = count > 0
+        cand, first, count = cand[has], first[has], count[has]
+        # blocks of points whose (point, edge) pairs fit in _PAIR_CHUNK
+        ends = np.cumsum(count)
+        lo = 0
+        while lo < cand.size:
+            base = ends[lo - 1] if lo else 0
+            hi = max(lo + 1, int(np.searchsorted(ends, base + _PAIR_CHUNK, side="right")))
+            c = count[lo:hi]
+            pair_pt = np.repeat(np.arange(hi - lo), c)
+            offset = np.arange(pair_pt.size) - np.repeat(np.cumsum(c) - c, c)
+            edges = self.band_edges[np.repeat(first[lo:hi], c) + offset]
+            pts = cand[lo:hi]
+            y, x = lat[pts][pair_pt], lon[pts][pair_pt]
+            y0, y1 = self.y0[edges], self.y1[edges]
+            x0, x1 = self.x0[edges], self.x1[edges]
             straddle = (y0 > y) != (y1 > y)
             with np.errstate(divide="ignore", invalid="ignore"):
                 x_cross = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
-            crossings = np.count_nonzero(straddle & (x < x_cross), axis=1)
+            crossings = np.bincount(pair_pt[straddle & (x < x_cross)], minlength=hi - lo)
             result[pts] = (crossings % 2) == 1
+            lo = hi
         return result
 
 
@@ -278,7 +395,8 @@ class _PolygonLand:
         """(M,) int8: 0 not land of either country, 1 own land, 2 neighbour land."""
         code = np.zeros(len(u), np.int8)
         code[self.own.contains(lat, lon)] = 1
-        code[(code == 0) & self.neighbour.contains(lat, lon)] = 2
+        rest = np.nonzero(code == 0)[0]
+        code[rest[self.neighbour.contains(lat[rest], lon[rest])]] = 2
         return code
 
     def coast_within(self, u, max_angle_rad) -> tuple[np.ndarray, np.ndarray]:
