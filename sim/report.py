@@ -191,6 +191,10 @@ def _atomic_file(path, binary: bool = False):
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the usual mode of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else
                                                         {"encoding": "utf-8", "newline": ""})) as f:
             yield f
@@ -278,22 +282,92 @@ def _lat_lon_arrays(obj) -> list[np.ndarray]:
     return []
 
 
+def _wrap180(deg):
+    """Angles in degrees wrapped to [-180, 180)."""
+    return (np.asarray(deg, dtype=float) + 180.0) % 360.0 - 180.0
+
+
 def _densify(arr: np.ndarray, max_step_deg: float) -> np.ndarray:
-    """Insert points linearly in (lat, lon) so that no step exceeds max_step_deg (NaN rows,
-    which break lines, are kept). (K,2) -> (K',2)."""
+    """Insert points linearly in (lat, lon) so that no step exceeds max_step_deg, taking the
+    short way in longitude (a step from 179.9 E to 179.9 W is 0.2 deg, not 359.8). NaN rows,
+    which break lines, are kept. (K,2) -> (K',2), longitudes in [-180, 180)."""
     arr = np.asarray(arr, dtype=float)
     if len(arr) < 2:
         return arr
-    step = np.abs(np.diff(arr, axis=0)).max(axis=1)
+    d = np.diff(arr, axis=0)
+    d[:, 1] = _wrap180(d[:, 1])
+    step = np.abs(d).max(axis=1)
     pieces = np.where(np.isfinite(step), np.ceil(step / max_step_deg), 1).astype(int)
     pieces = np.maximum(pieces, 1)
     if pieces.max() == 1:
         return arr
-    out = [arr[:1]]
-    for a, b, n in zip(arr[:-1], arr[1:], pieces):
-        f = (np.arange(1, n + 1) / n)[:, None]
-        out.append(a + (b - a) * f if n > 1 else b[None, :])
-    return np.concatenate(out)
+    idx = np.repeat(np.arange(len(d)), pieces)
+    j = np.arange(idx.size) - np.repeat(np.cumsum(pieces) - pieces, pieces) + 1
+    f = (j / pieces[idx])[:, None]
+    pts = np.where(f >= 1.0, arr[1:][idx], arr[:-1][idx] + d[idx] * f)
+    pts[:, 1] = np.where(np.isfinite(pts[:, 1]), _wrap180(pts[:, 1]), pts[:, 1])
+    return np.concatenate([arr[:1], pts])
+
+
+def split_polyline(arr, max_step_m: Optional[float] = None,
+                   radius_m: float = 6_371_000.0) -> list[np.ndarray]:
+    """Split a (K,2) [lat, lon] polyline into the pieces that may be drawn as one line: it
+    is cut at NaN rows (platform inactive) and wherever two consecutive points are more
+    than max_step_m apart on the sphere (a jump: a gap in the sampling, another pass, a
+    teleport); default max_step_m: 3 x the median of the non-zero steps. Crossing the
+    antimeridian is not a cut (the points are close on the sphere). Returns a list of
+    (K_i, 2) arrays with K_i >= 2 and no NaN.
+    References: great-circle distance R * central angle (atan2 form, sim.earth).
+    """
+    from sim.earth import central_angle_rad, unit_vector
+    arr = np.asarray(arr, dtype=float).reshape(-1, 2)
+    if len(arr) < 2:
+        return []
+    u = unit_vector(arr[:, 0], arr[:, 1])
+    d = radius_m * central_angle_rad(u[1:], u[:-1])          # NaN next to NaN rows
+    if max_step_m is None:
+        fin = d[np.isfinite(d) & (d > 0)]
+        max_step_m = 3.0 * float(np.median(fin)) if fin.size else math.inf
+    cut = np.nonzero(~(d <= max_step_m))[0] + 1
+    bounds = np.concatenate([[0], cut, [len(arr)]])
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        piece = arr[a:b]
+        if len(piece) >= 2 and np.isfinite(piece).all():
+            out.append(piece)
+    return out
+
+
+def _runs_in_box(x, y, box) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Runs of a projected polyline (x, y) (N,) that are drawn in box (x0, x1, y0, y1): a
+    point is kept if it or a neighbour is finite and inside, so a line runs on to just past
+    the edge (the axes clip it there) and is broken where it leaves the box and comes back
+    elsewhere, instead of joining the two places with a straight line."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    fin = np.isfinite(x) & np.isfinite(y)
+    inside = fin & (x >= box[0]) & (x <= box[1]) & (y >= box[2]) & (y <= box[3])
+    keep = inside.copy()
+    keep[1:] |= inside[:-1]
+    keep[:-1] |= inside[1:]
+    keep &= fin
+    out = []
+    edges = np.diff(np.concatenate([[0], keep.astype(np.int8), [0]]))
+    for a, b in zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]):
+        if b - a >= 2:
+            out.append((x[a:b], y[a:b]))
+    return out
+
+
+def _grid_centre_reach(grid) -> tuple[np.ndarray, float]:
+    """Unit vector of the grid's centre (normalised sum of the cells' vectors) and the
+    largest central angle (rad) from it to a cell."""
+    from sim.earth import central_angle_rad, normalize
+    u = np.asarray(grid.u, dtype=float).reshape(-1, 3)
+    if not len(u):
+        return np.array([1.0, 0.0, 0.0]), 0.0
+    centre = normalize(u.sum(axis=0))
+    return centre, float(central_angle_rad(centre, u).max())
 
 
 def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -304,8 +378,9 @@ def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray,
     A grid giving only x_m/y_m of its cells gets a map fitted to them: a least-squares
     bivariate cubic in (lat - lat0, lon - lon0) (degree lowered for small grids), accurate
     to far below a cell over a grid's region, used to place lines (border, coasts, tracks)
-    on the cells. Points much farther from the grid than its own radius become NaN (lines
-    break there) rather than being extrapolated. A grid with `project_xy_m(lat, lon)` is
+    on the cells. Points much farther from the grid than its own radius (1.25 x, or 1.6 x
+    with the exact map, plus 1 deg) become NaN (lines break there) rather than being
+    extrapolated. A grid with `project_xy_m(lat, lon)` is
     used directly.
     References: Snyder, Map Projections: A Working Manual (1987), ch. 24 (LAEA); linear
     least squares (numpy.linalg.lstsq) for the fitted map.
@@ -337,6 +412,7 @@ def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray,
     laea = all(hasattr(grid, a) for a in ("center_lat_deg", "center_lon_deg", "radius_m"))
     if laea:
         from sim.grid import laea_forward
+        limit = reach * 1.6 + math.radians(1.0)    # exact map: reach the corners of the view
 
     if degree > 0 and not laea:
         A = design(lat[sel] - lat0, wrap(lon[sel]))
@@ -374,35 +450,89 @@ def _nice_length_km(span_km: float) -> float:
     return power
 
 
-def _sample_tracks(result, max_points: int = 4000) -> list[np.ndarray]:
-    """Ground tracks (K,2) [lat, lon] sampled from result.tracks (Track objects), NaN rows
-    where a platform is not active (breaks the line)."""
-    out = []
-    tracks = getattr(result, "tracks", None) or []
-    T = float(result.scenario.time.duration_s)
-    from sim.earth import lat_lon_deg
-    for track in tracks:
-        if not hasattr(track, "state"):
-            continue
-        t = np.linspace(0.0, T, max_points)
-        pos, _, _, active = track.state(t)
-        lat, lon = lat_lon_deg(np.where(np.asarray(active)[:, None], pos, np.nan))
-        out.append(np.stack([lat, lon], axis=-1))
-    return out
+def sample_track(track, duration_s: float, step_m: float, centre_u=None,
+                 near_rad: float = math.inf, max_points: int = 300_000
+                 ) -> tuple[np.ndarray, float]:
+    """A platform's ground track sampled for drawing: (K,2) [lat, lon] with NaN rows where
+    the platform is inactive or the track leaves the region of interest, and the bound on
+    the ground distance (m) between consecutive samples.
+
+    `track` has state(t_s) -> (position_u (N,3), velocity_m_s (N,3), altitude_m (N,),
+    active (N,)) (sim.motion.Track). A coarse pass (4001 times over [0, duration_s]) finds
+    the top ground speed v and the coarse intervals with an active end within near_rad +
+    v dt / R of centre_u (every interval when centre_u is None); only those are refined,
+    each into m equal steps so that v dt / m <= step_m (fewer if the total would pass
+    max_points). A ten-day satellite run is thus sampled finely only on its passes over
+    the map. Each interval gives its m + 1 samples and then a NaN row where the next
+    interval is not refined (a duplicate point otherwise).
+    References: distance bound |step| <= v dt (mean-value theorem on the ground path).
+    """
+    from sim.earth import central_angle_rad, lat_lon_deg
+    T = float(duration_s)
+    if not T > 0.0:
+        return np.zeros((0, 2)), 0.0
+    n0 = 4001
+    t0 = np.linspace(0.0, T, n0)
+    dtc = T / (n0 - 1)
+    pos, vel, _, active = track.state(t0)
+    active = np.asarray(active, dtype=bool)
+    if not active.any():
+        return np.zeros((0, 2)), 0.0
+    speed = float(np.nanmax(np.linalg.norm(np.asarray(vel)[active], axis=-1)))
+    speed = speed if math.isfinite(speed) and speed > 0.0 else 0.0
+    radius = float(getattr(track, "radius_m", 6_371_000.0))
+    near = active.copy()
+    if centre_u is not None and math.isfinite(near_rad):
+        ang = central_angle_rad(np.asarray(centre_u, dtype=float), np.asarray(pos)[active])
+        near[active] = ang <= near_rad + speed * dtc / radius
+    kept = np.nonzero(near[:-1] | near[1:])[0]
+    if not kept.size:
+        return np.zeros((0, 2)), 0.0
+    m = max(1, int(math.ceil(speed * dtc / max(step_m, 1e-9))))
+    m = max(1, min(m, max_points // kept.size - 1))
+    t = np.minimum(t0[kept][:, None] + dtc * np.arange(m + 1)[None, :] / m, T)
+    p, _, _, act = track.state(t.ravel())
+    lat, lon = lat_lon_deg(np.where(np.asarray(act, dtype=bool)[:, None], p, np.nan))
+    ll = np.stack([lat, lon], axis=-1).reshape(kept.size, m + 1, 2)
+    last = ll[:, m:, :].copy()
+    brk = np.ones(kept.size, dtype=bool)
+    brk[:-1] = kept[1:] != kept[:-1] + 1
+    last[brk] = np.nan
+    return np.concatenate([ll, last], axis=1).reshape(-1, 2), speed * dtc / m
 
 
-def write_png(result, path, key: str = "time_covered_frac",
-              tracks: Optional[Sequence[np.ndarray]] = None, dpi: int = 120) -> None:
-    """A map of one per-cell figure in the grid's equal-area x/y plane (km): cells coloured
-    by `key` with a colour bar, the border, coastlines, country land outlines, platform
-    ground tracks (`tracks`: (K,2) [lat, lon] arrays; default: sampled from result.tracks),
-    a km scale bar, a title and a legend. Drawn with matplotlib's Agg canvas (no window),
-    written atomically."""
+def _is_satellite(track) -> bool:
+    from sim.motion import OrbitSegment
+    return any(isinstance(s, OrbitSegment) for s in getattr(track, "once", ()))
+
+
+def _names_label(kind: str, names: list[str], passes: Optional[int] = None) -> str:
+    names = [n for n in names if n]
+    text = f"{kind} ground track"
+    if names:
+        shown = ", ".join(names[:3]) + (f" +{len(names) - 3} more" if len(names) > 3 else "")
+        text += f": {shown}"
+    if passes is not None:
+        text += f" ({passes} pass{'es' if passes != 1 else ''} over the map)"
+    return text
+
+
+SATELLITE_TRACK_STYLE = dict(color="#2b2b2b", linewidth=0.5, alpha=0.45, zorder=6)
+AIRCRAFT_TRACK_STYLE = dict(color="black", linewidth=1.1, zorder=7)   # laps overlap: no dashes
+
+
+def build_map_figure(result, key: str = "time_covered_frac",
+                     tracks: Optional[Sequence[np.ndarray]] = None, dpi: int = 120):
+    """The matplotlib Figure (Agg canvas, no window) of write_png; see there. Track lines
+    carry gid 'track-aircraft' or 'track-satellite' (one Line2D per platform, pieces
+    separated by NaN rows)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.transforms import ScaledTranslation
     import matplotlib
+    import textwrap
 
     if key not in result.cells:
         raise KeyError(f"no per-cell figure {key!r}; have {sorted(result.cells)}")
@@ -462,24 +592,21 @@ def write_png(result, path, key: str = "time_covered_frac",
 
         project = grid_projector(grid)
         geo = result.geography
+        radius_m = float(getattr(getattr(result.scenario, "earth", None), "radius_m", 6_371_000.0))
 
-        view = [extent[0], extent[1], extent[2], extent[3]]
+        def project_km(arr):
+            arr = _densify(arr, 0.2)
+            px, py = project(arr[:, 0], arr[:, 1])
+            return np.asarray(px, dtype=float) / 1000.0, np.asarray(py, dtype=float) / 1000.0
 
-        def draw(lines, grow_view=False, **style):
+        def draw(lines, **style):
             drawn = False
             for arr in lines:
                 if len(arr) < 2:
                     continue
-                arr = _densify(arr, 0.2)
-                px, py = project(arr[:, 0], arr[:, 1])
-                ax.plot(px / 1000.0, py / 1000.0, **style)
+                px, py = project_km(arr)
+                ax.plot(px, py, **style)
                 drawn = True
-                ok = np.isfinite(px) & np.isfinite(py)
-                if grow_view and ok.any():     # keep tracks (often outside the grid) in view
-                    view[0] = min(view[0], float(px[ok].min()) / 1000.0)
-                    view[1] = max(view[1], float(px[ok].max()) / 1000.0)
-                    view[2] = min(view[2], float(py[ok].min()) / 1000.0)
-                    view[3] = max(view[3], float(py[ok].max()) / 1000.0)
             return drawn
 
         land_style = dict(color="#6b4f2a", linewidth=0.8, linestyle=":", zorder=3)
@@ -496,20 +623,71 @@ def write_png(result, path, key: str = "time_covered_frac",
                                                  np.asarray(lon_b, float)], axis=-1)],
                                       **border_style):
             handles.append(Line2D([], [], label="border", **border_style))
-        track_lines = list(tracks) if tracks is not None else _sample_tracks(result)
-        track_style = dict(color="black", linewidth=1.2, linestyle="--", zorder=6)
-        if draw([np.asarray(t, dtype=float) for t in track_lines], grow_view=True, **track_style):
-            handles.append(Line2D([], [], label="platform ground track", **track_style))
 
-        # view: the grid plus a margin; scale bar in the lower left
+        # ground tracks: (name, satellite?, pieces in km). Cut at inactive spans and at
+        # jumps > 3 x the sampling distance; aircraft tracks widen the view, satellite
+        # tracks (many passes) are clipped to it.
+        view = [extent[0], extent[1], extent[2], extent[3]]
+        span_km = max(view[1] - view[0], view[3] - view[2], cell_km)
+        centre, reach = _grid_centre_reach(grid)
+        platform_tracks = []        # (name, is_satellite, [(x_km, y_km), ...])
+        if tracks is not None:
+            for t in tracks:
+                pieces = split_polyline(np.asarray(t, dtype=float), None, radius_m)
+                platform_tracks.append(("", False, [project_km(p) for p in pieces]))
+        else:
+            T = float(result.scenario.time.duration_s)
+            for track in getattr(result, "tracks", None) or []:
+                if not hasattr(track, "state"):
+                    continue
+                sat = _is_satellite(track)
+                arr, spacing = sample_track(track, T, span_km * 1000.0 / 400.0,
+                                            centre_u=centre if sat else None,
+                                            near_rad=reach * 1.6 + math.radians(1.0))
+                pieces = split_polyline(arr, 3.0 * spacing * (1 + 1e-6) + 1e-3, radius_m)
+                platform_tracks.append((getattr(track, "platform_name", ""), sat,
+                                        [project_km(p) for p in pieces]))
+        for _, sat, pieces in platform_tracks:
+            if sat:
+                continue
+            for px, py in pieces:        # keep aircraft tracks (often outside the grid) in view
+                ok = np.isfinite(px) & np.isfinite(py)
+                if ok.any():
+                    view[0] = min(view[0], float(px[ok].min()))
+                    view[1] = max(view[1], float(px[ok].max()))
+                    view[2] = min(view[2], float(py[ok].min()))
+                    view[3] = max(view[3], float(py[ok].max()))
         span_x = view[1] - view[0]
         span_y = view[3] - view[2]
         margin = 0.05 * max(span_x, span_y, cell_km)
-        ax.set_xlim(view[0] - margin, view[1] + margin)
-        ax.set_ylim(view[2] - margin, view[3] + margin)
+        box = (view[0] - margin, view[1] + margin, view[2] - margin, view[3] + margin)
+        names = {True: [], False: []}
+        passes = 0
+        for name, sat, pieces in platform_tracks:
+            runs = [r for px, py in pieces for r in _runs_in_box(px, py, box)]
+            if not runs:
+                continue
+            xs = np.concatenate([np.append(r[0], np.nan) for r in runs])
+            ys = np.concatenate([np.append(r[1], np.nan) for r in runs])
+            style = SATELLITE_TRACK_STYLE if sat else AIRCRAFT_TRACK_STYLE
+            ax.plot(xs, ys, gid="track-satellite" if sat else "track-aircraft", **style)
+            names[sat].append(name)
+            passes += len(runs) if sat else 0
+        if names[False]:
+            handles.append(Line2D([], [], label=_names_label(
+                "aircraft" if tracks is None else "platform", names[False]),
+                **AIRCRAFT_TRACK_STYLE))
+        if names[True]:
+            sat_handle = dict(SATELLITE_TRACK_STYLE, linewidth=1.0, alpha=0.8)
+            handles.append(Line2D([], [], label=_names_label("satellite", names[True], passes),
+                                  **sat_handle))
+
+        # view: the grid plus a margin; scale bar in the lower left
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
         length = _nice_length_km(span_x + 2 * margin)
-        x0 = view[0] - margin + 0.04 * (span_x + 2 * margin)
-        y0 = view[2] - margin + 0.04 * (span_y + 2 * margin)
+        x0 = box[0] + 0.04 * (span_x + 2 * margin)
+        y0 = box[2] + 0.04 * (span_y + 2 * margin)
         ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3, zorder=8,
                 solid_capstyle="butt")
         ax.text(x0 + length / 2, y0 + 0.012 * (span_y + 2 * margin), f"{length:g} km",
@@ -525,9 +703,31 @@ def write_png(result, path, key: str = "time_covered_frac",
     ax.set_ylabel("y (km, equal-area)")
     engine = result.engine + (f", step {format_duration(result.step_s)}"
                               if result.engine == "stepped" and result.step_s else "")
-    ax.set_title(f"{result.scenario.name}\n{label}, "
+    name = textwrap.fill(str(result.scenario.name), 80)
+    ax.set_title(f"{name}\n{label}, "
                  f"{format_duration(result.scenario.time.duration_s)} ({engine})", fontsize=11)
     if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.85)
+        # below the axes (under the x label), never over the map
+        below = ax.transAxes + ScaledTranslation(0.0, -42.0 / 72.0, fig.dpi_scale_trans)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  bbox_transform=below, ncol=min(len(handles), 3 if len(handles) > 4 else 4),
+                  fontsize=8, frameon=False)
+    return fig
+
+
+def write_png(result, path, key: str = "time_covered_frac",
+              tracks: Optional[Sequence[np.ndarray]] = None, dpi: int = 120) -> None:
+    """A map of one per-cell figure in the grid's equal-area x/y plane (km): cells coloured
+    by `key` with a colour bar, the border, coastlines, country land outlines, platform
+    ground tracks, a km scale bar, a title and a legend (below the map). Drawn with
+    matplotlib's Agg canvas (no window), written atomically.
+
+    `tracks`: (K,2) [lat, lon] arrays (drawn as aircraft tracks, cut at NaN rows and at
+    steps > 3 x their median step); default: result.tracks sampled with sample_track, cut
+    at inactive spans and at jumps > 3 x the sampling distance. Aircraft tracks are solid
+    black and widen the view; satellite tracks (orbits: many passes over days) are thin and light,
+    clipped to the grid's view, and their passes over the map counted in the legend.
+    """
+    fig = build_map_figure(result, key, tracks, dpi)
     with _atomic_file(path, binary=True) as f:
         fig.savefig(f, format="png", bbox_inches="tight", pad_inches=0.15)

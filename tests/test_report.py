@@ -251,3 +251,177 @@ def test_projector_recovers_grid_coordinates():
     # far away points are not extrapolated
     x, _ = project(np.array([0.0]), np.array([0.0]))
     assert np.isnan(x[0])
+
+
+# ------------------------------------------------------------------ PNG ground tracks
+
+def _drawn_tracks(fig, gid):
+    """(x, y) km arrays of the track lines with this gid in a build_map_figure Figure."""
+    ax = fig.axes[0]
+    return [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
+            for line in ax.get_lines() if line.get_gid() == gid]
+
+
+def _longest_segment_km(lines):
+    """Longest drawn segment between consecutive finite vertices (NaN breaks the line)."""
+    longest = 0.0
+    for x, y in lines:
+        d = np.hypot(np.diff(x), np.diff(y))
+        d = d[np.isfinite(d)]
+        if d.size:
+            longest = max(longest, float(d.max()))
+    return longest
+
+
+def test_split_polyline_cuts_at_inactive_rows_and_jumps_not_at_the_antimeridian():
+    # 0.1 deg of longitude at 60 N: 0.1 * 111.195 km * cos 60 = 5.56 km per step
+    east = np.stack([np.full(20, 60.0), report._wrap180(np.arange(20) * 0.1 + 179.05)], axis=-1)
+    assert east[:, 1].min() < -179 and east[:, 1].max() > 179          # crosses 180
+    gap = np.full((1, 2), np.nan)                                      # inactive
+    later = np.array([[55.0, 10.0], [55.0, 10.1], [55.0, 10.2]])
+    jumped = np.array([[50.0, 10.2], [50.0, 10.3]])                    # 5 deg = 556 km away
+    pieces = report.split_polyline(np.concatenate([east, gap, later, jumped]))
+    assert [len(p) for p in pieces] == [20, 3, 2]
+    # default threshold: 3 x median step; here the median is ~5.56 km (steps of 6.4 km at
+    # 55 N, 7.1 km at 50 N), so the 556 km jump is cut and the 180 crossing is not
+    assert report.split_polyline(later, max_step_m=5_000.0) == []      # 6.4 km > 5 km
+
+
+def _antimeridian_result():
+    """A result whose LAEA grid is centred on (60 N, 180): cells on a 0.5 deg lattice."""
+    from sim.grid import laea_forward
+    lat, lon = np.meshgrid(np.arange(58.0, 62.01, 0.5), np.arange(-184.0, -175.99, 0.5))
+    lat, lon = lat.ravel(), report._wrap180(lon.ravel())
+    x, y = laea_forward(lat, lon, 60.0, 180.0, 6_371_000.0)
+    grid = SimpleNamespace(u=unit_vector(lat, lon), lat_deg=lat, lon_deg=lon, x_m=x, y_m=y,
+                           center_lat_deg=60.0, center_lon_deg=180.0, radius_m=6_371_000.0,
+                           area_m2=np.full(lat.size, 1e9), depth_m=np.zeros(lat.size),
+                           along_m=np.zeros(lat.size), cell_m=25_000.0,
+                           land=np.ones(lat.size, bool))
+    result = make_result()
+    m = lat.size
+    result.grid = grid
+    result.cells = {k: np.full(m, 0.5) for k in result.cells}
+    result.geography = SimpleNamespace(border_lat_deg=np.array([60.0, 60.0]),
+                                       border_lon_deg=np.array([178.0, -178.0]))
+    return result
+
+
+def test_png_track_across_the_antimeridian_and_an_inactive_gap_has_no_long_chord():
+    result = _antimeridian_result()
+    lon_e = report._wrap180(177.0 + np.arange(121) * 0.05)      # 177 E -> 177 W
+    east = np.stack([np.full(lon_e.size, 60.0), lon_e], axis=-1)
+    west = np.stack([np.full(lon_e.size, 61.0), lon_e[::-1]], axis=-1)
+    track = np.concatenate([east, np.full((3, 2), np.nan), west,
+                            [[59.0, -177.0], [59.0, -177.05]]])     # then a jump of 2 deg
+    fig = report.build_map_figure(result, "time_covered_frac", tracks=[track])
+    lines = _drawn_tracks(fig, "track-aircraft")
+    assert lines
+    # steps of 0.05 deg of longitude at 60-61 N: <= 0.05 * 111.195 km * cos 60 = 2.78 km;
+    # a cut is made above 3 x the median step (8.3 km), so nothing drawn is longer. The old
+    # drawing joined the pieces (0.2 deg = 22 km steps) and went the long way round 180.
+    assert _longest_segment_km(lines) < 3.0 * 2.78
+    # ... but the crossing itself is drawn: a vertex within 3 km of (60 N, 180), which is
+    # x = 0 on the map centred on it (LAEA, Snyder eq. 24-3 with l = l0)
+    x, y = np.concatenate([ln[0] for ln in lines]), np.concatenate([ln[1] for ln in lines])
+    assert np.nanmin(np.hypot(x - 0.0, y - 0.0)) < 3.0
+
+
+class _TeleportingAircraft:
+    """Flies east along 31.2 N for 1000 s at 0.0009 deg/s of longitude (85 m/s:
+    0.9 deg * 111.195 km * cos 31.2 = 85.6 km per 1000 s), is inactive for 0.5 s (less than
+    one drawing sample), then flies west along 31.6 N until 2000 s; inactive afterwards."""
+    platform_name = "Hopper"
+
+    def state(self, t_s):
+        t = np.atleast_1d(np.asarray(t_s, dtype=float))
+        first = t <= 1000.0
+        second = (t >= 1000.5) & (t <= 2000.0)
+        lat = np.where(first, LAT0 + 0.2, LAT0 + 0.6)
+        lon = np.where(first, LON0 - 0.9 + 0.0009 * t, LON0 + 0.9 - 0.0009 * (t - 1000.5))
+        active = first | second
+        pos = np.where(active[:, None], unit_vector(lat, lon), np.nan)
+        vel = np.where(active[:, None], np.array([85.6, 0.0, 0.0]), np.nan)
+        return pos, vel, np.where(active, 15_000.0, np.nan), active
+
+
+def test_png_sampled_track_is_cut_at_a_gap_shorter_than_a_sample():
+    result = make_result()
+    result.tracks = [_TeleportingAircraft()]
+    fig = report.build_map_figure(result, "time_covered_frac")
+    lines = _drawn_tracks(fig, "track-aircraft")
+    # sampling: view span 210 km / 400 = 0.525 km target; 85.6 m/s * 3 s (12000 s / 4000)
+    # = 0.26 km per sample, so a cut above 3 x 0.26 = 0.77 km; the 0.4 deg (44 km) hop
+    # between the legs is not drawn (the old drawing joined it in 0.2 deg = 22 km steps)
+    assert 0.0 < _longest_segment_km(lines) < 0.8
+    x, y = lines[0]
+    pieces = np.split(np.arange(x.size), np.nonzero(~np.isfinite(x))[0])
+    assert sum(np.isfinite(x[p]).sum() >= 2 for p in pieces) == 2       # the two legs
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "aircraft ground track: Hopper" in labels
+
+
+def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
+    from sim.earth import julian_date
+    from sim.motion import Track, orbit_segment
+    from sim.scenario.schema import OrbitTrack
+    result = make_result()
+    T = 2 * 86400.0
+    result.scenario.time.duration_s = T
+    spec = OrbitTrack(altitude_m=705_000.0, inclination_rad=math.radians(98.2),
+                      raan_rad=math.radians(114.4))
+    jd0 = julian_date(result.scenario.time.start)
+    seg = orbit_segment(spec, jd0, 0.0, T)
+    # turn the node so that a pass goes over the grid: at the first time the ground track
+    # crosses 31 N, the longitude is off by dlon; a node dlon further east moves the whole
+    # ground track dlon east (a rotation about the polar axis)
+    from sim.earth import lat_lon_deg
+    t = np.arange(0.0, 86400.0, 5.0)
+    lat, lon = lat_lon_deg(seg.position_u(t))
+    k = int(np.nonzero((lat[:-1] < LAT0) & (lat[1:] >= LAT0))[0][0])
+    spec = OrbitTrack(altitude_m=spec.altitude_m, inclination_rad=spec.inclination_rad,
+                      raan_rad=spec.raan_rad + math.radians(LON0 - lon[k]))
+    seg = orbit_segment(spec, jd0, 0.0, T)
+    result.tracks = [Track("Sat-1", (), 0.0, 0.0, (0.0, 0.0), (seg,), T, ())]
+    fig = report.build_map_figure(result, "max_revisit_s")
+    lines = _drawn_tracks(fig, "track-satellite")
+    assert len(lines) == 1
+    line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-satellite"][0]
+    assert line.get_linewidth() <= 0.6 and line.get_alpha() < 0.6      # thin and light
+    # sampled to the view: 210 km span / 400 = 0.525 km per sample (ground speed ~6.9 km/s,
+    # so 76 ms), cut above 3 x that: no chord across the map (old: 300 km samples, 43 s apart)
+    assert 0.0 < _longest_segment_km(lines) < 2.0
+    # the view stays on the grid (x -100..100 km, cells 10 km: extent -105..105, plus a 5 %
+    # margin of 210 km = 10.5 km) instead of growing to the satellite's passes
+    x0, x1 = fig.axes[0].get_xlim()
+    assert x0 >= -116.0 and x1 <= 116.0
+    # passes over the map: NaN-separated runs, counted in the legend
+    x, _ = lines[0]
+    runs = sum(1 for p in np.split(x, np.nonzero(np.isnan(x))[0]) if np.isfinite(p).sum() >= 2)
+    assert runs >= 1
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert f"satellite ground track: Sat-1 ({runs} pass{'es' if runs != 1 else ''} over the map)" \
+        in labels
+    report.write_png(result, tmp_path / "sat.png", key="max_revisit_s")
+    shutil.copy(tmp_path / "sat.png", "/tmp/isr_report_test_sat.png")     # for a look by hand
+
+
+def test_legend_is_below_the_map():
+    result = make_result()
+    fig = report.build_map_figure(result, "time_covered_frac",
+                                  tracks=[np.array([[LAT0 + 0.3, LON0 - 0.8],
+                                                    [LAT0 + 0.3, LON0 + 0.8]])])
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.y1 < ax.get_window_extent().y0        # entirely under the axes
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    # mkstemp makes 0600 files; a report is an ordinary file: 0666 minus the umask
+    umask = os.umask(0o022)
+    try:
+        report.write_csv(make_result(), tmp_path / "cells.csv")
+    finally:
+        os.umask(umask)
+    assert (os.stat(tmp_path / "cells.csv").st_mode & 0o777) == 0o644
