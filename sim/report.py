@@ -517,7 +517,7 @@ def _names_label(kind: str, names: list[str], passes: Optional[int] = None) -> s
     return text
 
 
-SATELLITE_TRACK_STYLE = dict(color="#2b2b2b", linewidth=0.5, alpha=0.45, zorder=6)
+SATELLITE_TRACK_STYLE = dict(color="#6e6e6e", linewidth=0.6, alpha=0.55, zorder=6)
 AIRCRAFT_TRACK_STYLE = dict(color="black", linewidth=1.1, zorder=7)   # laps overlap: no dashes
 
 
