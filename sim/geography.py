@@ -178,16 +178,15 @@ class _Polylines:
         total = float(self.along0[-1] + self.length[-1])
         along_gc = np.arctan2(p @ t0, p @ a0)                       # (-pi, pi]
         before, after = along_gc < 0.0, along_gc > total
-        seg = np.clip(np.searchsorted(self.along0, along_gc, side="right") - 1, 0, nseg - 1)
+        seg = np.minimum(np.maximum(np.searchsorted(self.along0, along_gc, side="right") - 1, 0),
+                         nseg - 1)
         # segment frame: p.a, p.ta, p.n (as in _nearest_block)
-        pa = np.einsum("mj,mj->m", p, self.a[seg])
-        pt = np.einsum("mj,mj->m", p, self.ta[seg])
-        pn = np.einsum("mj,mj->m", p, self.n[seg])
-        t = np.arctan2(pt, pa)
-        angle = np.abs(np.arcsin(np.clip(pn, -1.0, 1.0)))
+        dots = np.einsum("mj,mij->mi", p, self.frame[seg])
+        pa, pt, pn = dots[:, 0], dots[:, 1], dots[:, 2]
+        angle = np.abs(np.arcsin(np.minimum(np.maximum(pn, -1.0), 1.0)))
         side = pn
         seg_len = self.length[seg]
-        t = np.clip(t, 0.0, seg_len)
+        t = np.minimum(np.maximum(np.arctan2(pt, pa), 0.0), seg_len)
         ends = np.nonzero(before | after)[0]
         if ends.size:
             # beyond the ends: the chord to the nearer end point, as in _nearest_block (p.a at
@@ -206,31 +205,29 @@ class _Polylines:
             t[ends] = np.where(at_start, 0.0, last_len)
             side = side.copy()
             side[ends] = np.where(at_start, q @ self.na[0], q @ self.nb[-1])
+        # vertices bounding each point's segment (its nearest vertex is one of them)
+        vertex_along = np.r_[self.along0, total]
+        d_lo = np.abs(along_gc - vertex_along[seg])
+        d_hi = np.abs(vertex_along[seg + 1] - along_gc)
+        near = np.nonzero(np.minimum(d_lo, d_hi) < _GC_VERTEX_RAD)[0]
         out = {"angle": angle, "seg": seg, "along": self.along0[seg] + t, "side": side}
         if with_point:
             out["point"] = np.cos(t)[:, None] * self.a[seg] + np.sin(t)[:, None] * self.ta[seg]
-        else:
-            out["point"] = np.empty((m, 3))
         if max_angle_rad is not None:
             far = angle > max_angle_rad
-            out["angle"][far] = np.inf
-            out["seg"][far] = -1
-            out["along"][far] = np.nan
-            out["side"][far] = np.nan
-            out["point"][far] = np.nan
-        # near a vertex: the general measurement, from the segment starting at that vertex
-        vertex_along = np.r_[self.along0, total]
-        k = np.clip(np.searchsorted(vertex_along, along_gc), 1, nseg)
-        near_k = np.where(along_gc - vertex_along[k - 1] < vertex_along[k] - along_gc, k - 1, k)
-        near = np.nonzero(np.abs(along_gc - vertex_along[near_k]) < _GC_VERTEX_RAD)[0]
-        if near.size:
             for key, fill in (("angle", np.inf), ("seg", -1), ("along", np.nan),
                               ("side", np.nan), ("point", np.nan)):
-                out[key][near] = fill
-            self._nearest_block(p[near], max_angle_rad, out, near,
-                                s0=np.minimum(near_k[near], nseg - 1)[:, None])
-        if not with_point:
-            del out["point"]
+                if key in out:
+                    out[key][far] = fill
+        # near a vertex: the general measurement, from the segment starting at that vertex
+        if near.size:
+            near_k = np.where(d_lo[near] <= d_hi[near], seg[near], seg[near] + 1)
+            full = dict(out) if with_point else dict(out, point=np.empty((m, 3)))
+            for key, fill in (("angle", np.inf), ("seg", -1), ("along", np.nan),
+                              ("side", np.nan), ("point", np.nan)):
+                full[key][near] = fill
+            self._nearest_block(p[near], max_angle_rad, full, near,
+                                s0=np.minimum(near_k, nseg - 1)[:, None])
         return out
 
     def _nearest_block(self, p, max_angle_rad, out, target, s0=None):
@@ -304,7 +301,8 @@ def _densify_great_circle(u: np.ndarray, max_step_rad: float) -> np.ndarray:
 
 class _PolygonSet:
     """Even-odd point-in-polygon test for many rings of [lat, lon] vertices, vectorised:
-    edges are bucketed by latitude band; each band tests its points against its edges.
+    edges are bucketed by latitude band; each point is paired with the edges of its band and
+    all (point, edge) pairs are tested at once (in blocks of _PAIR_CHUNK pairs).
 
     References: even-odd (crossing number) rule, Shimrat 1962 (CACM Algorithm 112).
     """
@@ -490,44 +488,57 @@ class Geography:
 
     # ---------------------------------------------------------------- distances
     def _query(self, u, max_m):
-        u = _as_unit(u)
-        q = self._border.nearest(u, None if max_m is None else max_m / self.radius_m)
-        return u, q
+        """Nearest border points of unit vectors u (M, 3) (see _Polylines.nearest)."""
+        return self._border.nearest(u, None if max_m is None else max_m / self.radius_m,
+                                    with_point=False)
+
+    def _classify(self, u) -> np.ndarray:
+        """Land code (M,) int8 of unit vectors u (M, 3): 0 neither, 1 own, 2 neighbour."""
+        if isinstance(self._land, _BandLand):          # needs no latitude / longitude
+            return self._land.classify(u, None, None)
+        lat, lon = E.lat_lon_deg(u)
+        return self._land.classify(u, lat, lon)
 
     def border_distance_m(self, u, max_m: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:
         """Ground distance (M,) in m from points u (M, 3) (any length: projected to the
         ground) to the border polyline, and the along-border distance (M,) in m of the
         nearest border point. Points farther than max_m (if given) get inf and nan (a fast
         path for grids)."""
-        _, q = self._query(u, max_m)
+        q = self._query(_as_unit(u), max_m)
         return q["angle"] * self.radius_m, q["along"] * self.radius_m
 
-    def _sign(self, u, q):
+    def _sign(self, q, code):
         """+1 neighbour side, -1 own side: land membership first, else the segment side."""
-        lat, lon = E.lat_lon_deg(u)
-        code = self._land.classify(u, lat, lon)
         geometric_own = (q["side"] > 0) == self.own_left
         sign = np.where(geometric_own, -1.0, 1.0)
-        sign = np.where(code == 1, -1.0, np.where(code == 2, 1.0, sign))
-        return sign, code
+        return np.where(code == 1, -1.0, np.where(code == 2, 1.0, sign))
 
     def signed_depth_m(self, u, max_m: Optional[float] = None) -> np.ndarray:
         """Signed ground distance (M,) in m from the border, neighbour side positive, for
         points u (M, 3). With max_m, points farther than max_m get nan."""
         return self.depth_along_land(u, max_m)[0]
 
-    def depth_along_land(self, u, max_m: Optional[float] = None):
-        """(depth_m (M,), along_m (M,), land (M,) bool) in one pass (used by the grid)."""
-        u, q = self._query(u, max_m)
-        sign, code = self._sign(u, q)
-        depth = np.where(np.isfinite(q["angle"]), sign * q["angle"] * self.radius_m, np.nan)
-        return depth, q["along"] * self.radius_m, code > 0
+    def depth_along_land(self, u, max_m: Optional[float] = None, land_only: bool = False):
+        """(depth_m (M,), along_m (M,), land (M,) bool) in one pass (used by the grid).
+        With land_only, only land points are measured: the others get nan depth and along."""
+        u = _as_unit(u)
+        code = self._classify(u)
+        if not land_only:
+            q = self._query(u, max_m)
+            sign = self._sign(q, code)
+            depth = np.where(np.isfinite(q["angle"]), sign * q["angle"] * self.radius_m, np.nan)
+            return depth, q["along"] * self.radius_m, code > 0
+        rows = np.nonzero(code > 0)[0]
+        depth, along = np.full(len(u), np.nan), np.full(len(u), np.nan)
+        q = self._query(u[rows], max_m)
+        sign = self._sign(q, code[rows])
+        depth[rows] = np.where(np.isfinite(q["angle"]), sign * q["angle"] * self.radius_m, np.nan)
+        along[rows] = q["along"] * self.radius_m
+        return depth, along, code > 0
 
     def is_land(self, u) -> np.ndarray:
         """(M,) bool: on the land of either country."""
-        u = _as_unit(u)
-        lat, lon = E.lat_lon_deg(u)
-        return self._land.classify(u, lat, lon) > 0
+        return self._classify(_as_unit(u)) > 0
 
     def airspace(self, u) -> np.ndarray:
         """(M,) int8 airspace code of points u (M, 3): 0 own national, 1 international,

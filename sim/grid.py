@@ -142,11 +142,13 @@ def build_grid(spec: GridSpec, geography: Geography, earth: EarthSpec) -> Grid:
     # fine pass: cells of kept blocks
     offs = (np.arange(_BLOCK) + 0.5 - 0.5 * _BLOCK) * cell
     ox, oy = np.meshgrid(offs, offs)
+    ox_i, oy_i = np.meshgrid(np.arange(_BLOCK), np.arange(_BLOCK))
+    iy, ix = np.divmod(np.arange(nbx * nby), nbx)      # block indices of bxc, byc
     x = (bxc[keep_b][:, None] + ox.ravel()[None, :]).ravel()
     y = (byc[keep_b][:, None] + oy.ravel()[None, :]).ravel()
     lat, lon = laea_inverse(x, y, lat0, lon0, radius)
     u = E.unit_vector(lat, lon)
-    depth, along, land = geography.depth_along_land(u, max_m=extent)
+    depth, along, land = geography.depth_along_land(u, max_m=extent, land_only=spec.land_only)
     finite = np.isfinite(depth)
     if spec.side == "neighbour":
         keep = finite & (depth > 0) & (depth <= extent)
@@ -156,9 +158,13 @@ def build_grid(spec: GridSpec, geography: Geography, earth: EarthSpec) -> Grid:
         keep = finite & (depth != 0) & (np.abs(depth) <= extent)
     if spec.land_only:
         keep &= land
-    # a stable order: rows south to north, then west to east in the projection
+    # a stable order: rows south to north, then west to east in the projection (integer
+    # lattice indices: the same order as sorting y then x, cells being a lattice)
     idx = np.nonzero(keep)[0]
-    idx = idx[np.lexsort((x[idx], y[idx]))]
+    col = (ix[keep_b][:, None] * _BLOCK + ox_i.ravel()[None, :]).ravel()[idx]
+    row = (iy[keep_b][:, None] * _BLOCK + oy_i.ravel()[None, :]).ravel()[idx]
+    idx = idx[np.argsort((row - row.min()) * (col.max() - col.min() + 1) + (col - col.min()),
+                         kind="stable")]
     return Grid(cell_m=cell, lat_deg=lat[idx], lon_deg=lon[idx], u=u[idx], x_m=x[idx], y_m=y[idx],
                 center_lat_deg=lat0, center_lon_deg=lon0, radius_m=radius,
                 area_m2=np.full(idx.size, cell * cell), depth_m=depth[idx], along_m=along[idx],

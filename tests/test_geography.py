@@ -241,3 +241,68 @@ def test_etopo5_region():
     assert 1_800 <= at(19.43, -99.13) <= 2_900
     # Sigsbee Deep, Gulf of Mexico, ~3,700 m deep (NOAA) near 23.5 N 92.5 W
     assert at(23.5, -92.5) < -3_000
+
+
+# ---------------------------------------------------------------- fast paths
+
+def test_great_circle_fast_path_equals_general_polyline_path():
+    # The synthetic border (one great circle) is measured in closed form (sim.geography
+    # _Polylines._nearest_great_circle); the general KD-tree path on the same vertices is the
+    # reference. Both measure on the same segment frames, so they agree to round-off; the
+    # bound asked of the fast path is 1 m (1e-3 m asserted, far below a cell).
+    from sim import geography as G
+    g = synthetic()
+    fast = g._border
+    general = G._Polylines([g.border_u], G._SAMPLE_SPACING_M / R, fast=False)
+    assert fast.pole is not None and general.pole is None
+    rng = np.random.default_rng(7)
+    along = np.r_[rng.uniform(-300_000.0, L + 300_000.0, 4000),
+                  np.arange(0.0, L + 1.0, 10_000.0) + rng.uniform(-50, 50, 81)]   # at vertices
+    right = rng.uniform(-600_000.0, 600_000.0, along.size)
+    u = point(along, right)
+    for max_angle in (None, 400_000.0 / R):
+        qf = fast.nearest(u, max_angle)
+        qg = general.nearest(u, max_angle)
+        assert np.array_equal(np.isfinite(qf["angle"]), np.isfinite(qg["angle"]))
+        ok = np.isfinite(qg["angle"])
+        if max_angle is not None:
+            assert 0 < ok.sum() < ok.size                        # some points cut off
+        assert np.allclose(qf["angle"][ok] * R, qg["angle"][ok] * R, rtol=0, atol=ONE_MM)
+        assert np.allclose(qf["along"][ok] * R, qg["along"][ok] * R, rtol=0, atol=ONE_MM)
+        assert np.array_equal(np.sign(qf["side"][ok]), np.sign(qg["side"][ok]))
+        assert np.allclose(qf["point"][ok], qg["point"][ok], rtol=0, atol=ONE_MM / R)
+        assert np.array_equal(qf["seg"][ok] >= 0, qg["seg"][ok] >= 0)
+    # beyond the ends the nearest point is the end point (hand check: along < 0 -> 0,
+    # along > L -> L)
+    q = fast.nearest(point(np.array([-50_000.0, L + 50_000.0]), np.array([1_000.0, -1_000.0])))
+    assert q["along"] * R == pytest.approx([0.0, L], abs=ONE_MM)
+
+
+def test_polygon_blocks_of_pairs_match_one_block(monkeypatch):
+    # The vectorised even-odd test works on blocks of (point, edge) pairs; with tiny blocks
+    # (many blocks, some of a single point) it must give the same answer as with one block.
+    from sim import geography as G
+    rng = np.random.default_rng(11)
+    ang = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    r = 5 + 2 * np.sin(7 * ang)                                 # a star: concave, many bands
+    ring = np.stack([r * np.sin(ang), r * np.cos(ang)], axis=1)
+    pts = rng.uniform(-8, 8, size=(5_000, 2))
+    ps = _PolygonSet([ring])
+    one = ps.contains(pts[:, 0], pts[:, 1])
+    monkeypatch.setattr(G, "_PAIR_CHUNK", 3)
+    many = ps.contains(pts[:, 0], pts[:, 1])
+    assert np.array_equal(one, many)
+    from matplotlib.path import Path                             # independent reference
+    assert np.array_equal(one, Path(np.vstack([ring, ring[:1]])).contains_points(pts))
+
+
+def test_depth_along_land_land_only_equals_full(usmx):
+    # land_only measures only land points; on them the results must be the same numbers
+    rng = np.random.default_rng(5)
+    u = E.unit_vector(rng.uniform(22.0, 36.0, 3000), rng.uniform(-120.0, -95.0, 3000))
+    d_all, a_all, land_all = usmx.depth_along_land(u, max_m=500_000.0)
+    d_land, a_land, land = usmx.depth_along_land(u, max_m=500_000.0, land_only=True)
+    assert np.array_equal(land, land_all) and 0 < land.sum() < land.size
+    assert np.array_equal(d_land[land], d_all[land], equal_nan=True)
+    assert np.array_equal(a_land[land], a_all[land], equal_nan=True)
+    assert np.all(np.isnan(d_land[~land])) and np.all(np.isnan(a_land[~land]))
