@@ -184,10 +184,34 @@ class Environment:
         References: see the module docstring (Almanac Sun, LAEA, polar line, 4/3 Earth).
         """
         cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
-        k = cell_index.size
-        t = np.broadcast_to(np.asarray(t_s, dtype=float), (k,)) if k else np.zeros(0)
-        ok = np.ones(k, dtype=bool)
-        if k == 0:
+        ok = self.allows_in_time(spec, t_s, cell_index)
+        if self.terrain_on:
+            rows = np.nonzero(ok)[0]
+            if rows.size:
+                k = cell_index.size
+                p = np.broadcast_to(np.asarray(platform_u, dtype=float), (k, 3))[rows]
+                h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (k,))[rows]
+                ok[rows] = self.allows_in_space(spec, p, h, cell_index[rows])
+        return ok
+
+    # The engines treat the two kinds of mask differently: night and cloud change with time
+    # (they break the repetition of laps), terrain depends only on where the platform is
+    # (a lap repeats it exactly, so it is applied to one lap before the laps are shifted).
+
+    def in_time(self, spec: SensorSpec) -> bool:
+        """Whether a time-dependent mask (daylight, clouds) applies to this sensor."""
+        return bool(spec.needs_daylight or (spec.blocked_by_clouds and self.clouds_on))
+
+    def in_space(self, spec: SensorSpec) -> bool:
+        """Whether the position-dependent mask (terrain line of sight) applies."""
+        return bool(self.terrain_on)
+
+    def allows_in_time(self, spec: SensorSpec, t_s, cell_index) -> np.ndarray:
+        """(K,) bool: daylight and clouds allow the paired (t_s, cell_index) rows."""
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        t = np.broadcast_to(np.asarray(t_s, dtype=float), cell_index.shape)
+        ok = np.ones(cell_index.size, dtype=bool)
+        if cell_index.size == 0:
             return ok
         if spec.needs_daylight:
             ok &= self.daylight(t, cell_index)
@@ -195,14 +219,33 @@ class Environment:
             rows = np.nonzero(ok)[0]
             if rows.size:
                 ok[rows] = ~self.cloudy(t[rows], cell_index[rows])
-        if self.terrain_on:
-            rows = np.nonzero(ok)[0]
-            if rows.size:
-                p = np.broadcast_to(np.asarray(platform_u, dtype=float), (k, 3))[rows]
-                h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (k,))[rows]
-                h_obs = max(OBSERVER_HEIGHT_M, float(spec.target_height_m))
-                ok[rows] = ~self.terrain_blocked(p, h, cell_index[rows], h_obs, spec.radio)
         return ok
+
+    def allows_in_space(self, spec: SensorSpec, platform_u, altitude_m, cell_index) -> np.ndarray:
+        """(K,) bool: terrain does not block the line of sight of the paired rows."""
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        if not self.terrain_on or cell_index.size == 0:
+            return np.ones(cell_index.size, dtype=bool)
+        k = cell_index.size
+        p = np.broadcast_to(np.asarray(platform_u, dtype=float), (k, 3))
+        h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (k,))
+        h_obs = max(OBSERVER_HEIGHT_M, float(spec.target_height_m))
+        return ~self.terrain_blocked(p, h, cell_index, h_obs, spec.radio)
+
+    def time_step_s(self, spec: SensorSpec) -> float:
+        """Refinement step of the time-dependent masks (inf when none applies)."""
+        steps = [math.inf]
+        if spec.needs_daylight:
+            steps.append(self.daylight_step_s)
+        if spec.blocked_by_clouds and self.clouds_on:
+            steps.append(self.cloud_step_s)
+        return float(min(steps))
+
+    def space_step_s(self, spec: SensorSpec) -> float:
+        """Refinement step of the terrain mask (inf without terrain)."""
+        if not self.terrain_on:
+            return math.inf
+        return 0.5 * self.terrain_spacing_m / self._max_ground_speed_m_s(spec)
 
     def refine_step_s(self, spec: SensorSpec) -> float:
         """Sampling step (s) at which `allows` changes at most once between samples along

@@ -133,55 +133,76 @@ class Engine:
             self._environment = Environment(self.scenario, self.grid, self.geography)
         return self._environment
 
-    def affected(self, i: int, j: int) -> bool:
-        """Whether the environment can hide cells from sensor j of platform i."""
-        spec = self.sensors[i][j].spec
+    def _masks_possible(self, spec) -> bool:
+        """Cheap test before building the Environment: can any mask apply at all?"""
         sc = self.scenario
-        if not (spec.needs_daylight or sc.terrain.source != "none"
-                or (spec.blocked_by_clouds and sc.weather is not None
-                    and sc.weather.cloud_fraction > 0)):
-            return False
-        return bool(self.environment.affects(spec))
+        return bool(spec.needs_daylight or sc.terrain.source != "none"
+                    or (spec.blocked_by_clouds and sc.weather is not None
+                        and sc.weather.cloud_fraction > 0))
+
+    def affected(self, i: int, j: int) -> bool:
+        """Whether night or cloud can hide cells from sensor j of platform i: masks that
+        change with time, so the sensor's laps no longer repeat."""
+        spec = self.sensors[i][j].spec
+        return self._masks_possible(spec) and self.environment.in_time(spec)
 
     def platform_sources(self, i: int) -> list[SourceIntervals]:
-        """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached)."""
+        """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
+        with terrain line of sight applied: it depends only on the platform's position, so
+        one lap refined once holds for every lap."""
         if i not in self._sources:
             radius = self.scenario.earth.radius_m
-            if self.tree is None:
-                empty = SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0, (0.0, 0.0))
-                self._sources[i] = [empty for _ in self.sensors[i]]
-            else:
-                self._sources[i] = [
-                    source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
-                                     self.window_s)
-                    for sensor in self.sensors[i]]
+            out = []
+            for sensor in self.sensors[i]:
+                if self.tree is None:
+                    out.append(SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0,
+                                               (0.0, 0.0)))
+                    continue
+                src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
+                                       self.window_s)
+                if self._masks_possible(sensor.spec) and self.environment.in_space(sensor.spec):
+                    src = self._apply_terrain(i, sensor, src)
+                out.append(src)
+            self._sources[i] = out
         return self._sources[i]
+
+    def _apply_terrain(self, i: int, sensor, src: SourceIntervals) -> SourceIntervals:
+        env, spec, track = self.environment, sensor.spec, self.tracks[i]
+        step = env.space_step_s(spec)
+
+        def on_segments(segments, iv):
+            starts = np.array([seg.t0_s for seg in segments])
+
+            def allowed(t_s, rows):
+                which = np.clip(np.searchsorted(starts, t_s, side="right") - 1, 0, len(segments) - 1)
+                pos = np.empty((t_s.size, 3))
+                alt = np.empty(t_s.size)
+                for k in np.unique(which):
+                    sel = which == k
+                    pos[sel] = segments[k].position_u(t_s[sel])
+                    alt[sel] = segments[k].altitude_m
+                return env.allows_in_space(spec, pos, alt, iv.cell[rows])
+            return refine_intervals(iv, allowed, step)
+
+        lap = on_segments(list(track.lap), src.lap) if track.lap and src.lap.size else src.lap
+        once_segments = [s for s in (seg.clipped(*self.window_s) for seg in track.once) if s is not None]
+        once = on_segments(once_segments, src.once) if once_segments and src.once.size else src.once
+        return SourceIntervals(lap.merged(), once.merged(), src.period_s, src.origin_s, src.lap_window_s)
 
     def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
         """Every interval of sensor j of platform i over the window, with the environment's
-        masks applied (refined by sampling + bisection: sim.access.refine_intervals)."""
+        masks applied (terrain already in the sources; night and cloud refined here by
+        sampling + bisection: sim.access.refine_intervals)."""
         if cell_mask is None and (i, j) in self._full:
             return self._full[(i, j)]
         iv = self.platform_sources(i)[j].full(cell_mask)
         if self.affected(i, j):
-            iv = self._apply_environment(i, j, iv)
+            env, spec = self.environment, self.sensors[i][j].spec
+            iv = refine_intervals(iv, lambda t_s, rows: env.allows_in_time(spec, t_s, iv.cell[rows]),
+                                  env.time_step_s(spec))
         if cell_mask is None:
             self._full[(i, j)] = iv
         return iv
-
-    def _apply_environment(self, i: int, j: int, iv: Intervals) -> Intervals:
-        env, track, spec = self.environment, self.tracks[i], self.sensors[i][j].spec
-
-        def allowed(t_s, rows):
-            if not env.terrain_on:      # night and cloud depend on the cell and time only
-                return env.allows(spec, t_s, None, None, iv.cell[rows])
-            pos, _, alt, active = track.state(t_s)
-            ok = np.zeros(t_s.shape[0], dtype=bool)
-            if active.any():
-                ok[active] = env.allows(spec, t_s[active], pos[active], alt[active],
-                                        iv.cell[rows[active]])
-            return ok
-        return refine_intervals(iv, allowed, env.refine_step_s(spec))
 
     def replace_platform(self, index: int, platform: PlatformSpec) -> None:
         """Swap one platform (e.g. a dragged track) and drop only its cached intervals."""
@@ -364,12 +385,15 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
 def stepped_mask(eng: Engine):
     """The environment as the stepped engine's extra condition, or None when no sensor is
     affected: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool."""
-    if not any(eng.affected(i, j) for i in range(len(eng.tracks))
-               for j in range(len(eng.sensors[i]))):
+    def masked(i, j):
+        spec = eng.sensors[i][j].spec
+        return eng._masks_possible(spec) and eng.environment.affects(spec)
+
+    if not any(masked(i, j) for i in range(len(eng.tracks)) for j in range(len(eng.sensors[i]))):
         return None
 
     def mask(i, j, t_s, cell_index):
-        if not eng.affected(i, j):
+        if not masked(i, j):
             return np.ones(np.shape(t_s), dtype=bool)
         t_s = np.asarray(t_s, dtype=float)
         pos, _, alt, active = eng.tracks[i].state(t_s)
