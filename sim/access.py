@@ -327,7 +327,7 @@ def _bisect(fun, t_true, t_false, tol_s: float):
 def _orbit_state(segment, t_s):
     """Sub-satellite unit vectors (K,3) and Earth-fixed angular velocity vectors (K,3) in
     rad/s (ground velocity on the unit sphere) at times t_s (K,)."""
-    return segment.position_u(t_s), segment.velocity_m_s(t_s, 1.0)
+    return segment.state_u(t_s)
 
 
 def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
@@ -384,10 +384,20 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     is_best = d_samples == np.repeat(best_at, last - first + 1)
     pick = np.maximum.reduceat(np.where(is_best, np.arange(cell.size), -1), first)
     t_best = times[sample[pick]]
-    for _ in range(6):
+    # Newton steps; after the first, drop brackets whose d is more than 5e-4 below the
+    # cap: one more step raises d by about d'^2 / (2 w^2 d) <= (w tau)^2 / 2, and one step
+    # from a sample within half a coarse step (15 s, w tau < 0.017) leaves |tau| below a
+    # few seconds, so the remaining gain is < 1e-5, far below the margin.
+    for it in range(4):
         p, w = _orbit_state(segment, t_best)
         d, dd = np.einsum("ij,ij->i", p, u), np.einsum("ij,ij->i", w, u)
         w2 = np.einsum("ij,ij->i", w, w)
+        if it == 1:
+            near = d >= cos_max - 5e-4
+            b_cell, u, lo, hi, t_best, d, dd, w2 = (b_cell[near], u[near], lo[near], hi[near],
+                                                     t_best[near], d[near], dd[near], w2[near])
+            if b_cell.size == 0:
+                return Intervals.empty()
         t_best = np.clip(t_best + dd / np.maximum(w2 * np.maximum(d, 1e-3), 1e-30), lo, hi)
     p, w = _orbit_state(segment, t_best)
     c_best = np.einsum("ij,ij->i", p, u)
@@ -463,18 +473,25 @@ def _orbit_frame(segment, sensor, cap: Intervals, grid_u, t_best) -> Intervals:
     def solve(sign, limit):
         p, w = _orbit_state(segment, t_best)
         omega = np.linalg.norm(w, axis=-1)
-        t = np.clip(t_best - sign * lam_a / np.maximum(omega, 1e-12),
-                    np.minimum(t_best, limit), np.maximum(t_best, limit))
-        for _ in range(5):
+        lo_t, hi_t = np.minimum(t_best, limit), np.maximum(t_best, limit)
+        t = np.clip(t_best - sign * lam_a / np.maximum(omega, 1e-12), lo_t, hi_t)
+        a, d, _, _ = along(t)
+        g = a - sign * tan_a * d
+        t_prev, g_prev = t + 0.5, None
+        a, d, _, _ = along(t_prev)
+        g_prev = a - sign * tan_a * d
+        moved = np.full(t.shape, np.inf)
+        for _ in range(6):          # secant steps: one evaluation each
+            live = (np.abs(t - t_prev) > 1e-9) & (g != g_prev)   # converged rows stay put
+            slope = np.where(live, (g - g_prev) / np.where(live, t - t_prev, 1.0), 1.0)
+            t_new = np.where(live, np.clip(t - g / slope, lo_t, hi_t), t)
+            moved = np.abs(t_new - t)
+            t_prev, g_prev = t, g
+            t = t_new
             a, d, _, _ = along(t)
             g = a - sign * tan_a * d
-            h = 1e-2
-            a2, d2, _, _ = along(t + h)
-            dg = ((a2 - sign * tan_a * d2) - g) / h
-            t_new = np.clip(t - g / np.where(np.abs(dg) > 1e-15, dg, 1e-15),
-                            np.minimum(t_best, limit), np.maximum(t_best, limit))
-            moved = np.abs(t_new - t)
-            t = t_new
+            if moved.max(initial=0.0) < 1e-6:
+                break
         a, d, _, _ = along(limit)
         at_limit = np.abs(a) <= tan_a * d
         return np.where(at_limit, limit, t), moved

@@ -162,6 +162,25 @@ class OrbitSegment:
         cl, sl, cu, su = np.cos(lan), np.sin(lan), np.cos(u), np.sin(u)
         return np.stack([cl * cu - sl * ci * su, sl * cu + cl * ci * su, si * su], axis=-1)
 
+    def state_u(self, t_s) -> tuple[np.ndarray, np.ndarray]:
+        """Position (N, 3) and angular velocity (N, 3) in rad/s of the sub-satellite point
+        (velocity_m_s with radius 1), sharing one set of sines and cosines: the exact
+        engine's refinement steps need both at every iteration."""
+        t = _times(t_s)
+        raan, u, theta = self._angles(t)
+        ci, si = math.cos(self.inclination_rad), math.sin(self.inclination_rad)
+        lan = raan - theta
+        cl, sl, cu, su = np.cos(lan), np.sin(lan), np.cos(u), np.sin(u)
+        x = cl * cu - sl * ci * su
+        y = sl * cu + cl * ci * su
+        pos = np.stack([x, y, si * su], axis=-1)
+        w = self.raan_rate_rad_s - GMST_RATE_RAD_S
+        ud = self.arglat_rate_rad_s
+        vel = np.stack([ud * (-cl * su - sl * ci * cu) - w * y,
+                        ud * (-sl * su + cl * ci * cu) + w * x,
+                        ud * si * cu], axis=-1)
+        return pos, vel
+
     def velocity_m_s(self, t_s, radius_m) -> np.ndarray:
         """Earth-fixed ground-track velocity of the sub-satellite point at the surface of a
         sphere of radius_m, (N,) -> (N, 3) m/s: radius * d(position_u)/dt, with

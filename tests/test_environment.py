@@ -376,3 +376,13 @@ def test_chord_below_sea_level_sphere_is_blocked(tmp_path):
     p = np.tile(E.unit_vector(0.0, 2.0), (len(lons), 1))
     ok = env.allows(PLAIN, np.zeros(len(lons)), p, 3000.0, np.arange(len(lons)))
     assert ok.tolist() == [True, True, True, True, False, False]
+
+
+def test_sun_table_matches_the_almanac():
+    # The interpolated table against the Almanac formula itself, at random times: well
+    # under the Almanac's own 0.01 deg (1.7e-4 rad).
+    env = Environment(make_scenario(), make_grid([0.0], [0.0]), None)
+    t = np.random.default_rng(3).uniform(0.0, 86_400.0, 500)       # inside the table
+    direct = E.sun_unit_vector_ecef(env.jd0 + t / 86400.0)
+    angle = np.arccos(np.clip(np.sum(env.sun_u(t) * direct, axis=1), -1, 1))
+    assert angle.max() < 1e-5
