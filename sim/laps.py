@@ -59,9 +59,11 @@ class LapCopies:
         return self.k_full_hi - self.k_full_lo >= 2
 
 
-def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals) -> np.ndarray:
+def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
+                changes: np.ndarray | None = None) -> np.ndarray:
     """(C, n) bool: which copies to keep for each of the C cells (`cells`, sorted unique
-    grid indices), given the sparse intervals of those cells (grid indices in sparse.cell)."""
+    grid indices), given the sparse intervals of those cells (grid indices in sparse.cell)
+    and optionally changes (C, n) bool: copies inside which the Sun rises or sets."""
     c, n = cells.size, copies.n
     keep = np.zeros((c, n + 1), dtype=np.int32)   # a difference array along the copies
     lo_full = copies.k_full_lo - copies.k_lo
@@ -70,74 +72,108 @@ def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals) -> np.n
     keep[:, lo_full + 1] -= 1
     keep[:, hi_full] += 1                          # tail: copies k_full_hi..k_hi
     keep[:, n] -= 1
+    row, a, b = [], [], []
     if sparse.size:
-        row = np.searchsorted(cells, sparse.cell)
         P, o = copies.period_s, copies.origin_s
-        a = np.floor((sparse.start_s - o) / P).astype(np.int64) - 1 - copies.k_lo
-        b = np.floor((sparse.end_s - o) / P).astype(np.int64) + 1 - copies.k_lo
-        a, b = np.clip(a, 0, n - 1), np.clip(b, 0, n - 1)
         inside = (sparse.end_s >= copies.window_s[0] - P) & (sparse.start_s <= copies.window_s[1] + P)
-        np.add.at(keep, (row[inside], a[inside]), 1)
-        np.add.at(keep, (row[inside], b[inside] + 1), -1)
+        row.append(np.searchsorted(cells, sparse.cell[inside]))
+        a.append(np.floor((sparse.start_s[inside] - o) / P).astype(np.int64) - 1 - copies.k_lo)
+        b.append(np.floor((sparse.end_s[inside] - o) / P).astype(np.int64) + 1 - copies.k_lo)
+    if changes is not None and changes.any():
+        r, k = np.nonzero(changes)
+        row.append(r)
+        a.append(k - 1)
+        b.append(k + 1)
+    if row:
+        row = np.concatenate(row)
+        a = np.clip(np.concatenate(a), 0, n - 1)
+        b = np.clip(np.concatenate(b), 0, n - 1)
+        np.add.at(keep, (row, a), 1)
+        np.add.at(keep, (row, b + 1), -1)
     return np.cumsum(keep[:, :n], axis=1) > 0
 
 
 @dataclass
 class Compressed:
     """The compressed timeline of a group of cells: every source's intervals with removed
-    copies dropped and later times moved back, the window end per cell, and the number of
-    removed copies per cell (all (M,) over the whole grid; zero outside the group)."""
+    copies dropped and later times moved back, the window end per cell, and per cell the
+    removed copies in daylight and at night (for a base without daylight-only sensors all
+    removed copies count as daylight) (all (M,) over the whole grid; zero outside)."""
     sources: list[Intervals]
     window_end_s: np.ndarray
-    removed: np.ndarray
+    removed_day: np.ndarray
+    removed_night: np.ndarray
 
 
 def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarray,
-             base_laps: list[Intervals], sparse_sources: list[Intervals]) -> Compressed:
+             base_laps: list[Intervals], sparse_sources: list[Intervals],
+             day_laps: list[Intervals] = (), sun_up=None, daylight=None) -> Compressed:
     """Compress the cells `cells` (sorted unique) of a base lap pattern.
 
     base_laps: the base platform's lap intervals per sensor (lap-relative, merged), only
     these cells; sparse_sources: every other source's full intervals (absolute, merged),
-    only these cells. Returns the compressed sources (base copies first, then the sparse
-    ones shifted), the per-cell window end T - removed*P, and removed per cell.
+    only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
+    sun_up(t_s (K,), cell (K,)) -> bool and daylight(Intervals) -> Intervals (the exact
+    daylight mask); the lap must be shorter than half the shortest day or night, so that
+    the Sun rises or sets at most once in a copy, found from its two ends. Returns the
+    compressed sources (base, then day, then sparse, in the order given), the per-cell
+    window end T - removed*P, and the removed day and night copies per cell.
     """
     P, o = copies.period_s, copies.origin_s
-    sparse_all = Intervals.concat(sparse_sources)
-    keep = kept_copies(copies, cells, sparse_all)                    # (C, n)
-    removed_before = np.cumsum(~keep, axis=1) - (~keep)               # exclusive count
-    removed_row = (~keep).sum(axis=1)
-    removed = np.zeros(n_cells)
-    removed[cells] = removed_row
+    n = copies.n
+    up = None
+    if day_laps and any(d.size for d in day_laps):
+        # Sun up or down at every copy boundary of the cells the daylight-only sensors see
+        # (C, n + 1); elsewhere "up" (those sensors add nothing there, day or night).
+        up = np.ones((cells.size, n + 1), dtype=bool)
+        rows = np.unique(np.searchsorted(cells, np.concatenate([d.cell for d in day_laps])))
+        ends = o + (copies.k_lo + np.arange(n + 1)) * P
+        up[rows] = np.asarray(sun_up(np.tile(ends, rows.size), np.repeat(cells[rows], n + 1)),
+                              dtype=bool).reshape(rows.size, n + 1)
+    changes = None if up is None else up[:, :-1] != up[:, 1:]
+    keep = kept_copies(copies, cells, Intervals.concat(sparse_sources), changes)
+    gone = ~keep
+    removed_before = np.cumsum(gone, axis=1) - gone                   # exclusive count
+    removed_row = gone.sum(axis=1)
+    night_row = (gone & ~up[:, :-1]).sum(axis=1) if up is not None else np.zeros(cells.size)
+    removed_day = np.zeros(n_cells)
+    removed_night = np.zeros(n_cells)
+    removed_day[cells] = removed_row - night_row
+    removed_night[cells] = night_row
     window_end = np.full(n_cells, float(duration_s))
     window_end[cells] -= removed_row * P
     rows, ks = np.nonzero(keep)                                       # row-major: by cell, copy
-    start_rk = o + (ks + copies.k_lo) * P                             # real start of each copy
-    back_rk = removed_before[rows, ks] * P                            # how far it moves back
+
+    def shift_back(iv: Intervals) -> Intervals:
+        """Move intervals (real time) back by the copies removed before them."""
+        row = np.searchsorted(cells, iv.cell)
+        # A copy's own intervals start at or after its start o + kP; the 1e-9 keeps one
+        # that starts exactly there (lap time 0) from rounding into the copy before.
+        k = np.clip(np.floor((iv.start_s - o) / P + 1e-9).astype(np.int64) - copies.k_lo, 0, n - 1)
+        before = np.where(iv.start_s >= o + (copies.k_hi + 1) * P, removed_row[row],
+                          removed_before[row, k]) * P
+        return Intervals(iv.cell, iv.start_s - before, iv.end_s - before, iv.best_cos)
+
+    out = [shift_back(_kept_copies_real(lap, cells, rows, ks, copies)).merged(presorted=True)
+           for lap in base_laps]
+    out += [shift_back(daylight(_kept_copies_real(lap, cells, rows, ks, copies))).merged()
+            for lap in day_laps]
+    out += [shift_back(sp) if sp.size else sp for sp in sparse_sources]
+    return Compressed(out, window_end, removed_day, removed_night)
+
+
+def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies) -> Intervals:
+    """Lap intervals of each kept (cell, copy) pair in real time, clipped to the lap window,
+    in (cell, copy, time) order."""
+    if lap.size == 0:
+        return Intervals.empty()
+    start_rk = copies.origin_s + (ks + copies.k_lo) * copies.period_s
+    first = np.searchsorted(lap.cell, cells[rows], side="left")
+    count = np.searchsorted(lap.cell, cells[rows], side="right") - first
+    pair = np.repeat(np.arange(rows.size), count)
+    src = np.repeat(first, count) + (np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count))
     w0, w1 = copies.window_s
-    out = []
-    for lap in base_laps:
-        if lap.size == 0:
-            out.append(Intervals.empty())
-            continue
-        # Lap intervals of each kept (cell, copy) pair, in (cell, copy, time) order.
-        first = np.searchsorted(lap.cell, cells[rows], side="left")
-        count = np.searchsorted(lap.cell, cells[rows], side="right") - first
-        pair = np.repeat(np.arange(rows.size), count)
-        src = np.repeat(first, count) + (np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count))
-        s0 = np.maximum(lap.start_s[src] + start_rk[pair], w0)        # clip in real time
-        s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
-        ok = s1 > s0
-        back = back_rk[pair][ok]
-        out.append(Intervals(lap.cell[src][ok], s0[ok] - back, s1[ok] - back,
-                             lap.best_cos[src][ok]).merged(presorted=True))
-    for sp in sparse_sources:
-        if sp.size == 0:
-            out.append(sp)
-            continue
-        row = np.searchsorted(cells, sp.cell)
-        k = np.clip(np.floor((sp.start_s - o) / P).astype(np.int64) - copies.k_lo, 0, copies.n - 1)
-        before = np.where(sp.start_s >= o + (copies.k_hi + 1) * P, removed_row[row],
-                          removed_before[row, k])
-        out.append(Intervals(sp.cell, sp.start_s - before * P, sp.end_s - before * P,
-                             sp.best_cos))
-    return Compressed(out, window_end, removed)
+    s0 = np.maximum(lap.start_s[src] + start_rk[pair], w0)
+    s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
+    ok = s1 > s0
+    return Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok])

@@ -195,11 +195,7 @@ class Engine:
         sampling + bisection: sim.access.refine_intervals)."""
         if cell_mask is None and (i, j) in self._full:
             return self._full[(i, j)]
-        iv = self.platform_sources(i)[j].full(cell_mask)
-        if self.affected(i, j):
-            env, spec = self.environment, self.sensors[i][j].spec
-            iv = refine_intervals(iv, lambda t_s, rows: env.allows_in_time(spec, t_s, iv.cell[rows]),
-                                  env.time_step_s(spec))
+        iv = self._night_and_cloud(i, j, self.platform_sources(i)[j].full(cell_mask))
         if cell_mask is None:
             self._full[(i, j)] = iv
         return iv
@@ -244,48 +240,72 @@ class Engine:
                               self.platform_sources(i)[0].lap_window_s)
         return copies if copies is not None and copies.removable else None
 
+    def _day_only(self, i: int, j: int, copies: LapCopies) -> bool:
+        """Sensor j of platform i is hidden only by night, and its laps are short enough
+        (at most half the shortest day or night) for a lap to hold one sunrise or sunset."""
+        spec = self.sensors[i][j].spec
+        env = self.environment
+        return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds_on)
+                and copies.period_s <= env.daylight_step_s)
+
     def cell_figures(self, progress: Optional[Callable[[float], None]] = None):
         """Per-cell figures and, per platform, which cells it sees.
 
         Each cell that some lapped platform sees during its lap gets that platform (the one
         with the most lap intervals there) as its periodic base; every other source there
         is sparse, and sim/laps.py removes the base's interior laps far from sparse
-        intervals, adding one lap's sums per removed copy. Cells no lap sees are computed
-        from the full union. Both equal the full expansion (tests/test_runner.py)."""
+        intervals and from sunrise and sunset, adding one lap's sums per removed copy (a
+        daylight lap's, with the base's daylight-only sensors, or a night lap's, without).
+        Cells no lap sees are computed from the full union. Both equal the full expansion
+        (tests/test_runner.py)."""
         m, T = self.n_cells, float(self.scenario.time.duration_s)
         n_platforms = len(self.tracks)
         copies = [self.lap_copies(i) for i in range(n_platforms)]
-        base_sensors = [[j for j in range(len(self.sensors[i])) if not self.affected(i, j)]
-                        if copies[i] is not None else [] for i in range(n_platforms)]
+        base_sensors, day_sensors = [], []
+        for i in range(n_platforms):
+            js = range(len(self.sensors[i])) if copies[i] is not None else []
+            base_sensors.append([j for j in js if not self.affected(i, j)])
+            day_sensors.append([j for j in js if self.affected(i, j)
+                                and self._day_only(i, j, copies[i])])
         score = np.zeros((n_platforms, m))
         for i in range(n_platforms):
-            for j in base_sensors[i]:
+            for j in base_sensors[i] + day_sensors[i]:
                 score[i] += np.bincount(self.platform_sources(i)[j].lap.cell, minlength=m)
         base = np.argmax(score, axis=0) if n_platforms else np.zeros(m, dtype=np.int64)
         has_base = score.max(axis=0) > 0 if n_platforms else np.zeros(m, dtype=bool)
+        seen = [np.zeros(m, dtype=bool) for _ in range(n_platforms)]
 
         def sources_for(mask, skip_base_of=None):
             """Full intervals of every source on the cells of mask, with their (i, j); the
-            base sensors of platform skip_base_of contribute only their one-off intervals."""
+            lap sensors of platform skip_base_of contribute only their one-off intervals."""
             out = []
             for i in range(n_platforms):
                 for j in range(len(self.sensors[i])):
-                    if i == skip_base_of and j in base_sensors[i]:
+                    if i == skip_base_of and j in base_sensors[i] + day_sensors[i]:
                         once = self.platform_sources(i)[j].once
-                        out.append(((i, j), once.take(mask[once.cell])))
+                        iv = once.take(mask[once.cell])
+                        if j in day_sensors[i]:
+                            iv = self._night_and_cloud(i, j, iv)
                     elif copies[i] is None or self.affected(i, j):
                         iv = self.full_intervals(i, j)          # cached: filter it
-                        out.append(((i, j), iv.take(mask[iv.cell])))
+                        iv = iv.take(mask[iv.cell])
                     else:                                       # expand these cells only
-                        out.append(((i, j), self.full_intervals(i, j, mask)))
+                        iv = self.full_intervals(i, j, mask)
+                    out.append(((i, j), iv))
             return out
+
+        def add(group_sums_pairs):
+            for (i, _), iv in group_sums_pairs:
+                seen[i][iv.cell] = True
 
         total = GapSums.zeros(m)
         explicit = ~has_base
         if explicit.any():
             pairs = sources_for(explicit)
+            add(pairs)
             total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
                                [self.gsd_of(i, j, iv) for (i, j), iv in pairs]))
+        env = self.environment if any(day_sensors) else None
         for b in range(n_platforms):
             mask = has_base & (base == b)
             if copies[b] is None or not mask.any():
@@ -293,29 +313,35 @@ class Engine:
             cells = np.flatnonzero(mask)
             src = self.platform_sources(b)
             laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in base_sensors[b]]
+            day_laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in day_sensors[b]]
             sparse = sources_for(mask, skip_base_of=b)
-            comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse])
-            keys = [(b, j) for j in base_sensors[b]] + [k for k, _ in sparse]
+            day_keys = [(b, j) for j in day_sensors[b]]
+            comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse], day_laps,
+                            sun_up=(lambda t, c: env.daylight(t, c)) if env else None,
+                            daylight=(lambda iv, k=day_keys: self._night_and_cloud(*k[0], iv))
+                            if day_keys else None)
+            keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
+            add(list(zip(keys, comp.sources)))
             group = gap_sums(m, comp.window_end_s, comp.sources, mask,
                              [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
-            lap_union = Intervals.concat(laps).merged()
-            group.add(scaled(lap_sums(m, lap_union, copies[b].period_s), comp.removed))
+            night_union = Intervals.concat(laps).merged()
+            day_union = Intervals.concat(laps + day_laps).merged()
+            group.add(scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day))
+            group.add(scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night))
             total.add(group)
             if progress:
                 progress(0.2 + 0.8 * (b + 1) / n_platforms)
-        seen = []
-        for i in range(n_platforms):
-            mask = np.zeros(m, dtype=bool)
-            for j, s in enumerate(self.platform_sources(i)):
-                if copies[i] is not None and j in base_sensors[i]:
-                    mask[s.lap.cell] = True         # >= 3 whole laps: every lap cell is seen
-                    mask[s.once.cell] = True
-                else:
-                    mask[self.full_intervals(i, j).cell] = True
-            seen.append(mask)
         if progress:
             progress(1.0)
         return figures_from_sums(total, T), seen
+
+    def _night_and_cloud(self, i: int, j: int, iv: Intervals) -> Intervals:
+        """The time-dependent masks (night, cloud) of sensor j of platform i on iv."""
+        if not self.affected(i, j) or iv.size == 0:
+            return iv
+        env, spec = self.environment, self.sensors[i][j].spec
+        return refine_intervals(iv, lambda t_s, rows: env.allows_in_time(spec, t_s, iv.cell[rows]),
+                                env.time_step_s(spec))
 
     def state(self) -> CoverageState:
         """Union of all current intervals, indexed for instant queries."""

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.coverage import cell_figures
+from sim.access import REFINE_TOL_S
 from sim.laps import compress
 from sim.runner import Engine, run
 from sim.scenario.load import load_scenario_text
@@ -76,7 +77,11 @@ def test_compressed_figures_equal_full_expansion(duration, extra):
         a, b = got[key], want[key]
         assert np.array_equal(np.isnan(a), np.isnan(b)), key
         ok = ~np.isnan(b)
-        assert np.allclose(a[ok], b[ok], rtol=1e-9, atol=1e-6), (key, np.max(np.abs(a[ok] - b[ok])))
+        # Without night or cloud the two paths do the same arithmetic on shifted times
+        # (1e-6 s); with them, both bisect the same sunrise/sunset edges to REFINE_TOL_S
+        # from different brackets, so edges may differ by up to that tolerance.
+        atol = REFINE_TOL_S if extra else 1e-6
+        assert np.allclose(a[ok], b[ok], rtol=1e-9, atol=atol), (key, np.max(np.abs(a[ok] - b[ok])))
 
 
 def test_compressed_intervals_do_not_grow_with_the_number_of_laps():
