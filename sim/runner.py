@@ -286,8 +286,8 @@ class Engine:
                         iv = once.take(mask[once.cell])
                         if j in day_sensors[i]:
                             iv = self._night_and_cloud(i, j, iv)
-                    elif copies[i] is None or self.affected(i, j):
-                        iv = self.full_intervals(i, j)          # cached: filter it
+                    elif copies[i] is None:                     # no lap: cached, filter it
+                        iv = self.full_intervals(i, j)
                         iv = iv.take(mask[iv.cell])
                     else:                                       # expand these cells only
                         iv = self.full_intervals(i, j, mask)
