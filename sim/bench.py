@@ -10,9 +10,10 @@ Cases (scenarios/benchmarks/):
     border-day-1km   the same at 1 km cells          (--set grid.cell=1km)
     agreement        a smaller case where the stepped engine runs at a 1 s step, to measure
                      the discretisation error the exact engine avoids
+    terrain(-off)    three collectors on the real border, 4 h, with and without ETOPO5 terrain
 Targets (issue 3): border-day exact < 3 s and < 1.5 GiB; exact >= 50x faster than stepped
 at 10 s; week/day <= 2.5; 1 km/2 km <= 5; agreement: ever-covered within 0.5 % of area,
-time-covered within 1 %.
+time-covered within 1 %; terrain at most 3x the same case without terrain (issue 4).
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ CASES = (
     Case("border-week", "border-day.yaml", ("time.duration=7d",)),
     Case("border-day-1km", "border-day.yaml", ("grid.cell=1km",)),
     Case("agreement", "agreement.yaml", (), 1.0),
+    Case("terrain-off", "terrain-day.yaml", ("terrain=none",)),
+    Case("terrain", "terrain-day.yaml", ()),
 )
 
 TARGETS = {
@@ -53,6 +56,7 @@ TARGETS = {
     "km1_over_km2": 5.0,
     "agreement_ever_covered_area_frac": 0.005,
     "agreement_time_covered_frac": 0.01,
+    "terrain_over_no_terrain": 3.0,
 }
 
 
@@ -116,6 +120,8 @@ def run_bench(names=None, progress=print) -> dict:
             derived["week_over_day"] = c["border-week"]["exact"]["wall_s"] / c["border-day"]["exact"]["wall_s"]
         if "border-day-1km" in c:
             derived["km1_over_km2"] = c["border-day-1km"]["exact"]["wall_s"] / c["border-day"]["exact"]["wall_s"]
+    if "terrain" in c and "terrain-off" in c:
+        derived["terrain_over_no_terrain"] = c["terrain"]["exact"]["wall_s"] / c["terrain-off"]["exact"]["wall_s"]
     if "agreement" in c and "disagreement" in c["agreement"]:
         d = c["agreement"]["disagreement"]
         derived["agreement_ever_covered_area_frac"] = d["ever_covered_frac"]["disagreeing_area_frac"]

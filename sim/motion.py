@@ -163,9 +163,9 @@ class OrbitSegment:
         return np.stack([cl * cu - sl * ci * su, sl * cu + cl * ci * su, si * su], axis=-1)
 
     def state_u(self, t_s) -> tuple[np.ndarray, np.ndarray]:
-        """Position (N, 3) and angular velocity (N, 3) in rad/s of the sub-satellite point
-        (velocity_m_s with radius 1), sharing one set of sines and cosines: the exact
-        engine's refinement steps need both at every iteration."""
+        """Position (N, 3) and angular velocity (N, 3) in rad/s of the sub-satellite point,
+        sharing one set of sines and cosines (the exact engine needs both at every
+        refinement step): d/dt = u_dot * dr/du + (O_dot - GMST_dot) * (z x r)."""
         t = _times(t_s)
         raan, u, theta = self._angles(t)
         ci, si = math.cos(self.inclination_rad), math.sin(self.inclination_rad)
@@ -188,17 +188,7 @@ class OrbitSegment:
 
         References: time derivative of the rotation above; GMST rate from Vallado eq. 3-45.
         """
-        t = _times(t_s)
-        raan, u, theta = self._angles(t)
-        ci, si = math.cos(self.inclination_rad), math.sin(self.inclination_rad)
-        lan = raan - theta
-        cl, sl, cu, su = np.cos(lan), np.sin(lan), np.cos(u), np.sin(u)
-        x = cl * cu - sl * ci * su
-        y = sl * cu + cl * ci * su
-        dr_du = np.stack([-cl * su - sl * ci * cu, -sl * su + cl * ci * cu, si * cu], axis=-1)
-        w = self.raan_rate_rad_s - GMST_RATE_RAD_S
-        z_cross_r = np.stack([-y, x, np.zeros_like(x)], axis=-1)
-        return radius_m * (self.arglat_rate_rad_s * dr_du + w * z_cross_r)
+        return radius_m * self.state_u(t_s)[1]
 
     def period_s(self) -> float:
         """Nodal period 2 pi / (d u / dt)."""

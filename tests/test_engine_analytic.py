@@ -66,10 +66,7 @@ def test_border_parallel_track_sees_to_horizon_minus_offset():
     assert g.depth_m[seen].max() <= expected_m + g.cell_m
 
 
-def test_loiter_time_fraction_follows_the_law_of_cosines():
-    # Loiter of 30 km radius, 20 km north of the border (own side), conic cap 60 km slant-free:
-    # use max_off_nadir to make a cap; compute lam from the same sensor geometry.
-    sc = scenario("""
+LOITER = """
   - name: L
     class: medium-altitude-drone
     altitude: 7.5 km
@@ -78,22 +75,17 @@ def test_loiter_time_fraction_follows_the_law_of_cosines():
       - {name: cone, kind: conic, max_off_nadir: 80 deg, min_elevation: 10 deg}
     track:
       loiter: {center: {lat: 0.18, lon: 4.0}, radius: 30 km, direction: cw}
-""", grid="cell: 2 km\n  extent: 80 km\n  side: both", duration="1 h")
-    eng = Engine(sc)
+"""
+
+
+def test_loiter_time_fraction_follows_the_law_of_cosines():
+    # Loiter of 30 km radius north of the border, conic cap lam from the sensor geometry.
+    grid = "cell: 2 km\n  extent: 80 km\n  side: both"
+    eng = Engine(scenario(LOITER, grid=grid, duration="1 h"))
     track = eng.tracks[0]
     # A whole number of laps in the window makes every cell's fraction exact.
     laps = math.floor(3600.0 / track.lap_period_s)
-    sc2 = scenario("""
-  - name: L
-    class: medium-altitude-drone
-    altitude: 7.5 km
-    speed: 360 km/h
-    sensors:
-      - {name: cone, kind: conic, max_off_nadir: 80 deg, min_elevation: 10 deg}
-    track:
-      loiter: {center: {lat: 0.18, lon: 4.0}, radius: 30 km, direction: cw}
-""", grid="cell: 2 km\n  extent: 80 km\n  side: both", duration=f"{laps * track.lap_period_s:.6f} s")
-    res = run(sc2)
+    res = run(scenario(LOITER, grid=grid, duration=f"{laps * track.lap_period_s:.6f} s"))
     lam = eng.sensors[0][0].central_angle_limits_rad(7500.0)[1]
     center = earth.unit_vector(0.18, 4.0)
     rho = 30e3 / R
