@@ -368,9 +368,10 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     elif engine == "stepped":
         from sim.stepped import stepped_cell_figures
         step_s = float(step_s or scenario.time.step_s)
+        per_platform_seen = [np.zeros(m, dtype=bool) for _ in eng.tracks]
         cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s,
-                                     progress=progress, mask=stepped_mask(eng))
-        per_platform_seen = stepped_seen(eng, step_s)
+                                     progress=progress, mask=stepped_mask(eng),
+                                     platform_seen=per_platform_seen)
     else:
         raise ValueError(f"unknown engine {engine!r}")
 
@@ -429,24 +430,6 @@ def stepped_mask(eng: Engine):
                                                 alt[active], np.asarray(cell_index)[active])
         return ok
     return mask
-
-
-def stepped_seen(eng: Engine, step_s: float) -> list[np.ndarray]:
-    """Per platform, the cells the stepped engine saw at least once (for covered_km2)."""
-    from sim.stepped import stepped_cell_figures
-    out = []
-    for i in range(len(eng.tracks)):
-        f = stepped_cell_figures(eng.scenario, eng.grid, [eng.tracks[i]], [eng.sensors[i]], step_s,
-                                 mask=_single_platform_mask(eng, i))
-        out.append(f["ever_covered_frac"] > 0)
-    return out
-
-
-def _single_platform_mask(eng: Engine, i: int):
-    full = stepped_mask(eng)
-    if full is None:
-        return None
-    return lambda _i, j, t_s, cells: full(i, j, t_s, cells)
 
 
 def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:

@@ -114,8 +114,8 @@ def _lam_max(sensor, altitude_m: np.ndarray) -> np.ndarray:
     return np.broadcast_to(np.asarray(limits[1], dtype=float), altitude_m.shape)
 
 
-def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
-                   ) -> Iterator[tuple]:
+def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
+                   platform_seen=None) -> Iterator[tuple]:
     """Yield, per chunk of samples, the covered (sample, cell) pairs of all sensors.
 
     Yields (samples, cells, counts, gsd_cells, gsd_samples, gsd_values): `samples`/`cells`
@@ -219,6 +219,8 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask
                         s_rep, s_cand = s_rep[keep], s_cand[keep]
                     if len(s_rep) == 0:
                         continue
+                    if platform_seen is not None:
+                        platform_seen[p][s_cand] = True
                     all_samples.append(s_rep)
                     all_cells.append(s_cand)
                     gsd_model = sensor.gsd_m(np.zeros(1))
@@ -261,7 +263,8 @@ def _group_reduce(target: np.ndarray, cells_sorted: np.ndarray, values: np.ndarr
 
 def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Sequence],
                          step_s: float, progress: Optional[Callable[[float], None]] = None,
-                         mask: Optional[Callable] = None) -> dict[str, np.ndarray]:
+                         mask: Optional[Callable] = None,
+                         platform_seen: Optional[list] = None) -> dict[str, np.ndarray]:
     """Per-cell figures of merit by time stepping (the oracle of the exact engine).
 
     Args:
@@ -274,6 +277,8 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
         progress: optional callable(fraction in [0, 1]) called after each chunk of samples.
         mask: optional extra condition, callable(platform_index, sensor_index, t_s (K,),
             cell_index (K,)) -> (K,) bool (e.g. clouds or terrain); None: no extra condition.
+        platform_seen: optional list of (M,) bool arrays, one per track, set True where that
+            platform's sensors saw the cell at some sample.
     Returns:
         dict of FIGURE_KEYS -> (M,) float64 arrays (definitions in the module docstring).
     References: SMAD 3rd ed. sec. 7.2; design/SCENARIO_FORMAT.md "Figures of merit";
@@ -304,7 +309,7 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
         return (p1[stop] - p1[first]) - since * (p0[stop] - p0[first])
 
     for samples, cells, counts, g_cells, _, g_values in _covered_pairs(
-            scenario, grid, tracks, sensors, step_s, progress, mask):
+            scenario, grid, tracks, sensors, step_s, progress, mask, platform_seen):
         if len(g_cells):
             np.minimum.at(best_gsd, g_cells, g_values)
         if len(cells) == 0:
