@@ -195,6 +195,17 @@ def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
     ua = u @ a_vec
     up0 = u @ p0
     uap0 = u @ a_x_p0
+    # Drop candidates the arc never brings within lam_max: the largest u.p over the arc is
+    # closed-form (a sinusoid's maximum on a range), and most of a bounding cap is beyond it.
+    lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
+    amp = np.hypot(up0 - cos_rho * ua, uap0)
+    phase = np.arctan2(uap0, up0 - cos_rho * ua)
+    reach = _max_on_range(amp, phase, cos_rho * ua, 0.0, theta_max) >= math.cos(lam_max)
+    if not reach.all():
+        u, ua, up0, uap0 = u[reach], ua[reach], up0[reach], uap0[reach]
+        cell_index = cell_index[reach]
+        if cell_index.size == 0:
+            return Intervals.empty()
     # d = u.p(theta), g = u.(a x p(theta)) = sin(rho) * u.t, f = sin(rho) * u.n (left normal).
     d_abc = (up0 - cos_rho * ua, uap0, cos_rho * ua)
     g_abc = (uap0, cos_rho * ua - up0, np.zeros_like(ua))
@@ -208,7 +219,6 @@ def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
         out[2] = out[2] + const
         return out
 
-    lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
     if not lam_max >= lam_min:      # a limit leaves nothing visible (e.g. max_range < altitude)
         return Intervals.empty()
     crossings = [lin(1.0, d_abc, const=-math.cos(lam_max))]
