@@ -107,7 +107,13 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     out.n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
     out.sum_gap_s = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
     out.sum_gap_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
-    np.maximum.at(out.max_gap_s, gap_cells, gaps)
+    # Longest gap: the union is sorted by cell, so a reduceat over each cell's gaps before
+    # its intervals, then the gap after its last one, then never-seen cells.
+    if cell.size:
+        heads = np.flatnonzero(first)
+        longest = np.maximum(np.maximum.reduceat(start - prev_end, heads), T[cell[last]] - end[last])
+        out.max_gap_s[cell[heads]] = np.where(longest > _GAP_EPS_S, longest, 0.0)
+    out.max_gap_s[never_idx] = T[never_idx]
     out.max_simultaneous = max_simultaneous(n_cells, sources)
     out.best_gsd_m = best_gsd(n_cells, sources, gsd_per_source)
     return out
@@ -194,7 +200,7 @@ def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:
         return out
     n_sources = np.zeros(n_cells, dtype=np.int64)
     for s in parts:
-        n_sources[np.unique(s.cell)] += 1
+        n_sources[_distinct(s.cell)] += 1
     out[n_sources == 1] = 1.0
     multi = n_sources >= 2
     if not multi.any():
@@ -208,8 +214,16 @@ def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:
     order = sort_by_cell_then_time(cell, t)
     cell, step = cell[order], step[order]
     level = np.cumsum(step)     # every cell's events sum to 0, so levels never leak
-    np.maximum.at(out, cell, level)
+    heads = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    out[cell[heads]] = np.maximum.reduceat(level, heads)
     return out
+
+
+def _distinct(cell: np.ndarray) -> np.ndarray:
+    """The distinct values of a cell array, cheaply when it is sorted (merged intervals)."""
+    if cell.size and np.all(cell[1:] >= cell[:-1]):
+        return cell[np.r_[True, cell[1:] != cell[:-1]]]
+    return np.unique(cell)
 
 
 def best_gsd(n_cells: int, sources: list[Intervals],
