@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 import time as _time
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -189,6 +191,21 @@ class Engine:
         once = on_segments(once_segments, src.once) if once_segments and src.once.size else src.once
         return SourceIntervals(lap.merged(), once.merged(), src.period_s, src.origin_s, src.lap_window_s)
 
+    def solve_all(self) -> None:
+        """Solve every platform's intervals, platforms in parallel threads (numpy releases
+        the GIL in the heavy array work; each platform writes only its own cache entry)."""
+        todo = [i for i in range(len(self.tracks)) if i not in self._sources]
+        workers = min(len(todo), os.cpu_count() or 1)
+        if workers <= 1:
+            for i in todo:
+                self.platform_sources(i)
+            return
+        # The environment is shared: build it once before the threads start.
+        if any(self._masks_possible(s.spec) for i in todo for s in self.sensors[i]):
+            _ = self.environment
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(self.platform_sources, todo))
+
     def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
         """Every interval of sensor j of platform i over the window, with the environment's
         masks applied (terrain already in the sources; night and cloud refined here by
@@ -260,6 +277,7 @@ class Engine:
         (tests/test_runner.py)."""
         m, T = self.n_cells, float(self.scenario.time.duration_s)
         n_platforms = len(self.tracks)
+        self.solve_all()
         copies = [self.lap_copies(i) for i in range(n_platforms)]
         base_sensors, day_sensors = [], []
         for i in range(n_platforms):
