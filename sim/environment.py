@@ -306,6 +306,11 @@ class Environment:
             out[~inside] = E.sun_unit_vector_ecef(self.jd0 + t[~inside] / 86400.0)
         return out
 
+    def daylight_table(self, t_s, cell_index) -> np.ndarray:
+        """(C, N) bool: daylight at every one of N times t_s for each of C cells: the same
+        rule as `daylight`, as one matrix product of cell and Sun vectors."""
+        return (self.cells_u[np.asarray(cell_index)] @ self.sun_u(np.asarray(t_s, dtype=float)).T) > 0.0
+
     def daylight(self, t_s, cell_index) -> np.ndarray:
         """(K,) bool: the Sun's centre is above the cell's geometric horizon at t_s (K,).
         sin(sun elevation) = u_cell . s_sun (References: Vallado alg. 29, eq. 3-45)."""

@@ -88,8 +88,9 @@ def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
         row = np.concatenate(row)
         a = np.clip(np.concatenate(a), 0, n - 1)
         b = np.clip(np.concatenate(b), 0, n - 1)
-        np.add.at(keep, (row, a), 1)
-        np.add.at(keep, (row, b + 1), -1)
+        flat = np.concatenate([row * (n + 1) + a, row * (n + 1) + b + 1])
+        weight = np.concatenate([np.ones(row.size), -np.ones(row.size)])
+        keep += np.bincount(flat, weights=weight, minlength=c * (n + 1)).reshape(c, n + 1).astype(np.int32)
     return np.cumsum(keep[:, :n], axis=1) > 0
 
 
@@ -113,7 +114,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     base_laps: the base platform's lap intervals per sensor (lap-relative, merged), only
     these cells; sparse_sources: every other source's full intervals (absolute, merged),
     only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
-    sun_up(t_s (K,), cell (K,)) -> bool and daylight(Intervals) -> Intervals (the exact
+    sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight(Intervals) -> Intervals (the exact
     daylight mask); the lap must be shorter than half the shortest day or night, so that
     the Sun rises or sets at most once in a copy, found from its two ends. Returns the
     compressed sources (base, then day, then sparse, in the order given), the per-cell
@@ -128,8 +129,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
         up = np.ones((cells.size, n + 1), dtype=bool)
         rows = np.unique(np.searchsorted(cells, np.concatenate([d.cell for d in day_laps])))
         ends = o + (copies.k_lo + np.arange(n + 1)) * P
-        up[rows] = np.asarray(sun_up(np.tile(ends, rows.size), np.repeat(cells[rows], n + 1)),
-                              dtype=bool).reshape(rows.size, n + 1)
+        up[rows] = np.asarray(sun_up(ends, cells[rows]), dtype=bool)
     changes = None if up is None else up[:, :-1] != up[:, 1:]
     keep = kept_copies(copies, cells, Intervals.concat(sparse_sources), changes)
     gone = ~keep

@@ -324,10 +324,10 @@ class Engine:
             total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
                                [self.gsd_of(i, j, iv) for (i, j), iv in pairs]))
         env = self.environment if any(day_sensors) else None
-        for b in range(n_platforms):
+
+        def group(b):
+            """Sums of the cells whose base is platform b, and what each source saw there."""
             mask = has_base & (base == b)
-            if copies[b] is None or not mask.any():
-                continue
             cells = np.flatnonzero(mask)
             src = self.platform_sources(b)
             laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in base_sensors[b]]
@@ -335,20 +335,41 @@ class Engine:
             sparse = sources_for(mask, skip_base_of=b)
             day_keys = [(b, j) for j in day_sensors[b]]
             comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse], day_laps,
-                            sun_up=(lambda t, c: env.daylight(t, c)) if env else None,
+                            sun_up=env.daylight_table if env else None,
                             daylight=(lambda iv, k=day_keys: self._night_and_cloud(*k[0], iv))
                             if day_keys else None)
             keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
-            add(list(zip(keys, comp.sources)))
-            group = gap_sums(m, comp.window_end_s, comp.sources, mask,
-                             [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
+            sums = gap_sums(m, comp.window_end_s, comp.sources, mask,
+                            [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
             night_union = Intervals.concat(laps).merged()
             day_union = Intervals.concat(laps + day_laps).merged()
-            group.add(scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day))
-            group.add(scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night))
-            total.add(group)
+            sums.add(scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day))
+            sums.add(scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night))
+            return sums, list(zip(keys, comp.sources))
+
+        groups = [b for b in range(n_platforms)
+                  if copies[b] is not None and (has_base & (base == b)).any()]
+        # Groups are independent: run them in threads, after computing what they share (the
+        # cached expansions of lapless platforms, the Sun table). The cloud field's cache is
+        # not thread-safe, so with clouds they run one after the other.
+        for i in range(n_platforms):
+            if copies[i] is None:
+                for j in range(len(self.sensors[i])):
+                    self.full_intervals(i, j)
+        if env is not None:
+            env.sun_u(np.zeros(1))
+        clouds = self.scenario.weather is not None and self.scenario.weather.cloud_fraction > 0
+        workers = 1 if clouds else min(len(groups), os.cpu_count() or 1)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(group, groups))
+        else:
+            results = [group(b) for b in groups]
+        for k, (sums, pairs) in enumerate(results):
+            total.add(sums)
+            add(pairs)
             if progress:
-                progress(0.2 + 0.8 * (b + 1) / n_platforms)
+                progress(0.2 + 0.8 * (k + 1) / len(results))
         if progress:
             progress(1.0)
         return figures_from_sums(total, T), seen
