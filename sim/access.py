@@ -38,6 +38,8 @@ tools in MODEL_REFERENCE.md ("Known traps": sampling misses short accesses).
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +49,7 @@ from scipy.spatial import cKDTree
 COARSE_STEP_S = 30.0          # orbit screening step; safe by the Lipschitz bound
 REFINE_TOL_S = 1e-3           # orbit edge refinement tolerance
 FINE_STEP_S = 1.0             # orbit full-rule sampling inside a cap window
+ORBIT_CHUNK_S = 86_400.0      # long orbits are solved in chunks of this length, in parallel
 _TWO_PI = 2.0 * math.pi
 
 
@@ -97,11 +100,7 @@ class Intervals:
             order = sort_by_cell_then_time(self.cell, self.start_s)
             cell, start, end = self.cell[order], self.start_s[order], self.end_s[order]
             best = self.best_cos[order]
-        # Running maximum of `end` within each cell: offset every cell by a span larger than
-        # any time so that one global maximum.accumulate never leaks across cells.
-        span = float(max(np.max(end) - min(np.min(start), 0.0), 1.0)) * 4.0 + 1.0
-        base = cell.astype(np.float64) * span
-        run_end = np.maximum.accumulate(end + base) - base
+        run_end = segmented_cummax(end, cell)
         new = np.ones(cell.size, dtype=bool)
         new[1:] = (cell[1:] != cell[:-1]) | (start[1:] > run_end[:-1] + touch_s)
         first = np.flatnonzero(new)
@@ -115,6 +114,27 @@ class Intervals:
         end = np.minimum(self.end_s, t_to_s)
         keep = end > start
         return Intervals(self.cell[keep], start[keep], end[keep], self.best_cos[keep])
+
+
+def segmented_cummax(values: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """Running maximum of values (K,) restarting wherever `cell` (K,), sorted, changes.
+
+    Exact: a Hillis-Steele scan, log2(longest run) passes of shifted maxima within a run.
+    (Offsetting each cell by cell * span and taking one global running maximum is faster
+    but loses precision: at cell 2e5 and a span of days, float64 resolves only ~1e-5 s,
+    which splits intervals that touch at lap joins.)
+    """
+    out = np.array(values, dtype=np.float64, copy=True)
+    if out.size < 2:
+        return out
+    head = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    pos = np.arange(out.size) - np.repeat(head, np.diff(np.r_[head, out.size]))
+    shift, longest = 1, int(pos.max())
+    while shift <= longest:
+        ok = pos[shift:] >= shift
+        np.maximum(out[shift:], np.where(ok, out[:-shift], -np.inf), out=out[shift:])
+        shift *= 2
+    return out
 
 
 def sort_by_cell_then_time(cell: np.ndarray, t_s: np.ndarray) -> np.ndarray:
@@ -659,11 +679,26 @@ def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m:
         lap = Intervals.concat([segment_intervals(s, sensor, grid_u, tree, radius_m)
                                 for s in track.lap]).merged()
         lw = (max(track.lap_window_s[0], window_s[0]), min(track.lap_window_s[1], window_s[1]))
-    parts = []
+    pieces = []
     for seg in track.once:
         clipped = seg.clipped(window_s[0], window_s[1])
-        if clipped is not None:
-            parts.append(segment_intervals(clipped, sensor, grid_u, tree, radius_m))
+        if clipped is None:
+            continue
+        if hasattr(clipped, "axis_u") or clipped.t1_s - clipped.t0_s <= ORBIT_CHUNK_S:
+            pieces.append(clipped)
+            continue
+        # A long orbit in day-long chunks, solved in parallel threads (numpy releases the
+        # GIL); an access cut at a chunk's end touches its continuation and merges with it.
+        edges = np.arange(clipped.t0_s, clipped.t1_s, ORBIT_CHUNK_S).tolist() + [clipped.t1_s]
+        pieces.extend(clipped.clipped(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a)
+
+    def solve(seg):
+        return segment_intervals(seg, sensor, grid_u, tree, radius_m)
+    if len(pieces) > 1:
+        with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(solve, pieces))
+    else:
+        parts = [solve(p) for p in pieces]
     return SourceIntervals(lap, Intervals.concat(parts).merged(), float(track.lap_period_s),
                            float(track.lap_origin_s), lw)
 

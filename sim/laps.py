@@ -10,10 +10,12 @@ removed laps. Maxima (longest gap, simultaneity, finest GSD) do not change when 
 copies are removed.
 
 Per cell the copies kept are: every copy not wholly inside the lap window (head and tail),
-the first wholly-inside copy, and each copy within one lap of a sparse interval. A removed
-copy is then always preceded and followed by a copy whose boundary with it is untouched by
-sparse intervals, so its gaps are the lap's own (tests/test_runner.py compares with the
-full expansion).
+the first wholly-inside copy, each copy a sparse interval touches and the copy after it, and
+each copy holding a sunrise or sunset and the copy after it. The copy after must stay: its
+first gap starts inside the touched copy. The copy before need not: the kept copy that
+precedes it on the compressed timeline ends exactly as it does. So every removed copy
+follows a copy of its own kind that ends untouched, and its gaps are the lap's own
+(tests/test_runner.py compares with the full expansion).
 """
 from __future__ import annotations
 
@@ -77,12 +79,12 @@ def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
         P, o = copies.period_s, copies.origin_s
         inside = (sparse.end_s >= copies.window_s[0] - P) & (sparse.start_s <= copies.window_s[1] + P)
         row.append(np.searchsorted(cells, sparse.cell[inside]))
-        a.append(np.floor((sparse.start_s[inside] - o) / P).astype(np.int64) - 1 - copies.k_lo)
+        a.append(np.floor((sparse.start_s[inside] - o) / P).astype(np.int64) - copies.k_lo)
         b.append(np.floor((sparse.end_s[inside] - o) / P).astype(np.int64) + 1 - copies.k_lo)
     if changes is not None and changes.any():
         r, k = np.nonzero(changes)
         row.append(r)
-        a.append(k - 1)
+        a.append(k)
         b.append(k + 1)
     if row:
         row = np.concatenate(row)

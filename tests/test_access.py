@@ -142,3 +142,25 @@ def test_empty_band_gives_no_intervals():
     sensor = Sensor(SensorSpec("short", "conic", max_range_m=10_000.0), EARTH)  # < altitude
     cells = _cells_near(a, 0.01, 20, 6)
     assert _run_arc(leg, sensor, cells).size == 0
+
+
+def test_segmented_cummax_matches_a_loop():
+    from sim.access import segmented_cummax
+    rng = np.random.default_rng(7)
+    cell = np.sort(rng.integers(0, 50, 2000))
+    values = rng.uniform(0, 1e5, 2000)
+    want = values.copy()
+    for k in range(1, values.size):
+        if cell[k] == cell[k - 1]:
+            want[k] = max(want[k], want[k - 1])
+    assert np.array_equal(segmented_cummax(values, cell), want)
+
+
+def test_touching_intervals_merge_at_large_cell_indices():
+    # A lap join at t = 6e5 s (a week) in cell 5e6: the two pieces touch to 1e-7 s. With a
+    # cell * span offset, float64 near 5e6 * 2.4e6 s resolves only ~2e-3 s and they did not
+    # merge (one access counted twice).
+    t = 604_800.0 / 7 * 6.9999999
+    iv = Intervals(np.array([5_000_000, 5_000_000]), np.array([t - 500.0, t + 1e-7]),
+                   np.array([t, t + 300.0]), np.ones(2)).merged()
+    assert iv.size == 1 and iv.start_s[0] == t - 500.0 and iv.end_s[0] == t + 300.0

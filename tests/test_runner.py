@@ -110,4 +110,5 @@ def test_sparse_intervals_keep_their_neighbouring_laps():
     sparse = Intervals(np.array([7]), np.array([450.0]), np.array([460.0]), np.array([1.0]))
     keep = kept_copies(copies, np.array([3, 7]), sparse)
     assert keep[0].tolist() == [True, False, False, False, False, False, False, False, False, True]
-    assert keep[1].tolist() == [True, False, False, True, True, True, False, False, False, True]
+    # Cell 7: the copy its sparse interval touches (4) and the one after (5) are kept.
+    assert keep[1].tolist() == [True, False, False, False, True, True, False, False, False, True]
