@@ -127,6 +127,20 @@ def segmented_cummax(values: np.ndarray, cell: np.ndarray) -> np.ndarray:
     out = np.array(values, dtype=np.float64, copy=True)
     if out.size < 2:
         return out
+    # Only cells where a value drops below an earlier one need the scan; elsewhere the
+    # running maximum is the values themselves (the common case: no interval inside another).
+    drop = (out[1:] < out[:-1]) & (cell[1:] == cell[:-1])
+    if not drop.any():
+        return out
+    rows = np.isin(cell, cell[1:][drop])
+    out[rows] = _scan_cummax(out[rows], cell[rows])
+    return out
+
+
+def _scan_cummax(out: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """The Hillis-Steele scan of segmented_cummax, in place on out (K,), cell (K,) sorted."""
+    if out.size < 2:
+        return out
     head = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     pos = np.arange(out.size) - np.repeat(head, np.diff(np.r_[head, out.size]))
     shift, longest = 1, int(pos.max())
