@@ -375,7 +375,7 @@ def _orbit_state(segment, t_s):
 
 
 def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
-                            radius_m: float) -> Intervals:
+                            radius_m: float, sample_ok=None) -> Intervals:
     """Intervals of one sensor over the grid during an OrbitSegment.
 
     1. Screening (Lipschitz-safe): sub-satellite points every COARSE_STEP_S; a cell can be
@@ -405,7 +405,16 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     times = np.minimum(t0 + step * np.arange(n), t1)
     subs = segment.position_u(times)
     radius = lam_max + rate * step * 0.5 + 1e-6
-    hits = tree.query_ball_point(subs, _chord(radius), return_sorted=False)
+    if sample_ok is not None:
+        # Samples that cannot matter (e.g. night over the whole footprint for a daylight
+        # imager) are not screened: their candidate lists are left empty.
+        keep = np.asarray(sample_ok(times, subs, radius), dtype=bool)
+        subs_q = np.where(keep[:, None], subs, np.array([0.0, 0.0, 0.0]))
+    else:
+        keep, subs_q = None, subs
+    hits = tree.query_ball_point(subs_q, _chord(radius), return_sorted=False)
+    if keep is not None:
+        hits = [h if k else [] for h, k in zip(hits, keep)]
     counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
     if counts.sum() == 0:
         return Intervals.empty()
@@ -625,11 +634,12 @@ def refine_intervals(intervals: Intervals, predicate, step_s: float,
 
 # ------------------------------------------------------------------------ whole tracks
 
-def segment_intervals(segment, sensor, grid_u, tree, radius_m) -> Intervals:
-    """Dispatch on segment type (ArcSegment: analytic; OrbitSegment: refined)."""
+def segment_intervals(segment, sensor, grid_u, tree, radius_m, sample_ok=None) -> Intervals:
+    """Dispatch on segment type (ArcSegment: analytic; OrbitSegment: refined, optionally
+    skipping coarse samples that sample_ok(t (N,), sub-points (N,3), radius_rad) rejects)."""
     if hasattr(segment, "axis_u"):
         return arc_segment_intervals(segment, sensor, grid_u, tree, radius_m)
-    return orbit_segment_intervals(segment, sensor, grid_u, tree, radius_m)
+    return orbit_segment_intervals(segment, sensor, grid_u, tree, radius_m, sample_ok)
 
 
 def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
@@ -685,7 +695,7 @@ class SourceIntervals:
 
 
 def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,
-                     window_s: tuple[float, float]) -> SourceIntervals:
+                     window_s: tuple[float, float], sample_ok=None) -> SourceIntervals:
     """One sensor of one platform: the lap solved once, the one-off segments in full."""
     lap = Intervals.empty()
     lw = (0.0, 0.0)
@@ -707,7 +717,7 @@ def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m:
         pieces.extend(clipped.clipped(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a)
 
     def solve(seg):
-        return segment_intervals(seg, sensor, grid_u, tree, radius_m)
+        return segment_intervals(seg, sensor, grid_u, tree, radius_m, sample_ok)
     if len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
             parts = list(pool.map(solve, pieces))

@@ -161,12 +161,26 @@ class Engine:
                                                (0.0, 0.0)))
                     continue
                 src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
-                                       self.window_s)
+                                       self.window_s, self._night_skip(sensor.spec))
                 if self._masks_possible(sensor.spec) and self.environment.in_space(sensor.spec):
                     src = self._apply_terrain(i, sensor, src)
                 out.append(src)
             self._sources[i] = out
         return self._sources[i]
+
+    def _night_skip(self, spec):
+        """For a daylight-only sensor: a test that a satellite's coarse sample can see no
+        sunlit cell. Every cell within angle r of the sub-point p has a solar elevation at
+        most elev(p) + r, so samples with elev(p) + r < 0 are skipped (exact: the daylight
+        mask still cuts what remains). None for other sensors."""
+        if not (self._masks_possible(spec) and spec.needs_daylight):
+            return None
+        env = self.environment
+
+        def sample_ok(t_s, sub_u, radius_rad):
+            sin_elev = np.einsum("ij,ij->i", sub_u, env.sun_u(t_s))
+            return np.arcsin(np.clip(sin_elev, -1.0, 1.0)) + radius_rad >= 0.0
+        return sample_ok
 
     def _apply_terrain(self, i: int, sensor, src: SourceIntervals) -> SourceIntervals:
         env, spec, track = self.environment, sensor.spec, self.tracks[i]
