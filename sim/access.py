@@ -329,33 +329,6 @@ def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
 
 # ------------------------------------------------------------------------------ orbits
 
-def _golden_max(fun, lo, hi, iterations: int):
-    """Vectorised golden-section search for the maximum of unimodal fun on [lo, hi]."""
-    inv_phi = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = lo.copy(), hi.copy()
-    c = b - inv_phi * (b - a)
-    d = a + inv_phi * (b - a)
-    fc, fd = fun(c), fun(d)
-    for _ in range(iterations):
-        left = fc > fd
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        new_c = b - inv_phi * (b - a)
-        new_d = a + inv_phi * (b - a)
-        # Reuse the surviving evaluation, compute only the new point.
-        fd_next = np.where(left, fc, np.nan)
-        fc_next = np.where(left, np.nan, fd)
-        need_c = left
-        need_d = ~left
-        if need_c.any():
-            fc_next[need_c] = fun(new_c[need_c], need_c)
-        if need_d.any():
-            fd_next[need_d] = fun(new_d[need_d], need_d)
-        c, d, fc, fd = new_c, new_d, fc_next, fd_next
-    t = 0.5 * (a + b)
-    return t, fun(t)
-
-
 def _bisect(fun, t_true, t_false, tol_s: float):
     """Vectorised bisection between t_true (fun >= 0) and t_false (fun < 0)."""
     a, b = t_true.copy(), t_false.copy()
@@ -680,10 +653,6 @@ class SourceIntervals:
     period_s: float
     origin_s: float
     lap_window_s: tuple[float, float]
-
-    def cells(self) -> np.ndarray:
-        """Sorted unique cells this source can see in the window."""
-        return np.unique(np.concatenate([self.lap.cell, self.once.cell]))
 
     def full(self, cell_mask: np.ndarray | None = None) -> Intervals:
         """Every interval over the window, merged (optionally only cells in cell_mask)."""

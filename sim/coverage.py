@@ -24,7 +24,6 @@ that have one.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -411,8 +410,3 @@ def day_edges(start_jd_day_fraction_s: float, duration_s: float) -> np.ndarray:
     first = 86400.0 - start_jd_day_fraction_s if start_jd_day_fraction_s > 0 else 86400.0
     inner = np.arange(first, duration_s, 86400.0)
     return np.concatenate([[0.0], inner[inner > 0], [duration_s]])
-
-
-def fraction(x: float) -> float:
-    """Clamp rounding noise of a fraction to [0, 1]."""
-    return min(1.0, max(0.0, x)) if math.isfinite(x) else x
