@@ -110,13 +110,14 @@ class Compressed:
 
 def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarray,
              base_laps: list[Intervals], sparse_sources: list[Intervals],
-             day_laps: list[Intervals] = (), sun_up=None, daylight=None) -> Compressed:
+             day_laps: list[Intervals] = (), sun_up=None, daylight=()) -> Compressed:
     """Compress the cells `cells` (sorted unique) of a base lap pattern.
 
     base_laps: the base platform's lap intervals per sensor (lap-relative, merged), only
     these cells; sparse_sources: every other source's full intervals (absolute, merged),
     only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
-    sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight(Intervals) -> Intervals (the exact
+    sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight, one Intervals -> Intervals per
+    day lap (the exact
     daylight mask); the lap must be shorter than half the shortest day or night, so that
     the Sun rises or sets at most once in a copy, found from its two ends. Returns the
     compressed sources (base, then day, then sparse, in the order given), the per-cell
@@ -158,8 +159,8 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
 
     out = [shift_back(_kept_copies_real(lap, cells, rows, ks, copies)).merged(presorted=True)
            for lap in base_laps]
-    out += [shift_back(daylight(_kept_copies_real(lap, cells, rows, ks, copies))).merged()
-            for lap in day_laps]
+    out += [shift_back(mask(_kept_copies_real(lap, cells, rows, ks, copies))).merged()
+            for lap, mask in zip(day_laps, daylight or ())]
     out += [shift_back(sp) if sp.size else sp for sp in sparse_sources]
     return Compressed(out, window_end, removed_day, removed_night)
 

@@ -350,8 +350,8 @@ class Engine:
             day_keys = [(b, j) for j in day_sensors[b]]
             comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse], day_laps,
                             sun_up=env.daylight_table if env else None,
-                            daylight=(lambda iv, k=day_keys: self._night_and_cloud(*k[0], iv))
-                            if day_keys else None)
+                            daylight=[lambda iv, k=k: self._night_and_cloud(*k, iv)
+                                      for k in day_keys])
             keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
             sums = gap_sums(m, comp.window_end_s, comp.sources, mask,
                             [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
