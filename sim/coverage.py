@@ -141,12 +141,16 @@ def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
     out.n_gaps = out.accesses.copy()
     out.sum_gap_s = np.bincount(cell[real], weights=gaps[real], minlength=n_cells)
     out.sum_gap_sq = np.bincount(cell[real], weights=gaps[real] ** 2, minlength=n_cells)
+    # The longest gap of a lap, the one across its boundary included: a removed copy has it
+    # even when no kept copy does (every run of copies of a kind bounded by sunrise/sunset).
+    out.max_gap_s[cell[first]] = np.maximum.reduceat(np.where(real, gaps, 0.0), first)
     return out
 
 
 def scaled(sums: GapSums, factor) -> GapSums:
-    """The additive parts of `sums` times `factor`, a number or (M,) per cell (max,
-    simultaneity and GSD are not added)."""
+    """`factor` copies of `sums` (a number or (M,) per cell): the additive parts times the
+    factor; the longest gap kept where the factor is positive (simultaneity and GSD come
+    from the kept copies, which hold every interval of a lap)."""
     n = sums.covered_s.size
     out = GapSums.zeros(n)
     out.covered_s = sums.covered_s * factor
@@ -154,6 +158,7 @@ def scaled(sums: GapSums, factor) -> GapSums:
     out.n_gaps = sums.n_gaps * factor
     out.sum_gap_s = sums.sum_gap_s * factor
     out.sum_gap_sq = sums.sum_gap_sq * factor
+    out.max_gap_s = np.where(np.asarray(factor) > 0, sums.max_gap_s, 0.0)
     return out
 
 

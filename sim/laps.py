@@ -10,8 +10,10 @@ removed laps. Maxima (longest gap, simultaneity, finest GSD) do not change when 
 copies are removed.
 
 Per cell the copies kept are: every copy not wholly inside the lap window (head and tail),
-the first wholly-inside copy, each copy a sparse interval touches and the copy after it, and
-each copy holding a sunrise or sunset and the copy after it. The copy after must stay: its
+the first wholly-inside copy, each copy a sparse interval touches and the copy after it,
+each copy holding a sunrise or sunset and the copy after it, and every copy of a kind (day
+or night) whose lap never sees the cell (a gap runs through such copies: it is one gap,
+not one per lap). The copy after must stay: its
 first gap starts inside the touched copy. The copy before need not: the kept copy that
 precedes it on the compressed timeline ends exactly as it does. So every removed copy
 follows a copy of its own kind that ends untouched, and its gaps are the lap's own
@@ -135,6 +137,13 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
         up[rows] = np.asarray(sun_up(ends, cells[rows]), dtype=bool)
     changes = None if up is None else up[:, :-1] != up[:, 1:]
     keep = kept_copies(copies, cells, Intervals.concat(sparse_sources), changes)
+    # A removed copy must hold at least one access of its kind's lap, or a gap would run
+    # through it (one gap, not a lap's worth): cells a kind never sees keep those copies.
+    seen_night = np.isin(cells, np.concatenate([b.cell for b in base_laps] + [np.zeros(0, np.int64)]))
+    seen_day = seen_night | np.isin(cells, np.concatenate([d.cell for d in day_laps] + [np.zeros(0, np.int64)]))
+    day_kind = np.ones(keep.shape, dtype=bool) if up is None else up[:, :-1] & up[:, 1:]
+    night_kind = np.zeros(keep.shape, dtype=bool) if up is None else ~up[:, :-1] & ~up[:, 1:]
+    keep |= (day_kind & ~seen_day[:, None]) | (night_kind & ~seen_night[:, None])
     gone = ~keep
     removed_before = np.cumsum(gone, axis=1) - gone                   # exclusive count
     removed_row = gone.sum(axis=1)
