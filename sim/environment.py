@@ -82,7 +82,6 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from scipy.interpolate import RegularGridInterpolator
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from scipy.special import ndtri
 
@@ -149,6 +148,9 @@ class Environment:
             lat, lon, elev = self._load_terrain(scenario)
             self._terrain_lon_360 = bool(lon.max() > 180.0)
             elev = np.maximum(np.asarray(elev, dtype=float), 0.0)   # sea surface, not floor
+            # Imported here: scipy.interpolate takes ~0.13 s to load, which runs without
+            # terrain need not pay (the Engine builds an Environment for every run).
+            from scipy.interpolate import RegularGridInterpolator
             self._terrain = RegularGridInterpolator((lat, lon), elev, method="linear",
                                                     bounds_error=False, fill_value=0.0)
             self._terrain_max_m = float(elev.max())

@@ -135,18 +135,10 @@ class Engine:
             self._environment = Environment(self.scenario, self.grid, self.geography)
         return self._environment
 
-    def _masks_possible(self, spec) -> bool:
-        """Cheap test before building the Environment: can any mask apply at all?"""
-        sc = self.scenario
-        return bool(spec.needs_daylight or sc.terrain.source != "none"
-                    or (spec.blocked_by_clouds and sc.weather is not None
-                        and sc.weather.cloud_fraction > 0))
-
     def affected(self, i: int, j: int) -> bool:
         """Whether night or cloud can hide cells from sensor j of platform i: masks that
         change with time, so the sensor's laps no longer repeat."""
-        spec = self.sensors[i][j].spec
-        return self._masks_possible(spec) and self.environment.in_time(spec)
+        return self.environment.in_time(self.sensors[i][j].spec)
 
     def platform_sources(self, i: int) -> list[SourceIntervals]:
         """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
@@ -162,7 +154,7 @@ class Engine:
                     continue
                 src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
                                        self.window_s, self._night_skip(sensor.spec))
-                if self._masks_possible(sensor.spec) and self.environment.in_space(sensor.spec):
+                if self.environment.in_space(sensor.spec):
                     src = self._apply_terrain(i, sensor, src)
                 out.append(src)
             self._sources[i] = out
@@ -173,7 +165,7 @@ class Engine:
         sunlit cell. Every cell within angle r of the sub-point p has a solar elevation at
         most elev(p) + r, so samples with elev(p) + r < 0 are skipped (exact: the daylight
         mask still cuts what remains). None for other sensors."""
-        if not (self._masks_possible(spec) and spec.needs_daylight):
+        if not spec.needs_daylight:
             return None
         env = self.environment
 
@@ -214,9 +206,7 @@ class Engine:
             for i in todo:
                 self.platform_sources(i)
             return
-        # The environment is shared: build it once before the threads start.
-        if any(self._masks_possible(s.spec) for i in todo for s in self.sensors[i]):
-            _ = self.environment
+        _ = self.environment     # shared by the threads: build it once before they start
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(self.platform_sources, todo))
 
@@ -466,8 +456,7 @@ def stepped_mask(eng: Engine):
     """The environment as the stepped engine's extra condition, or None when no sensor is
     affected: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool."""
     def masked(i, j):
-        spec = eng.sensors[i][j].spec
-        return eng._masks_possible(spec) and eng.environment.affects(spec)
+        return eng.environment.affects(eng.sensors[i][j].spec)
 
     if not any(masked(i, j) for i in range(len(eng.tracks)) for j in range(len(eng.sensors[i]))):
         return None
