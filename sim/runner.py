@@ -453,22 +453,23 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
 
 
 def stepped_mask(eng: Engine):
-    """The environment as the stepped engine's extra condition, or None when no sensor is
-    affected: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool."""
-    def masked(i, j):
-        return eng.environment.affects(eng.sensors[i][j].spec)
-
-    if not any(masked(i, j) for i in range(len(eng.tracks)) for j in range(len(eng.sensors[i]))):
+    """Clouds and terrain as the stepped engine's extra condition, or None when no sensor
+    has them: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool. Night is left out:
+    the stepped engine applies needs_daylight itself, with the Sun at every sample."""
+    from dataclasses import replace
+    specs = [[replace(s.spec, needs_daylight=False) for s in sensors] for sensors in eng.sensors]
+    masked = [[eng.environment.affects(spec) for spec in row] for row in specs]
+    if not any(any(row) for row in masked):
         return None
 
     def mask(i, j, t_s, cell_index):
-        if not masked(i, j):
+        if not masked[i][j]:
             return np.ones(np.shape(t_s), dtype=bool)
         t_s = np.asarray(t_s, dtype=float)
         pos, _, alt, active = eng.tracks[i].state(t_s)
         ok = np.zeros(t_s.shape[0], dtype=bool)
         if active.any():
-            ok[active] = eng.environment.allows(eng.sensors[i][j].spec, t_s[active], pos[active],
+            ok[active] = eng.environment.allows(specs[i][j], t_s[active], pos[active],
                                                 alt[active], np.asarray(cell_index)[active])
         return ok
     return mask
