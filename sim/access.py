@@ -438,19 +438,19 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     def margin(t):
         return np.einsum("ij,ij->i", segment.position_u(t), u) - cos_max
 
-    start = _edge(segment, u, cos_max, t_best - half, t_best, lo, -1.0, margin)
-    end = _edge(segment, u, cos_max, t_best + half, t_best, hi, 1.0, margin)
+    start = _edge(segment, u, cos_max, t_best - half, t_best, lo, margin)
+    end = _edge(segment, u, cos_max, t_best + half, t_best, hi, margin)
     cap = Intervals(b_cell, start, end, c_best)
     if sensor.spec.kind in ("horizon", "conic") and lam_min <= 0.0:
         return cap   # the cap is the whole rule for these kinds
     if sensor.spec.kind == "nadir-swath":
         return _orbit_frame(segment, sensor, cap, grid_u, t_best)
-    return _refine_full_rule(segment, sensor, cap, grid_u, radius_m)
+    return _refine_full_rule(segment, sensor, cap, grid_u)
 
 
-def _edge(segment, u, cos_max, guess, t_best, limit, sign, margin):
-    """The time where u.p(t) falls to cos_max on one side of the closest approach t_best
-    (sign -1: before, +1: after), within the bracket end `limit`. Newton steps from the
+def _edge(segment, u, cos_max, guess, t_best, limit, margin):
+    """The time where u.p(t) falls to cos_max between the closest approach t_best and the
+    bracket end `limit` (before or after t_best, whichever side limit is). Newton steps from the
     local-model guess; rows not converged to REFINE_TOL_S are bisected."""
     inside_at_limit = margin(limit) >= 0.0
     t = np.clip(guess, np.minimum(t_best, limit), np.maximum(t_best, limit))
@@ -544,16 +544,15 @@ def _orbit_frame(segment, sensor, cap: Intervals, grid_u, t_best) -> Intervals:
             return cross_ok(tt, sub_rows[owner])
         parts.append(refine_intervals(sub, pred, FINE_STEP_S))
     if suspect.any():
-        parts.append(_refine_full_rule(segment, sensor, cap.take(suspect), grid_u, 1.0))
+        parts.append(_refine_full_rule(segment, sensor, cap.take(suspect), grid_u))
     return Intervals.concat(parts)
 
 
-def _refine_full_rule(segment, sensor, cap: Intervals, grid_u, radius_m) -> Intervals:
+def _refine_full_rule(segment, sensor, cap: Intervals, grid_u) -> Intervals:
     """Inside each cap window, the sensor's full rule (side, squint, swath frame)."""
     def rule(times, rows):
-        pos = segment.position_u(times)
-        vel = segment.velocity_m_s(times, radius_m)
-        vel = vel / np.maximum(np.linalg.norm(vel, axis=-1, keepdims=True), 1e-12)
+        pos, vel = _orbit_state(segment, times)
+        vel = vel / np.maximum(np.linalg.norm(vel, axis=-1, keepdims=True), 1e-30)
         return sensor.visible(pos, segment.altitude_m, vel, grid_u[cap.cell[rows]])
     return refine_intervals(cap, rule, FINE_STEP_S)
 
