@@ -119,8 +119,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     these cells; sparse_sources: every other source's full intervals (absolute, merged),
     only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
     sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight, one Intervals -> Intervals per
-    day lap (the exact
-    daylight mask); the lap must be shorter than half the shortest day or night, so that
+    day lap (the exact daylight mask); the lap must be shorter than half the shortest day or night, so that
     the Sun rises or sets at most once in a copy, found from its two ends. Returns the
     compressed sources (base, then day, then sparse, in the order given), the per-cell
     window end T - removed*P, and the removed day and night copies per cell.
@@ -147,7 +146,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     gone = ~keep
     removed_before = np.cumsum(gone, axis=1) - gone                   # exclusive count
     removed_row = gone.sum(axis=1)
-    night_row = (gone & ~up[:, :-1]).sum(axis=1) if up is not None else np.zeros(cells.size)
+    night_row = (gone & night_kind).sum(axis=1)       # copies with a sunrise/sunset are kept
     removed_day = np.zeros(n_cells)
     removed_night = np.zeros(n_cells)
     removed_day[cells] = removed_row - night_row
