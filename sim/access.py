@@ -557,14 +557,15 @@ def _refine_full_rule(segment, sensor, cap: Intervals, grid_u) -> Intervals:
     return refine_intervals(cap, rule, FINE_STEP_S)
 
 
-def refine_intervals(intervals: Intervals, predicate, step_s: float,
+def refine_intervals(intervals: Intervals, predicate, step_s,
                      tol_s: float = REFINE_TOL_S) -> Intervals:
     """Keep the parts of each interval where predicate holds.
 
     predicate(t_s (K,), rows (K,)) -> (K,) bool, rows indexing `intervals`. Each interval is
-    sampled at most step_s apart (both ends included) and every change of truth between two
-    samples is bisected to tol_s. Exact when the predicate changes at most once per step
-    (the caller's step must guarantee it). Returns intervals in the same order of owners.
+    sampled at most step_s apart (a scalar, or (N,) one per interval; both ends included)
+    and every change of truth between two samples is bisected to tol_s. Exact when the
+    predicate changes at most once per step (the caller's step must guarantee it). Returns
+    intervals in the same order of owners.
     """
     if intervals.size == 0:
         return intervals

@@ -44,11 +44,12 @@ refine every change of the answer. Three independent masks, each only where it a
    A cos x + B sin x >= 1 / (R + H_max), a single arc of half-width
    acos(1 / ((R + H_max) hypot(A, B))) about x = atan2(B, A); the profile is sampled only on
    that arc's intersection with [0, L], at a third of the terrain spacing (at most 512
-   samples), after a cheaper pre-pass that narrows the arc with the highest terrain near it
-   (maxima of 6 x 6-node tiles, dilated by one tile). Sampling the exact bilinear surface
-   can miss a graze of a peak between samples but never invents an obstacle; against a
-   dense oracle on ETOPO5 the misses are grazes of under about 15 m, far inside the data's
-   own error (5 arc-minute cells).
+   samples), from the cell's end, in chunks skipped where the ray is above the highest
+   terrain near them (maxima of 3 x 3-node tiles, dilated by one tile). The loop is
+   compiled (sim/_terrain_los.pyx, Cython). Sampling the exact bilinear surface can miss
+   a graze of a peak between samples but never invents an obstacle; against a dense oracle
+   on ETOPO5 the misses are grazes of a few metres (median about 1 m, rarely tens of
+   metres), far inside the data's own error (5 arc-minute cells).
    Radio sensors (spec.radio) use the 4/3 Earth: the sphere has radius k R and central
    angles are divided by k (ground distances kept), consistent with sim/sensors.py.
 
@@ -61,6 +62,9 @@ a point moving at |w|, and morphs linearly between knots). Terrain: half the tim
 platform carrying the sensor needs to cross one terrain spacing (the horizon seen from a cell
 varies in azimuth on the scale of the terrain spacing over the obstacle distance, and the
 platform's azimuth rate is at most v / D, so crossing one feature takes at least s / v).
+The exact engine lengthens that step per access by D / L (space_step_factor, at most 8):
+obstacles can only lie within L of the cell, L the extent of the ray's low arc, so a
+feature spans at least s / L of azimuth; terrain edges are bisected to 0.05 s.
 
 Shapes: t_s (K,), platform_u (K, 3) unit sub-platform vectors, altitude_m (K,) or scalar,
 cell_index (K,) ints into the grid; results (K,) bool.
@@ -77,7 +81,9 @@ Handbook of Mathematics, sec. 3.5.2); effective Earth radius k = 4/3 for radio p
 from __future__ import annotations
 
 import math
+import os
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -85,6 +91,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from scipy.special import ndtri
 
+from sim import _terrain_los as _los
 from sim import earth as E
 from sim.errors import Problem, ScenarioError
 from sim.scenario.schema import Scenario, SensorSpec
@@ -103,11 +110,13 @@ CLOUD_MAX_NODES = 1 << 20        # lattice nodes per knot; beyond, the spacing g
 CLOUD_CACHE_KNOTS = 64           # knot fields kept in memory (least recently used dropped)
 _MIN_LATTICE = 4 * int(CLOUD_TRUNCATE * CLOUD_SIGMA_CELLS + 0.5) + 2   # wrap-safe size
 
-TERRAIN_MAX_SAMPLES = 512        # profile samples per line of sight (cap)
 TERRAIN_SAMPLES_PER_SPACING = 3  # profile samples per terrain grid spacing
-TERRAIN_CHUNK = 1 << 19          # profile samples per vectorised block (bounds memory)
-TERRAIN_TILE_NODES = 6           # terrain nodes per side of a max-elevation tile
-_TILE_CHECKS = 5                 # points along a ray's low arc where local maxima are read
+TERRAIN_TILE_NODES = 3           # nodes per side of a max-elevation tile
+TERRAIN_CHUNK_SAMPLES = TERRAIN_TILE_NODES * TERRAIN_SAMPLES_PER_SPACING   # spans < one tile
+TERRAIN_SPLIT_ROWS = 20_000      # rays per thread below which a batch is not split
+TERRAIN_STEP_FACTOR_MAX = 8.0    # cap of space_step_factor (a margin on the smooth D / L)
+TERRAIN_TOL_S = 0.05             # terrain edges are bisected to this (issue: within 1 s)
+REGION_RADIUS_M = 200_000.0      # radius of the regional terrain maximum (space_step_factor)
 
 _PURPOSE_WIND, _PURPOSE_KNOT = 1, 2
 
@@ -142,19 +151,15 @@ class Environment:
         self.terrain_on = scenario.terrain.source != "none"
         self.cell_elevation_m = np.zeros(m)
         self.terrain_spacing_m = math.inf
-        self._terrain = None
+        self.terrain_tol_s = TERRAIN_TOL_S
+        self._region_max = None
         self._terrain_max_m = 0.0
         if self.terrain_on:
             lat, lon, elev = self._load_terrain(scenario)
             self._terrain_lon_360 = bool(lon.max() > 180.0)
             elev = np.maximum(np.asarray(elev, dtype=float), 0.0)   # sea surface, not floor
-            # Imported here: scipy.interpolate takes ~0.13 s to load, which runs without
-            # terrain need not pay (the Engine builds an Environment for every run).
-            from scipy.interpolate import RegularGridInterpolator
-            self._terrain = RegularGridInterpolator((lat, lon), elev, method="linear",
-                                                    bounds_error=False, fill_value=0.0)
             self._terrain_max_m = float(elev.max())
-            self._build_tile_max(lat, lon, elev)
+            self._build_los_grid(lat, lon, elev)
             dlat = float(np.min(np.diff(lat)))
             dlon = float(np.min(np.diff(lon)))
             cos_max = math.cos(math.radians(min(89.0, float(np.max(np.abs(lat))))))
@@ -470,139 +475,131 @@ class Environment:
         lon = np.degrees(np.arctan2(y, x))
         if self._terrain_lon_360:
             lon = np.mod(lon, 360.0)
-        return self._terrain((lat, lon))
+        g = self._los_grid
+        shape = np.shape(lat)
+        flat = _los.elevations(np.ascontiguousarray(lat, dtype=float).reshape(-1),
+                          np.ascontiguousarray(lon, dtype=float).reshape(-1), g["lat"], g["lon"],
+                          g["lat_uniform"], g["lon_uniform"], g["elev"])
+        return flat.reshape(shape)
 
     def terrain_blocked(self, platform_u, altitude_m, cell_index,
                         observer_height_m: float = OBSERVER_HEIGHT_M,
                         radio: bool = False) -> np.ndarray:
         """(K,) bool: the terrain profile rises above the straight ray from the platform
         (platform_u (K, 3), altitude_m (K,) above the sphere) to the point observer_height_m
-        above the cell's terrain. Exact ray height r(x) - R from the polar line equation;
-        radio: 4/3 Earth (radius k R, central angles / k). References: module docstring."""
-        p = np.asarray(platform_u, dtype=float).reshape(-1, 3)
-        h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (p.shape[0],))
+        above the cell's terrain. Exact ray height from the polar line equation, profile
+        sampled by the compiled loop of sim/_terrain_los.pyx; radio: 4/3 Earth (radius k R,
+        central angles / k). Large batches are split over the machine's cores (the loop
+        releases the GIL). References: module docstring and sim/_terrain_los.pyx."""
+        p = np.ascontiguousarray(np.asarray(platform_u, dtype=float).reshape(-1, 3))
+        h = np.ascontiguousarray(np.broadcast_to(np.asarray(altitude_m, dtype=float), (p.shape[0],)))
         cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
-        blocked = np.zeros(p.shape[0], dtype=bool)
         if not self.terrain_on or p.shape[0] == 0:
-            return blocked
-        c = self.cells_u[cell_index]
+            return np.zeros(p.shape[0], dtype=bool)
         k = self.refraction_k if radio else 1.0
         r_e = k * self.radius_m
-        lam = E.central_angle_rad(p, c)                     # true central angle
-        lam_e = lam / k                                     # on the effective Earth
-        r_p = r_e + h
+        c = self.cells_u[cell_index]
         r_c = r_e + self.cell_elevation_m[cell_index] + observer_height_m
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a_coef = 1.0 / r_p
-            b_coef = (1.0 / r_c - np.cos(lam_e) / r_p) / np.sin(lam_e)
-            amp = np.hypot(a_coef, b_coef)
-            x_c = np.arctan2(b_coef, a_coef)
-            cos_w = 1.0 / ((r_e + self._terrain_max_m) * amp)
-            w = np.arccos(np.clip(cos_w, -1.0, 1.0))
-        lo = np.maximum(x_c - w, 0.0)
-        hi = np.minimum(x_c + w, lam_e)
-        live = (lam > 1e-9) & (cos_w <= 1.0) & (hi > lo) & np.isfinite(lo + hi)
-        # A chord that passes below the (sea-level) sphere between its ends is blocked
-        # whatever the terrain (>= 0): its closest approach 1/hypot(A, B) at x_c < R.
-        under = live & (x_c > 0.0) & (x_c < lam_e) & (amp * r_e > 1.0)
-        blocked[under] = True
-        live &= ~under
         step_e = self.terrain_spacing_m / (TERRAIN_SAMPLES_PER_SPACING * r_e)  # as an angle
-        # Second pass, for arcs worth it: the highest terrain near the low arc instead of
-        # the global maximum (a shorter arc to sample).
-        rows = np.nonzero(live & (hi - lo > 4 * _TILE_CHECKS * step_e))[0]
-        if rows.size:
-            local = self._local_max_m(p[rows], c[rows], lam[rows], k * lo[rows], k * hi[rows])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cos_w2 = 1.0 / ((r_e + local) * amp[rows])
-                w2 = np.arccos(np.clip(cos_w2, -1.0, 1.0))
-            lo[rows] = np.maximum(x_c[rows] - w2, 0.0)
-            hi[rows] = np.minimum(x_c[rows] + w2, lam_e[rows])
-            live[rows] = (cos_w2 <= 1.0) & (hi[rows] > lo[rows])
-        rows = np.nonzero(live)[0]
-        if rows.size == 0:
-            return blocked
-        n = np.clip(np.ceil((hi[rows] - lo[rows]) / step_e).astype(np.int64) + 1,
-                    2, TERRAIN_MAX_SAMPLES)
-        order = rows[np.argsort(n, kind="stable")]
-        n_sorted = np.sort(n, kind="stable")
-        start = 0
-        while start < order.size:
-            take = max(1, TERRAIN_CHUNK // int(n_sorted[start]))   # rows sorted by n
-            while (take > 1 and take * int(n_sorted[min(start + take, order.size) - 1])
-                   > TERRAIN_CHUNK):
-                take //= 2
-            stop = start + take
-            sel = order[start:stop]
-            n_sel = n_sorted[start:stop]
-            n_max = int(n_sel.max())
-            j = np.arange(n_max)[None, :]
-            frac = np.minimum(j / (n_sel[:, None] - 1.0), 1.0)           # (S, N)
-            x = lo[sel, None] + (hi[sel] - lo[sel])[:, None] * frac     # effective angles
-            # Ray height above the effective sphere: r(x) = 1 / (A cos x + B sin x).
-            cos_x, sin_x = np.cos(x), np.sin(x)
-            ray_h = 1.0 / (a_coef[sel, None] * cos_x + b_coef[sel, None] * sin_x) - r_e
-            # Ground point at true central angle k x along the great circle p -> c (slerp,
-            # sin(L - theta) = sin L cos theta - cos L sin theta).
-            if k != 1.0:
-                cos_x, sin_x = np.cos(k * x), np.sin(k * x)
-            sin_l = np.sin(lam[sel])[:, None]
-            wc = sin_x / sin_l
-            wp = cos_x - np.cos(lam[sel])[:, None] * wc
-            ps, cs = p[sel], c[sel]
-            gx = wp * ps[:, 0, None] + wc * cs[:, 0, None]
-            gy = wp * ps[:, 1, None] + wc * cs[:, 1, None]
-            gz = wp * ps[:, 2, None] + wc * cs[:, 2, None]
-            terrain = self._elevation_xyz(gx, gy, gz)
-            blocked[sel] = np.any(terrain > ray_h, axis=1)
-            start = stop
-        return blocked
+        g = self._los_grid
 
-    def _build_tile_max(self, lat, lon, elev) -> None:
-        """Max-elevation tiles of TERRAIN_TILE_NODES nodes a side (edges shared, so every
-        bilinear value inside a tile is <= its max), dilated by one tile (3 x 3 maximum):
-        the dilated value at a point bounds the terrain within one tile of it."""
+        def rays(rows: slice) -> np.ndarray:
+            return _los.rays_blocked(
+                p[rows], h[rows], c[rows], r_c[rows], k, self.radius_m, self._terrain_max_m,
+                step_e, g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"],
+                self._terrain_lon_360, g["elev"], g["tile_max"], TERRAIN_TILE_NODES,
+                TERRAIN_CHUNK_SAMPLES)
+        parts = min(os.cpu_count() or 1, p.shape[0] // TERRAIN_SPLIT_ROWS)
+        if parts <= 1:
+            return rays(slice(None))
+        bounds = np.linspace(0, p.shape[0], parts + 1).astype(int)
+        with ThreadPoolExecutor(max_workers=parts) as pool:
+            pieces = list(pool.map(rays, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
+        return np.concatenate(pieces)
+
+    def space_step_factor(self, spec: SensorSpec, platform_u, altitude_m, cell_index) -> np.ndarray:
+        """(K,) how many times longer than space_step_s(spec) the terrain refinement step may
+        be for these paired rows, in [1, TERRAIN_STEP_FACTOR_MAX]: D / L, D the ground
+        distance platform-cell and L the distance from the cell to the far end of the ray's
+        low arc (where it is below the highest terrain), beyond which nothing can block it.
+        Why: the step rule (module docstring) bounds the time to cross a terrain feature by
+        s / v because an obstacle may be as far as the platform; an obstacle can only be
+        within L of the cell, where a feature of size s spans an azimuth s / L, and the
+        platform's azimuth seen from the cell moves at most v / D, so crossing it takes at
+        least s D / (L v). Rays that miss the terrain altogether get the maximum factor."""
+        p = np.asarray(platform_u, dtype=float).reshape(-1, 3)
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (p.shape[0],))
+        k = self.refraction_k if spec.radio else 1.0
+        r_e = k * self.radius_m
+        c = self.cells_u[cell_index]
+        lam = E.central_angle_rad(p, c)
+        lam_e = np.maximum(lam / k, 1e-12)
+        r_p = r_e + h
+        r_c = r_e + self.cell_elevation_m[cell_index] + max(OBSERVER_HEIGHT_M,
+                                                             float(spec.target_height_m))
+        a_coef = 1.0 / r_p
+        b_coef = (1.0 / r_c - np.cos(lam_e) / r_p) / np.sin(lam_e)
+        amp = np.hypot(a_coef, b_coef)
+        x_c = np.arctan2(b_coef, a_coef)
+
+        def low_arc_m(top_m):
+            """Ground distance from the cell to the far end of the arc where the ray is
+            below top_m (0 where it never is)."""
+            cos_w = 1.0 / ((r_e + top_m) * amp)
+            lo = np.clip(x_c - np.arccos(np.clip(cos_w, -1.0, 1.0)), 0.0, lam_e)
+            return np.where(cos_w > 1.0, 0.0, k * (lam_e - lo) * self.radius_m)
+        low_m = low_arc_m(self._terrain_max_m)
+        # Where that arc lies within REGION_RADIUS_M of the cell, only the highest terrain
+        # of that region matters: the ray is above all terrain beyond it.
+        near = low_m <= REGION_RADIUS_M
+        low_m[near] = low_arc_m(self._regional_max_m()[cell_index])[near]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(low_m > 0.0, lam * self.radius_m / low_m, np.inf)
+        return np.clip(np.nan_to_num(factor, nan=1.0), 1.0, TERRAIN_STEP_FACTOR_MAX)
+
+    def _regional_max_m(self) -> np.ndarray:
+        """(M,) highest terrain within REGION_RADIUS_M of each cell (built on first use):
+        the maximum over a window of nodes reaching at least that far plus one node."""
+        if self._region_max is None:
+            from scipy.ndimage import maximum_filter
+            g = self._los_grid
+            n = int(math.ceil(REGION_RADIUS_M / self.terrain_spacing_m)) + 1
+            window = maximum_filter(g["elev"], size=2 * n + 1, mode="nearest")
+            c = self.cells_u
+            lat = np.degrees(np.arcsin(np.clip(c[:, 2], -1.0, 1.0)))
+            lon = np.degrees(np.arctan2(c[:, 1], c[:, 0]))
+            if self._terrain_lon_360:
+                lon = np.mod(lon, 360.0)
+            i = np.clip(np.searchsorted(g["lat"], lat, side="right") - 1, 0, g["lat"].size - 1)
+            j = np.clip(np.searchsorted(g["lon"], lon, side="right") - 1, 0, g["lon"].size - 1)
+            # Cells outside the terrain grid see 0 m there but may face its edge: keep the
+            # global maximum for them.
+            inside = ((lat >= g["lat"][0]) & (lat <= g["lat"][-1])
+                      & (lon >= g["lon"][0]) & (lon <= g["lon"][-1]))
+            self._region_max = np.where(inside, window[i, j], self._terrain_max_m)
+        return self._region_max
+
+    def _build_los_grid(self, lat, lon, elev) -> None:
+        """Arrays for sim._terrain_los: nodes, whether each axis is evenly spaced, the
+        elevations, and max-elevation tiles of TERRAIN_TILE_NODES nodes a side (edges shared,
+        so every bilinear value inside a tile is <= its max) dilated by one tile (3 x 3
+        maximum): the dilated value at a point bounds the terrain within one tile of it."""
         from scipy.ndimage import maximum_filter
         t = TERRAIN_TILE_NODES
         na = max(1, math.ceil((lat.size - 1) / t))
         nb = max(1, math.ceil((lon.size - 1) / t))
         rows = np.stack([elev[i * t: i * t + t + 1].max(axis=0) for i in range(na)])
         tiles = np.stack([rows[:, j * t: j * t + t + 1].max(axis=1) for j in range(nb)], axis=1)
-        self._tile_max = maximum_filter(tiles, size=3, mode="nearest")
-        self._tile_lat = lat
-        self._tile_lon = lon
 
-    @staticmethod
-    def _node_index(nodes, values) -> np.ndarray:
-        """Index of the node at or below each value (regular spacing: arithmetic; otherwise
-        a binary search); may be -1 or len(nodes) - 1 outside."""
-        d = (nodes[-1] - nodes[0]) / (nodes.size - 1)
-        if np.allclose(np.diff(nodes), d, rtol=1e-9, atol=0.0):
-            return np.floor((values - nodes[0]) / d).astype(np.int64)
-        return np.searchsorted(nodes, values, side="right") - 1
-
-    def _local_max_m(self, p, c, lam, theta0, theta1) -> np.ndarray:
-        """(S,) upper bound of the terrain along the great circle from p towards c between
-        true central angles theta0 and theta1 (S,): the dilated tile maxima at _TILE_CHECKS
-        evenly spaced points; rows whose checks are more than one tile apart get the
-        global maximum."""
-        tile_rad = TERRAIN_TILE_NODES * self.terrain_spacing_m / self.radius_m
-        frac = np.linspace(0.0, 1.0, _TILE_CHECKS)[None, :]
-        theta = theta0[:, None] + (theta1 - theta0)[:, None] * frac
-        sin_l = np.sin(lam)[:, None]
-        wc = np.sin(theta) / sin_l
-        wp = np.cos(theta) - np.cos(lam)[:, None] * wc
-        lat = np.degrees(np.arcsin(np.clip(wp * p[:, 2, None] + wc * c[:, 2, None], -1.0, 1.0)))
-        lon = np.degrees(np.arctan2(wp * p[:, 1, None] + wc * c[:, 1, None],
-                                    wp * p[:, 0, None] + wc * c[:, 0, None]))
-        if self._terrain_lon_360:
-            lon = np.mod(lon, 360.0)
-        na, nb = self._tile_max.shape
-        i = np.clip(self._node_index(self._tile_lat, lat) // TERRAIN_TILE_NODES, 0, na - 1)
-        j = np.clip(self._node_index(self._tile_lon, lon) // TERRAIN_TILE_NODES, 0, nb - 1)
-        local = self._tile_max[i, j].max(axis=1)
-        coarse = (theta1 - theta0) / (_TILE_CHECKS - 1) > tile_rad
-        return np.where(coarse, self._terrain_max_m, local)
+        def uniform(nodes):
+            d = (nodes[-1] - nodes[0]) / (nodes.size - 1)
+            return bool(np.allclose(np.diff(nodes), d, rtol=1e-9, atol=0.0))
+        self._los_grid = {"lat": np.ascontiguousarray(lat, dtype=float),
+                          "lon": np.ascontiguousarray(lon, dtype=float),
+                          "lat_uniform": uniform(lat), "lon_uniform": uniform(lon),
+                          "elev": np.ascontiguousarray(elev, dtype=float),
+                          "tile_max": maximum_filter(tiles, size=3, mode="nearest")}
 
     def _max_ground_speed_m_s(self, spec: SensorSpec) -> float:
         """Fastest ground speed (m/s) of the platforms carrying `spec` (all platforms if none

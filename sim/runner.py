@@ -19,6 +19,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim import earth
 from sim.access import Intervals, SourceIntervals, refine_intervals, source_intervals
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
@@ -29,6 +30,7 @@ from sim.scenario.schema import PlatformSpec, Scenario
 ALONG_BIN_M = 50_000.0
 VIOLATION_SAMPLE_S = 5.0
 VIOLATION_TOL_S = 0.1
+TERRAIN_CHECK_STEPS = 8       # terrain step factor checked every 8 base steps along an access
 
 
 @dataclass
@@ -175,22 +177,45 @@ class Engine:
         return sample_ok
 
     def _apply_terrain(self, i: int, sensor, src: SourceIntervals) -> SourceIntervals:
+        """Cut terrain line of sight out of one sensor's lap and one-off intervals.
+
+        Each interval is sampled at the environment's terrain step times the smallest
+        space_step_factor at check points TERRAIN_CHECK_STEPS base steps apart (the factor
+        is a smooth function of the geometry), and every change is bisected."""
         env, spec, track = self.environment, sensor.spec, self.tracks[i]
-        step = env.space_step_s(spec)
+        base_step = env.space_step_s(spec)
 
         def on_segments(segments, iv):
             starts = np.array([seg.t0_s for seg in segments])
+            arcs = all(hasattr(seg, "axis_u") for seg in segments)
+            if arcs:     # every segment a rotation: one vectorised Rodrigues for all rows
+                start_u = np.array([seg.start_u for seg in segments])
+                axis_u = np.array([seg.axis_u for seg in segments])
+                rate = np.array([seg.rate_rad_s for seg in segments])
+            altitude = np.array([seg.altitude_m for seg in segments], dtype=float)
 
-            def allowed(t_s, rows):
+            def where(t_s):
                 which = np.clip(np.searchsorted(starts, t_s, side="right") - 1, 0, len(segments) - 1)
+                if arcs:
+                    angle = rate[which] * (t_s - starts[which])
+                    return earth.rotate(start_u[which], axis_u[which], angle), altitude[which]
                 pos = np.empty((t_s.size, 3))
-                alt = np.empty(t_s.size)
                 for k in np.unique(which):
                     sel = which == k
                     pos[sel] = segments[k].position_u(t_s[sel])
-                    alt[sel] = segments[k].altitude_m
-                return env.allows_in_space(spec, pos, alt, iv.cell[rows])
-            return refine_intervals(iv, allowed, step)
+                return pos, altitude[which]
+
+            def allowed(t_s, rows):
+                return env.allows_in_space(spec, *where(t_s), iv.cell[rows])
+
+            length = iv.end_s - iv.start_s
+            n = np.maximum(np.ceil(length / (TERRAIN_CHECK_STEPS * base_step)).astype(np.int64), 1) + 1
+            owner = np.repeat(np.arange(iv.size), n)
+            frac = (np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n - 1, n)
+            t_check = iv.start_s[owner] + length[owner] * frac
+            factor = env.space_step_factor(spec, *where(t_check), iv.cell[owner])
+            step = base_step * np.minimum.reduceat(factor, np.cumsum(n) - n)
+            return refine_intervals(iv, allowed, step, env.terrain_tol_s)
 
         lap = on_segments(list(track.lap), src.lap) if track.lap and src.lap.size else src.lap
         once_segments = [s for s in (seg.clipped(*self.window_s) for seg in track.once) if s is not None]

@@ -1,0 +1,8 @@
+"""Builds the one compiled module, sim._terrain_los (Cython); everything else about the
+package is in pyproject.toml."""
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+setup(ext_modules=cythonize(
+    [Extension("sim._terrain_los", ["sim/_terrain_los.pyx"], extra_compile_args=["-O3"])],
+    language_level=3))
