@@ -12,9 +12,11 @@ sub-platform point p and the cell c, the ray is
 
 x the central angle from p (0 .. L), so its height above the sphere is r(x) - R exactly.
 It is below the highest terrain H only on one arc about x_c; the profile is sampled only
-there, evenly at `step_e` (a third of the terrain spacing, at most MAX_SAMPLES samples, both
-ends included). Samples are taken in chunks of `chunk` from the cell's end (obstacles are
-mostly near the low end, and the loop stops at the first sample above the ray); a chunk
+there, at fixed ground distances j * step from the cell (step a third of the terrain
+spacing): each sample then slides continuously over the terrain as the platform moves, so
+the answer changes only where the ray meets a feature (samples re-spaced with the arc's
+ends would flicker at every graze). Samples are taken in chunks of `chunk` from the cell
+(obstacles are mostly near it, and the loop stops at the first sample above the ray); a chunk
 whose lowest ray point is above the dilated maximum of the terrain tile under its middle
 is skipped. Within a chunk, latitude and longitude are interpolated linearly between the
 chunk's two end points, which are exact (slerp): over a chunk (under 30 km) the great
@@ -36,7 +38,6 @@ import numpy as np
 
 from libc.math cimport asin, atan2, ceil, cos, floor, fabs, hypot, acos, sin, sqrt
 
-DEF MAX_SAMPLES = 512      # profile samples per line of sight (cap)
 cdef double RAD2DEG = 57.29577951308232
 
 
@@ -139,7 +140,8 @@ cdef inline double _tile_bound(const Grid* g, double lat, double lon) noexcept n
 
 cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h_m,
                        double r_c, double k, double radius_m, double terrain_max_m,
-                       double step_e, long chunk) noexcept nogil:
+                       double region_top_m, double region_m, double step_e,
+                       long chunk) noexcept nogil:
     cdef double r_e = k * radius_m
     cdef double dot = p[0] * c[0] + p[1] * c[1] + p[2] * c[2]
     cdef double cx = p[1] * c[2] - p[2] * c[1]
@@ -164,22 +166,35 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         return False
     if x_c > 0.0 and x_c < lam_e and amp * r_e > 1.0:
         return True                      # the chord dips below sea level between its ends
-    cdef long n = <long>ceil((hi - lo) / step_e) + 1
-    if n < 2:
-        n = 2
-    elif n > MAX_SAMPLES:
-        n = MAX_SAMPLES
-    cdef double dx = (hi - lo) / (n - 1.0)
+    if k * (lam_e - lo) * radius_m <= region_m:
+        # The low arc lies within region_m of the cell, where the terrain is at most
+        # region_top_m: only where the ray is below that can it be blocked.
+        cos_w = 1.0 / ((r_e + region_top_m) * amp)
+        if cos_w > 1.0:
+            return False
+        w = acos(cos_w)
+        lo = x_c - w if x_c - w > 0.0 else 0.0
+        hi = x_c + w if x_c + w < lam_e else lam_e
+        if not hi > lo:
+            return False
+    # Samples at fixed ground distances j * step from the cell (x = L - j step_e), so that
+    # each sample slides continuously over the terrain as the platform moves: the answer
+    # then changes only where the ray really meets a feature, not when samples re-space.
+    cdef long j_first = <long>ceil((lam_e - hi) / step_e)
+    cdef long j_last = <long>floor((lam_e - lo) / step_e)
+    if j_first < 1:
+        j_first = 1                      # j = 0 is the cell itself, below the observer
     cdef double sin_l = sin(lam), cos_l = cos(lam)
-    cdef long q_hi = n - 1, q_lo, q, span
+    cdef double cos_s = cos(step_e), sin_s = sin(step_e)
+    cdef long ja = j_first, jb, j, span
     cdef double xa, xb, gap, ray_min, lat_a, lon_a, lat_b, lon_b, f, lat, lon
-    cdef double cos_a, sin_a, cos_dx = cos(dx), sin_dx = sin(dx)
+    cdef double cos_a, sin_a
     cdef bint wraps
-    while q_hi >= 0:
-        q_lo = q_hi - chunk + 1 if q_hi - chunk + 1 > 0 else 0
-        xa = lo + dx * q_lo
-        xb = lo + dx * q_hi
-        if xa <= x_c <= xb:
+    while ja <= j_last:
+        jb = ja + chunk - 1 if ja + chunk - 1 < j_last else j_last
+        xa = lam_e - step_e * ja          # nearer the cell
+        xb = lam_e - step_e * jb
+        if xb <= x_c <= xa:
             gap = 0.0
         else:
             gap = fabs(xa - x_c) if fabs(xa - x_c) < fabs(xb - x_c) else fabs(xb - x_c)
@@ -188,23 +203,23 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         _ground(p, c, sin_l, cos_l, k * xb, g.lon_360, &lat_b, &lon_b)
         wraps = fabs(lon_b - lon_a) >= 180.0
         if not wraps and _tile_bound(g, 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)) <= ray_min:
-            q_hi = q_lo - 1
+            ja = jb + 1
             continue
-        span = q_hi - q_lo if q_hi > q_lo else 1
-        # cos and sin of (x - x_c), stepped back by dx per sample (angle subtraction)
-        cos_a = cos(xb - x_c)
-        sin_a = sin(xb - x_c)
-        for q in range(q_hi, q_lo - 1, -1):
-            f = (q - q_lo) / <double>span
+        span = jb - ja if jb > ja else 1
+        # cos and sin of (x - x_c), x stepped back by step_e per sample (angle subtraction)
+        cos_a = cos(xa - x_c)
+        sin_a = sin(xa - x_c)
+        for j in range(ja, jb + 1):
+            f = (j - ja) / <double>span
             if wraps:
-                _ground(p, c, sin_l, cos_l, k * (lo + dx * q), g.lon_360, &lat, &lon)
+                _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
             else:
                 lat = lat_a + (lat_b - lat_a) * f
                 lon = lon_a + (lon_b - lon_a) * f
             if _elevation(g, lat, lon) > 1.0 / (amp * cos_a) - r_e:
                 return True
-            cos_a, sin_a = cos_a * cos_dx + sin_a * sin_dx, sin_a * cos_dx - cos_a * sin_dx
-        q_hi = q_lo - 1
+            cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
+        ja = jb + 1
     return False
 
 
@@ -235,13 +250,15 @@ cdef Grid _grid(const double[::1] lat_nodes, const double[::1] lon_nodes, bint l
 
 def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, ::1] c,
                  const double[::1] r_c_m, double k, double radius_m, double terrain_max_m,
-                 double step_e, const double[::1] lat_nodes, const double[::1] lon_nodes,
+                 const double[::1] region_top_m, double region_m, double step_e, const double[::1] lat_nodes, const double[::1] lon_nodes,
                  bint lat_uniform, bint lon_uniform, bint lon_360,
                  const double[:, ::1] elev, const double[:, ::1] tile_max, long tile_nodes,
                  long chunk):
     """(K,) bool: terrain rises above the straight ray from the platform (p (K, 3) unit,
     h_m (K,) above the sphere) to the observer point at radius r_c_m (K,) above cell c
-    (K, 3), on an Earth of radius k * radius_m (central angles / k). step_e: profile step
+    (K, 3), on an Earth of radius k * radius_m (central angles / k); terrain_max_m the
+    highest terrain anywhere, region_top_m (K,) the highest within region_m of each cell.
+    step_e: profile step
     as an effective central angle; tile_max: dilated maxima of tile_nodes-node tiles
     (sim.environment); chunk: samples per chunk, spanning at most one tile. See the
     module docstring."""
@@ -255,7 +272,8 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
     with nogil:
         for row in range(n_rows):
             o[row] = _ray_blocked(&g, &p[row, 0], &c[row, 0], h_m[row], r_c_m[row], k,
-                                  radius_m, terrain_max_m, step_e, chunk)
+                                  radius_m, terrain_max_m, region_top_m[row], region_m,
+                                  step_e, chunk)
     return out.view(bool)
 
 

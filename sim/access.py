@@ -574,6 +574,14 @@ def refine_intervals(intervals: Intervals, predicate, step_s,
     owner = np.repeat(np.arange(intervals.size), pieces + 1)
     k = np.arange(owner.size) - np.repeat(np.cumsum(pieces + 1) - (pieces + 1), pieces + 1)
     t = intervals.start_s[owner] + length[owner] * k / pieces[owner]
+    return refine_at_samples(intervals, predicate, owner, t, tol_s)
+
+
+def refine_at_samples(intervals: Intervals, predicate, owner: np.ndarray, t: np.ndarray,
+                      tol_s: float = REFINE_TOL_S) -> Intervals:
+    """refine_intervals with the samples given: owner (S,) interval indices, ascending, and
+    t (S,) ascending within each owner, every owner's first sample at its start and last at
+    its end. Exact when the predicate changes at most once between consecutive samples."""
     seen = np.asarray(predicate(t, owner), dtype=bool)
     same_owner_next = np.zeros(owner.size, dtype=bool)
     same_owner_next[:-1] = owner[1:] == owner[:-1]

@@ -81,9 +81,7 @@ Handbook of Mathematics, sec. 3.5.2); effective Earth radius k = 4/3 for radio p
 from __future__ import annotations
 
 import math
-import os
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -94,6 +92,7 @@ from scipy.special import ndtri
 from sim import _terrain_los as _los
 from sim import earth as E
 from sim.errors import Problem, ScenarioError
+from sim.rowpool import map_rows
 from sim.scenario.schema import Scenario, SensorSpec
 
 SUN_TABLE_STEP_S = 60.0          # Sun direction table spacing (see Environment.sun_u)
@@ -111,9 +110,9 @@ CLOUD_CACHE_KNOTS = 64           # knot fields kept in memory (least recently us
 _MIN_LATTICE = 4 * int(CLOUD_TRUNCATE * CLOUD_SIGMA_CELLS + 0.5) + 2   # wrap-safe size
 
 TERRAIN_SAMPLES_PER_SPACING = 3  # profile samples per terrain grid spacing
-TERRAIN_TILE_NODES = 3           # nodes per side of a max-elevation tile
+TERRAIN_TILE_NODES = 6           # nodes per side of a max-elevation tile
 TERRAIN_CHUNK_SAMPLES = TERRAIN_TILE_NODES * TERRAIN_SAMPLES_PER_SPACING   # spans < one tile
-TERRAIN_SPLIT_ROWS = 20_000      # rays per thread below which a batch is not split
+TERRAIN_SPLIT_ROWS = 4_000       # rays per thread below which a batch is not split
 TERRAIN_STEP_FACTOR_MAX = 8.0    # cap of space_step_factor (a margin on the smooth D / L)
 TERRAIN_TOL_S = 0.05             # terrain edges are bisected to this (issue: within 1 s)
 REGION_RADIUS_M = 200_000.0      # radius of the regional terrain maximum (space_step_factor)
@@ -501,21 +500,16 @@ class Environment:
         c = self.cells_u[cell_index]
         r_c = r_e + self.cell_elevation_m[cell_index] + observer_height_m
         step_e = self.terrain_spacing_m / (TERRAIN_SAMPLES_PER_SPACING * r_e)  # as an angle
+        top = self._regional_max_m()[cell_index]
         g = self._los_grid
 
         def rays(rows: slice) -> np.ndarray:
             return _los.rays_blocked(
                 p[rows], h[rows], c[rows], r_c[rows], k, self.radius_m, self._terrain_max_m,
-                step_e, g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"],
+                top[rows], REGION_RADIUS_M, step_e, g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"],
                 self._terrain_lon_360, g["elev"], g["tile_max"], TERRAIN_TILE_NODES,
                 TERRAIN_CHUNK_SAMPLES)
-        parts = min(os.cpu_count() or 1, p.shape[0] // TERRAIN_SPLIT_ROWS)
-        if parts <= 1:
-            return rays(slice(None))
-        bounds = np.linspace(0, p.shape[0], parts + 1).astype(int)
-        with ThreadPoolExecutor(max_workers=parts) as pool:
-            pieces = list(pool.map(rays, [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]))
-        return np.concatenate(pieces)
+        return np.concatenate(map_rows(rays, p.shape[0], TERRAIN_SPLIT_ROWS))
 
     def space_step_factor(self, spec: SensorSpec, platform_u, altitude_m, cell_index) -> np.ndarray:
         """(K,) how many times longer than space_step_s(spec) the terrain refinement step may
