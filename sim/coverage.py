@@ -28,12 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import _sweep
 from sim.access import Intervals, sort_by_cell_then_time
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
                "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
 _GAP_EPS_S = 1e-6          # the same touch tolerance as Intervals.merged: no gap is shorter
+_TOUCH_S = 1e-6            # Intervals.merged's default: closer intervals are one access
 
 
 def union_intervals(sources: list[Intervals]) -> Intervals:
@@ -79,41 +81,25 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     the sources' union gives covered time, accesses and gaps (incl. those touching the
     window's ends; a never-seen cell in the mask has one gap of the whole window).
     window_end_s: a number, or (M,) per cell (compressed timelines, sim/laps.py)."""
-    T = np.broadcast_to(np.asarray(window_end_s, dtype=np.float64), (n_cells,))
-    union = union_intervals(sources)
-    cell, start, end = union.cell, union.start_s, union.end_s
+    T = np.ascontiguousarray(np.broadcast_to(np.asarray(window_end_s, dtype=np.float64),
+                                             (n_cells,)))
     out = GapSums.zeros(n_cells)
-    out.covered_s = np.bincount(cell, weights=end - start, minlength=n_cells)
-    out.accesses = np.bincount(cell, minlength=n_cells).astype(np.float64)
-    # Gap before each interval (from the previous interval of the cell, or from 0), and the
-    # gap after the last interval of each covered cell (to T).
-    first = np.ones(cell.size, dtype=bool)
-    first[1:] = cell[1:] != cell[:-1]
-    prev_end = np.empty_like(end)
-    prev_end[0:1] = 0.0
-    prev_end[1:] = end[:-1]
-    prev_end[first] = 0.0
-    last = np.ones(cell.size, dtype=bool)
-    last[:-1] = cell[1:] != cell[:-1]
-    gap_cells = np.concatenate([cell, cell[last]])
-    gaps = np.concatenate([start - prev_end, T[cell[last]] - end[last]])
-    real = gaps > _GAP_EPS_S
-    gap_cells, gaps = gap_cells[real], gaps[real]
-    never = ~(out.accesses > 0) if cell_mask is None else cell_mask & ~(out.accesses > 0)
+    every = Intervals.concat(sources)
+    if every.size:
+        # One compiled pass over all intervals sorted by (cell, start): the union's covered
+        # time, accesses and gaps, and the overlap depth (sim/_sweep.pyx).
+        order = sort_by_cell_then_time(every.cell, every.start_s)
+        _sweep.sweep(np.ascontiguousarray(every.cell[order], dtype=np.int64),
+                     every.start_s[order], every.end_s[order], T, _TOUCH_S, _GAP_EPS_S,
+                     out.covered_s, out.accesses, out.n_gaps, out.sum_gap_s, out.sum_gap_sq,
+                     out.max_gap_s, out.max_simultaneous)
+    seen = out.accesses > 0
+    never = ~seen if cell_mask is None else cell_mask & ~seen
     never_idx = np.flatnonzero(never)
-    gap_cells = np.concatenate([gap_cells, never_idx])
-    gaps = np.concatenate([gaps, T[never_idx]])
-    out.n_gaps = np.bincount(gap_cells, minlength=n_cells).astype(np.float64)
-    out.sum_gap_s = np.bincount(gap_cells, weights=gaps, minlength=n_cells)
-    out.sum_gap_sq = np.bincount(gap_cells, weights=gaps * gaps, minlength=n_cells)
-    # Longest gap: the union is sorted by cell, so a reduceat over each cell's gaps before
-    # its intervals, then the gap after its last one, then never-seen cells.
-    if cell.size:
-        heads = np.flatnonzero(first)
-        longest = np.maximum(np.maximum.reduceat(start - prev_end, heads), T[cell[last]] - end[last])
-        out.max_gap_s[cell[heads]] = np.where(longest > _GAP_EPS_S, longest, 0.0)
+    out.n_gaps[never_idx] = 1.0
+    out.sum_gap_s[never_idx] = T[never_idx]
+    out.sum_gap_sq[never_idx] = T[never_idx] ** 2
     out.max_gap_s[never_idx] = T[never_idx]
-    out.max_simultaneous = max_simultaneous(n_cells, sources)
     out.best_gsd_m = best_gsd(n_cells, sources, gsd_per_source)
     return out
 
@@ -192,42 +178,6 @@ def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
     """
     return figures_from_sums(gap_sums(n_cells, duration_s, sources, None, gsd_per_source),
                              duration_s)
-
-
-def max_simultaneous(n_cells: int, sources: list[Intervals]) -> np.ndarray:
-    """Most sources covering each cell at one instant: a sweep over start (+1) and end (-1)
-    events per cell; at equal times ends come first, so touching intervals count once.
-    Cells seen by a single source are 1 without a sweep."""
-    parts = [s for s in sources if s.size]
-    out = np.zeros(n_cells)
-    if not parts:
-        return out
-    n_sources = np.zeros(n_cells, dtype=np.int64)
-    for s in parts:
-        n_sources[_distinct(s.cell)] += 1
-    out[n_sources == 1] = 1.0
-    multi = n_sources >= 2
-    if not multi.any():
-        return out
-    picked = [s.take(multi[s.cell]) for s in parts]
-    # Ends before starts in the concatenation: the stable sort keeps ends first at ties.
-    cell = np.concatenate([s.cell for s in picked] + [s.cell for s in picked])
-    t = np.concatenate([s.end_s for s in picked] + [s.start_s for s in picked])
-    n_events = sum(s.size for s in picked)
-    step = np.concatenate([-np.ones(n_events), np.ones(n_events)])
-    order = sort_by_cell_then_time(cell, t)
-    cell, step = cell[order], step[order]
-    level = np.cumsum(step)     # every cell's events sum to 0, so levels never leak
-    heads = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-    out[cell[heads]] = np.maximum.reduceat(level, heads)
-    return out
-
-
-def _distinct(cell: np.ndarray) -> np.ndarray:
-    """The distinct values of a cell array, cheaply when it is sorted (merged intervals)."""
-    if cell.size and np.all(cell[1:] >= cell[:-1]):
-        return cell[np.r_[True, cell[1:] != cell[:-1]]]
-    return np.unique(cell)
 
 
 def best_gsd(n_cells: int, sources: list[Intervals],
