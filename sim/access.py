@@ -281,11 +281,19 @@ def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
     bounds.sort(axis=1)
     lo, hi = bounds[:, :-1], bounds[:, 1:]
     mid = 0.5 * (lo + hi)
-    # Position and direction of motion at each piece's midpoint: (m, pieces, 3).
-    cm, sm = np.cos(mid)[..., None], np.sin(mid)[..., None]
-    p_mid = p0 * cm + a_x_p0 * sm + a_vec * cos_rho * (1.0 - cm)
-    t_mid = np.cross(a_vec, p_mid) / max(sin_rho, 1e-15)
-    seen = sensor.visible(p_mid, segment.altitude_m, t_mid, u[:, None, :])
+    # The sensor's rule at each piece's midpoint (m, pieces), from the closed-form dot
+    # products of the cell with the position (d), the track direction (g / sin rho) and
+    # the left normal (f / sin rho): the same numbers as building p and t there.
+    cm, sm = np.cos(mid), np.sin(mid)
+
+    def at_mid(abc):
+        return abc[0][:, None] * cm + abc[1][:, None] * sm + abc[2][:, None]
+    if sensor.needs_direction:
+        inv = 1.0 / max(sin_rho, 1e-15)
+        seen = sensor.visible_from_dots(at_mid(d_abc), segment.altitude_m,
+                                        at_mid(g_abc) * inv, at_mid(f_abc) * inv)
+    else:
+        seen = sensor.visible_from_dots(at_mid(d_abc), segment.altitude_m)
     seen &= hi > lo
     # Runs of visible pieces are intervals: starts where a run begins, ends where it stops.
     before = np.zeros_like(seen)

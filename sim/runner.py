@@ -24,9 +24,14 @@ from sim.access import (Intervals, SourceIntervals, refine_at_samples, refine_in
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
                           gap_sums, lap_sums, region_figures, scaled, union_intervals)
+from sim.environment import Environment
+from sim.geography import build_geography
+from sim.grid import build_grid
 from sim.laps import LapCopies, compress
+from sim.motion import build_track
 from sim.rowpool import map_rows
 from sim.scenario.schema import PlatformSpec, Scenario
+from sim.sensors import build_sensors
 
 ALONG_BIN_M = 50_000.0
 VIOLATION_SAMPLE_S = 5.0
@@ -107,16 +112,15 @@ class Engine:
     that platform."""
 
     def __init__(self, scenario: Scenario):
-        from sim.geography import build_geography
-        from sim.grid import build_grid
-        from sim.motion import build_track
-        from sim.sensors import build_sensors
         self.scenario = scenario
         self._build_track = build_track
         self._build_sensors = build_sensors
         self.geography = build_geography(scenario.geography, scenario.earth)
         self.grid = build_grid(scenario.grid, self.geography, scenario.earth)
-        self.tree = cKDTree(self.grid.u) if self.grid.u.shape[0] else None
+        # Unbalanced, non-compact: builds about twice as fast; the engine queries it only
+        # once per track segment.
+        self.tree = (cKDTree(self.grid.u, balanced_tree=False, compact_nodes=False)
+                     if self.grid.u.shape[0] else None)
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
         self.sensors = [build_sensors(p.sensors, scenario.earth) for p in scenario.platforms]
         self._sources: dict[int, list[SourceIntervals]] = {}
@@ -135,7 +139,6 @@ class Engine:
     def environment(self):
         """Daylight, clouds and terrain (built on first use)."""
         if self._environment is None:
-            from sim.environment import Environment
             self._environment = Environment(self.scenario, self.grid, self.geography)
         return self._environment
 

@@ -180,6 +180,23 @@ class Sensor:
         p = np.asarray(platform_u, dtype=float)
         u = np.asarray(cell_u, dtype=float)
         cos_lam = _dot(p, u)
+        if not self.needs_direction:
+            return self.visible_from_dots(cos_lam, altitude_m)
+        if velocity_u is None:
+            raise ValueError(f"sensor {self.spec.name!r} ({self.spec.kind}) needs velocity_u")
+        v = np.asarray(velocity_u, dtype=float)
+        t = v - _dot(v, p)[..., None] * p
+        t = t / np.linalg.norm(t, axis=-1, keepdims=True)
+        n = np.cross(p, t)                 # left normal
+        return self.visible_from_dots(cos_lam, altitude_m, _dot(u, t), _dot(u, n))
+
+    def visible_from_dots(self, cos_lam, altitude_m, u_t=None, u_n=None) -> np.ndarray:
+        """The rule of `visible` from the dot products of the cell vector u with the
+        sub-platform point p (cos_lam = u.p), the unit ground-track direction t (u_t) and
+        the left normal n = p x t (u_n), all broadcasting together; u_t and u_n are needed
+        only when needs_direction. For callers that have the dot products in closed form
+        (sim.access.arc_intervals)."""
+        cos_lam = np.asarray(cos_lam, dtype=float)
         lam_min, lam_max = self.central_angle_limits_rad(altitude_m)
 
         if np.ndim(lam_max) == 0:
@@ -197,14 +214,6 @@ class Sensor:
 
         if not self.needs_direction:
             return ok
-        if velocity_u is None:
-            raise ValueError(f"sensor {self.spec.name!r} ({self.spec.kind}) needs velocity_u")
-        v = np.asarray(velocity_u, dtype=float)
-        t = v - _dot(v, p)[..., None] * p
-        t = t / np.linalg.norm(t, axis=-1, keepdims=True)
-        n = np.cross(p, t)                 # left normal
-        u_t = _dot(u, t)
-        u_n = _dot(u, n)
 
         if self.spec.kind == "side-looking":
             if self.spec.sides == "left":
