@@ -62,6 +62,17 @@ class GapSums:
         z = lambda: np.zeros(n_cells)
         return GapSums(z(), z(), z(), z(), z(), z(), z(), np.full(n_cells, np.nan))
 
+    def add_scaled(self, other: "GapSums", factor) -> None:
+        """Accumulate `factor` copies of other (a number or (M,) per cell) in place: as
+        add(scaled(other, factor)) without the temporary arrays."""
+        f = np.asarray(factor, dtype=np.float64)
+        self.covered_s += other.covered_s * f
+        self.accesses += other.accesses * f
+        self.n_gaps += other.n_gaps * f
+        self.sum_gap_s += other.sum_gap_s * f
+        self.sum_gap_sq += other.sum_gap_sq * f
+        np.maximum(self.max_gap_s, np.where(f > 0, other.max_gap_s, 0.0), out=self.max_gap_s)
+
     def add(self, other: "GapSums") -> None:
         """Accumulate another group (cells disjoint, or extra laps of the same cells)."""
         self.covered_s += other.covered_s
@@ -130,21 +141,6 @@ def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
     # The longest gap of a lap, the one across its boundary included: a removed copy has it
     # even when no kept copy does (every run of copies of a kind bounded by sunrise/sunset).
     out.max_gap_s[cell[first]] = np.maximum.reduceat(np.where(real, gaps, 0.0), first)
-    return out
-
-
-def scaled(sums: GapSums, factor) -> GapSums:
-    """`factor` copies of `sums` (a number or (M,) per cell): the additive parts times the
-    factor; the longest gap kept where the factor is positive (simultaneity and GSD come
-    from the kept copies, which hold every interval of a lap)."""
-    n = sums.covered_s.size
-    out = GapSums.zeros(n)
-    out.covered_s = sums.covered_s * factor
-    out.accesses = sums.accesses * factor
-    out.n_gaps = sums.n_gaps * factor
-    out.sum_gap_s = sums.sum_gap_s * factor
-    out.sum_gap_sq = sums.sum_gap_sq * factor
-    out.max_gap_s = np.where(np.asarray(factor) > 0, sums.max_gap_s, 0.0)
     return out
 
 

@@ -155,9 +155,12 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     window_end[cells] -= removed_row * P
     rows, ks = np.nonzero(keep)                                       # row-major: by cell, copy
 
+    row_of_cell = np.zeros(n_cells, dtype=np.int64)
+    row_of_cell[cells] = np.arange(cells.size)
+
     def shift_back(iv: Intervals) -> Intervals:
         """Move intervals (real time) back by the copies removed before them."""
-        row = np.searchsorted(cells, iv.cell)
+        row = row_of_cell[iv.cell]
         # A copy's own intervals start at or after its start o + kP; the 1e-9 keeps one
         # that starts exactly there (lap time 0) from rounding into the copy before.
         k = np.clip(np.floor((iv.start_s - o) / P + 1e-9).astype(np.int64) - copies.k_lo, 0, n - 1)
@@ -179,8 +182,9 @@ def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies) -> Int
     if lap.size == 0:
         return Intervals.empty()
     start_rk = copies.origin_s + (ks + copies.k_lo) * copies.period_s
-    first = np.searchsorted(lap.cell, cells[rows], side="left")
-    count = np.searchsorted(lap.cell, cells[rows], side="right") - first
+    first_of_cell = np.searchsorted(lap.cell, cells, side="left")      # once per cell
+    first = first_of_cell[rows]
+    count = (np.searchsorted(lap.cell, cells, side="right") - first_of_cell)[rows]
     pair = np.repeat(np.arange(rows.size), count)
     src = np.repeat(first, count) + (np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count))
     w0, w1 = copies.window_s

@@ -23,7 +23,7 @@ from sim.access import (Intervals, SourceIntervals, refine_at_samples, refine_in
                         source_intervals)
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
-                          gap_sums, lap_sums, region_figures, scaled, union_intervals)
+                          gap_sums, lap_sums, region_figures, union_intervals)
 from sim.environment import Environment
 from sim.geography import build_geography
 from sim.grid import build_grid
@@ -404,8 +404,8 @@ class Engine:
                             [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
             night_union = Intervals.concat(laps).merged()
             day_union = Intervals.concat(laps + day_laps).merged()
-            sums.add(scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day))
-            sums.add(scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night))
+            sums.add_scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day)
+            sums.add_scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night)
             return sums, list(zip(keys, comp.sources))
 
         groups = [b for b in range(n_platforms)

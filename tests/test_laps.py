@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.access import Intervals, replicate_laps
-from sim.coverage import GapSums, gap_sums, lap_sums, scaled
+from sim.coverage import GapSums, gap_sums, lap_sums
 from sim.laps import LapCopies, compress
 
 
@@ -92,6 +92,6 @@ def test_compression_equals_full_expansion(seed, n_laps, phase, start, n_sparse,
                     [day] if with_day else [], sun_up=sun_up if with_day else None,
                     daylight=[daylight] if with_day else [])
     got = gap_sums(n_cells, comp.window_end_s, comp.sources)
-    got.add(scaled(lap_sums(n_cells, Intervals.concat([base, day]).merged(), period), comp.removed_day))
-    got.add(scaled(lap_sums(n_cells, base, period), comp.removed_night))
+    got.add_scaled(lap_sums(n_cells, Intervals.concat([base, day]).merged(), period), comp.removed_day)
+    got.add_scaled(lap_sums(n_cells, base, period), comp.removed_night)
     _sums_equal(got, want, cells)
