@@ -1,9 +1,10 @@
-"""Builds the compiled modules (Cython): sim._terrain_los (terrain line of sight) and
-sim._sweep (coverage sums). Everything else about the package is in pyproject.toml."""
+"""Builds the compiled modules (Cython): sim._terrain_los (terrain line of sight),
+sim._sweep (coverage sums) and sim._arcs (access intervals along arcs). Everything else about the package is in pyproject.toml."""
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 setup(ext_modules=cythonize(
     [Extension("sim._terrain_los", ["sim/_terrain_los.pyx"], extra_compile_args=["-O3"]),
-     Extension("sim._sweep", ["sim/_sweep.pyx"], extra_compile_args=["-O3"])],
+     Extension("sim._sweep", ["sim/_sweep.pyx"], extra_compile_args=["-O3"]),
+     Extension("sim._arcs", ["sim/_arcs.pyx"], extra_compile_args=["-O3"])],
     language_level=3))

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim import _arcs
+
 
 COARSE_STEP_S = 30.0          # orbit screening step; safe by the Lipschitz bound
 REFINE_TOL_S = 1e-3           # orbit edge refinement tolerance
@@ -183,24 +185,6 @@ def candidate_cells(tree: cKDTree, center_u: np.ndarray, radius_rad: float) -> n
     return np.sort(np.asarray(idx, dtype=np.int64))
 
 
-def _sinusoid_roots(a, b, c, theta_max: float) -> np.ndarray:
-    """Roots in [0, theta_max] of a cos(theta) + b sin(theta) + c = 0, per row.
-
-    a, b, c: (M,). theta_max <= 2 pi. Returns (M, 2) with NaN where no root.
-    References: harmonic addition, a cos x + b sin x = r cos(x - phi), r = hypot(a, b).
-    """
-    r = np.hypot(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = -c / r
-    ok = np.isfinite(ratio) & (np.abs(ratio) <= 1.0)
-    phi = np.arctan2(b, a)
-    alpha = np.arccos(np.clip(ratio, -1.0, 1.0))
-    roots = np.stack([np.mod(phi - alpha, _TWO_PI), np.mod(phi + alpha, _TWO_PI)], axis=1)
-    roots[~ok] = np.nan
-    roots[roots > theta_max] = np.nan
-    return roots
-
-
 def _max_on_range(amp, phase, offset, theta_a, theta_b):
     """Max of amp*cos(theta - phase) + offset over [theta_a, theta_b] (b - a <= 2 pi)."""
     inside = np.mod(phase - theta_a, _TWO_PI) <= (theta_b - theta_a)
@@ -273,42 +257,24 @@ def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
         crossings.append(lin(1.0, g_abc, -k, d_abc))
         crossings.append(lin(1.0, g_abc, k, d_abc))
 
-    m = cell_index.size
-    pts = [np.zeros((m, 1)), np.full((m, 1), theta_max)]
-    pts += [_sinusoid_roots(c[0], c[1], c[2], theta_max) for c in crossings]
-    bounds = np.concatenate(pts, axis=1)
-    bounds = np.where(np.isnan(bounds), theta_max, bounds)
-    bounds.sort(axis=1)
-    lo, hi = bounds[:, :-1], bounds[:, 1:]
-    mid = 0.5 * (lo + hi)
-    # The sensor's rule at each piece's midpoint (m, pieces), from the closed-form dot
-    # products of the cell with the position (d), the track direction (g / sin rho) and
-    # the left normal (f / sin rho): the same numbers as building p and t there.
-    cm, sm = np.cos(mid), np.sin(mid)
-
-    def at_mid(abc):
-        return abc[0][:, None] * cm + abc[1][:, None] * sm + abc[2][:, None]
-    if sensor.needs_direction:
-        inv = 1.0 / max(sin_rho, 1e-15)
-        seen = sensor.visible_from_dots(at_mid(d_abc), segment.altitude_m,
-                                        at_mid(g_abc) * inv, at_mid(f_abc) * inv)
-    else:
-        seen = sensor.visible_from_dots(at_mid(d_abc), segment.altitude_m)
-    seen &= hi > lo
-    # Runs of visible pieces are intervals: starts where a run begins, ends where it stops.
-    before = np.zeros_like(seen)
-    before[:, 1:] = seen[:, :-1]
-    after = np.zeros_like(seen)
-    after[:, :-1] = seen[:, 1:]
-    row_s, col_s = np.nonzero(seen & ~before)
-    row_e, col_e = np.nonzero(seen & ~after)
-    theta_a = lo[row_s, col_s]
-    theta_b = hi[row_e, col_e]
-    amp = np.hypot(d_abc[0], d_abc[1])[row_s]
-    phase = np.arctan2(d_abc[1], d_abc[0])[row_s]
-    best = _max_on_range(amp, phase, d_abc[2][row_s], theta_a, theta_b)
+    # Roots, pieces, the rule at each piece's midpoint and runs of visible pieces: one
+    # compiled loop per cell (sim/_arcs.pyx).
+    kind = {"side-looking": 1, "nadir-swath": 2}.get(spec.kind, 0)
+    sides = {"left": 1, "right": 2}.get(getattr(spec, "sides", "both"), 0)
+    tan_squint = -1.0
+    sin_lam_c = tan_lam_a = 0.0
+    if kind == 1 and spec.max_squint_rad < math.pi / 2 - 1e-9:
+        tan_squint = math.tan(spec.max_squint_rad)
+    if kind == 2:
+        sin_lam_c, tan_lam_a = math.sin(lam_c), math.tan(lam_a)
+    stack = lambda abc: np.ascontiguousarray(np.array([np.broadcast_to(x, ua.shape) for x in abc]))
+    row, theta_a, theta_b, best = _arcs.arc_cell_intervals(
+        stack(d_abc), stack(g_abc), stack(f_abc),
+        np.ascontiguousarray(np.array([[np.broadcast_to(x, ua.shape) for x in c] for c in crossings])),
+        theta_max, math.cos(lam_max), math.cos(lam_min) if lam_min > 0.0 else 2.0, kind, sides,
+        tan_squint, sin_rho, sin_lam_c, tan_lam_a)
     t0, rate = segment.t0_s, segment.rate_rad_s
-    return Intervals(cell_index[row_s], t0 + theta_a / rate, t0 + theta_b / rate, best)
+    return Intervals(cell_index[row], t0 + theta_a / rate, t0 + theta_b / rate, best)
 
 
 def _arc_bounding_cap(segment) -> tuple[np.ndarray, float]:
