@@ -95,15 +95,16 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     T = np.ascontiguousarray(np.broadcast_to(np.asarray(window_end_s, dtype=np.float64),
                                              (n_cells,)))
     out = GapSums.zeros(n_cells)
-    every = Intervals.concat(sources)
-    if every.size:
-        # One compiled pass over all intervals sorted by (cell, start): the union's covered
-        # time, accesses and gaps, and the overlap depth (sim/_sweep.pyx).
-        order = sort_by_cell_then_time(every.cell, every.start_s)
-        _sweep.sweep(np.ascontiguousarray(every.cell[order], dtype=np.int64),
-                     every.start_s[order], every.end_s[order], T, _TOUCH_S, _GAP_EPS_S,
-                     out.covered_s, out.accesses, out.n_gaps, out.sum_gap_s, out.sum_gap_sq,
-                     out.max_gap_s, out.max_simultaneous)
+    # One compiled pass over the sources merged in (cell, start) order: the union's covered
+    # time, accesses and gaps, and the overlap depth (sim/_sweep.pyx). Each source must be
+    # sorted by (cell, start), as merged intervals are; the rare one that is not is sorted.
+    parts = [s if _is_sorted(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
+             for s in sources if s.size]
+    _sweep.sweep([np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
+                 [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
+                 [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
+                 T, _TOUCH_S, _GAP_EPS_S, out.covered_s, out.accesses, out.n_gaps,
+                 out.sum_gap_s, out.sum_gap_sq, out.max_gap_s, out.max_simultaneous)
     seen = out.accesses > 0
     never = ~seen if cell_mask is None else cell_mask & ~seen
     never_idx = np.flatnonzero(never)
@@ -113,6 +114,12 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     out.max_gap_s[never_idx] = T[never_idx]
     out.best_gsd_m = best_gsd(n_cells, sources, gsd_per_source)
     return out
+
+
+def _is_sorted(iv: Intervals) -> bool:
+    """Whether iv is sorted by (cell, start)."""
+    c, s = iv.cell, iv.start_s
+    return bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (s[1:] >= s[:-1]))))
 
 
 def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:

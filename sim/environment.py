@@ -287,13 +287,14 @@ class Environment:
                 self._daylight_step = max(DAYLIGHT_STEP_S, min(3 * 3600.0, 0.5 * shortest_s))
         return self._daylight_step
 
-    def sun_u(self, t_s) -> np.ndarray:
+    def sun_u(self, t_s, normalised: bool = True) -> np.ndarray:
         """(K, 3) Earth-fixed unit vectors to the Sun at t_s (K,) seconds from time.start.
 
         Interpolated linearly (then normalised) in a table of the Almanac Sun every
         SUN_TABLE_STEP_S: the direction turns 0.25 deg a minute, so the chord error is
         about (0.0044 rad)^2 / 8 = 2.4e-6 rad, far below the Almanac's own 0.01 deg
-        (1.7e-4 rad). Times outside the table are computed directly."""
+        (1.7e-4 rad). Times outside the table are computed directly. normalised=False
+        skips the normalisation (a positive scale): enough for the sign of a dot product."""
         t = np.asarray(t_s, dtype=float)
         if not hasattr(self, "_sun_table"):
             t_end = float(self.scenario.time.duration_s)
@@ -307,7 +308,7 @@ class Environment:
             i = np.minimum(x.astype(np.int64), knots.size - 2)
             f = (x - i)[:, None]
             v = table[i] * (1.0 - f) + table[i + 1] * f
-            out[inside] = v / np.linalg.norm(v, axis=1, keepdims=True)
+            out[inside] = v / np.linalg.norm(v, axis=1, keepdims=True) if normalised else v
         if not inside.all():
             out[~inside] = E.sun_unit_vector_ecef(self.jd0 + t[~inside] / 86400.0)
         return out
@@ -315,12 +316,13 @@ class Environment:
     def daylight_table(self, t_s, cell_index) -> np.ndarray:
         """(C, N) bool: daylight at every one of N times t_s for each of C cells: the same
         rule as `daylight`, as one matrix product of cell and Sun vectors."""
-        return (self.cells_u[np.asarray(cell_index)] @ self.sun_u(np.asarray(t_s, dtype=float)).T) > 0.0
+        sun = self.sun_u(np.asarray(t_s, dtype=float), normalised=False)
+        return (self.cells_u[np.asarray(cell_index)] @ sun.T) > 0.0
 
     def daylight(self, t_s, cell_index) -> np.ndarray:
         """(K,) bool: the Sun's centre is above the cell's geometric horizon at t_s (K,).
         sin(sun elevation) = u_cell . s_sun (References: Vallado alg. 29, eq. 3-45)."""
-        return _dot(self.cells_u[cell_index], self.sun_u(t_s)) > 0.0
+        return _dot(self.cells_u[cell_index], self.sun_u(t_s, normalised=False)) > 0.0
 
     # ==================================================================== clouds
 

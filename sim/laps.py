@@ -93,9 +93,9 @@ def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
         a = np.clip(np.concatenate(a), 0, n - 1)
         b = np.clip(np.concatenate(b), 0, n - 1)
         flat = np.concatenate([row * (n + 1) + a, row * (n + 1) + b + 1])
-        weight = np.concatenate([np.ones(row.size), -np.ones(row.size)])
-        keep += np.bincount(flat, weights=weight, minlength=c * (n + 1)).reshape(c, n + 1).astype(np.int32)
-    return np.cumsum(keep[:, :n], axis=1) > 0
+        weight = np.concatenate([np.ones(row.size, np.int32), -np.ones(row.size, np.int32)])
+        np.add.at(keep.reshape(-1), flat, weight)     # in place: few events, a large matrix
+    return np.cumsum(keep[:, :n], axis=1, dtype=np.int32) > 0
 
 
 @dataclass
@@ -144,7 +144,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     night_kind = np.zeros(keep.shape, dtype=bool) if up is None else ~up[:, :-1] & ~up[:, 1:]
     keep |= (day_kind & ~seen_day[:, None]) | (night_kind & ~seen_night[:, None])
     gone = ~keep
-    removed_before = np.cumsum(gone, axis=1) - gone                   # exclusive count
+    removed_before = np.cumsum(gone, axis=1, dtype=np.int32) - gone   # exclusive count
     removed_row = gone.sum(axis=1)
     night_row = (gone & night_kind).sum(axis=1)       # copies with a sunrise/sunset are kept
     removed_day = np.zeros(n_cells)
@@ -170,17 +170,29 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
 
     out = [shift_back(_kept_copies_real(lap, cells, rows, ks, copies)).merged(presorted=True)
            for lap in base_laps]
-    out += [shift_back(mask(_kept_copies_real(lap, cells, rows, ks, copies))).merged()
+
+    def in_daylight(lap: Intervals, mask) -> Intervals:
+        """The day lap's kept copies cut by the daylight mask. A copy with the Sun up at
+        both ends is daylight throughout and one down at both ends night throughout (at
+        most one sunrise or sunset per copy, see the docstring): only copies with a
+        sunrise or sunset go through the exact mask."""
+        iv, pair = _kept_copies_real(lap, cells, rows, ks, copies, with_pair=True)
+        if up is None:
+            return mask(iv)
+        a, b = up[rows[pair], ks[pair]], up[rows[pair], ks[pair] + 1]
+        return Intervals.concat([iv.take(a & b), mask(iv.take(a != b))])
+    out += [shift_back(in_daylight(lap, mask)).merged()
             for lap, mask in zip(day_laps, daylight or ())]
     out += [shift_back(sp) if sp.size else sp for sp in sparse_sources]
     return Compressed(out, window_end, removed_day, removed_night)
 
 
-def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies) -> Intervals:
+def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies,
+                      with_pair: bool = False):
     """Lap intervals of each kept (cell, copy) pair in real time, clipped to the lap window,
-    in (cell, copy, time) order."""
+    in (cell, copy, time) order; with_pair: also (N,) the index into rows/ks of each."""
     if lap.size == 0:
-        return Intervals.empty()
+        return (Intervals.empty(), np.zeros(0, np.int64)) if with_pair else Intervals.empty()
     start_rk = copies.origin_s + (ks + copies.k_lo) * copies.period_s
     first_of_cell = np.searchsorted(lap.cell, cells, side="left")      # once per cell
     first = first_of_cell[rows]
@@ -191,4 +203,5 @@ def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies) -> Int
     s0 = np.maximum(lap.start_s[src] + start_rk[pair], w0)
     s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
     ok = s1 > s0
-    return Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok])
+    iv = Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok])
+    return (iv, pair[ok]) if with_pair else iv
