@@ -45,7 +45,8 @@ cdef struct Grid:
     const double* lat
     const double* lon
     const double* elev
-    const double* tile
+    const double* tile                 # dilated maxima of tile_nodes-node tiles
+    const double* fine                 # dilated maxima of single grid cells (n_lat, n_lon)
     Py_ssize_t n_lat, n_lon, n_tile_lat, n_tile_lon
     bint lat_uniform, lon_uniform, lon_360
     double inv_dlat, inv_dlon          # 1 / node spacing of uniform axes
@@ -123,25 +124,38 @@ cdef inline void _ground(const double* p, const double* c, double sin_l, double 
         lon[0] += 360.0
 
 
-cdef inline double _tile_bound(const Grid* g, double lat, double lon) noexcept nogil:
-    """Dilated tile maximum at (lat, lon): bounds the terrain within one tile of it."""
-    cdef long i = _node_floor(g.lat, g.n_lat, g.lat_uniform, lat) // g.tile_nodes
-    cdef long j = _node_floor(g.lon, g.n_lon, g.lon_uniform, lon) // g.tile_nodes
+cdef inline double _bound(const double* tiles, Py_ssize_t n_a, Py_ssize_t n_b, long nodes,
+                          const Grid* g, double lat, double lon) noexcept nogil:
+    """Dilated maximum of the `nodes`-node tile holding (lat, lon) (tiles (n_a, n_b)):
+    bounds the terrain within one tile of that point."""
+    cdef long i = _node_floor(g.lat, g.n_lat, g.lat_uniform, lat) // nodes
+    cdef long j = _node_floor(g.lon, g.n_lon, g.lon_uniform, lon) // nodes
     if i < 0:
         i = 0
-    elif i > g.n_tile_lat - 1:
-        i = g.n_tile_lat - 1
+    elif i > n_a - 1:
+        i = n_a - 1
     if j < 0:
         j = 0
-    elif j > g.n_tile_lon - 1:
-        j = g.n_tile_lon - 1
-    return g.tile[i * g.n_tile_lon + j]
+    elif j > n_b - 1:
+        j = n_b - 1
+    return tiles[i * n_b + j]
+
+
+cdef inline double _ray_min(double amp, double x_c, double r_e, double x0,
+                            double x1) noexcept nogil:
+    """Lowest height of the ray 1 / r = amp cos(x - x_c) above the sphere over [x0, x1]."""
+    cdef double gap
+    if x0 <= x_c <= x1:
+        gap = 0.0
+    else:
+        gap = fabs(x0 - x_c) if fabs(x0 - x_c) < fabs(x1 - x_c) else fabs(x1 - x_c)
+    return 1.0 / (amp * cos(gap)) - r_e
 
 
 cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h_m,
                        double r_c, double k, double radius_m, double terrain_max_m,
                        double region_top_m, double region_m, double step_e,
-                       long chunk) noexcept nogil:
+                       long chunk, long sub) noexcept nogil:
     cdef double r_e = k * radius_m
     cdef double dot = p[0] * c[0] + p[1] * c[1] + p[2] * c[2]
     cdef double cx = p[1] * c[2] - p[2] * c[1]
@@ -186,46 +200,57 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         j_first = 1                      # j = 0 is the cell itself, below the observer
     cdef double sin_l = sin(lam), cos_l = cos(lam)
     cdef double cos_s = cos(step_e), sin_s = sin(step_e)
-    cdef long ja = j_first, jb, j, span
-    cdef double xa, xb, gap, ray_min, lat_a, lon_a, lat_b, lon_b, f, lat, lon
+    cdef long ja = j_first, jb, j, js, je, span
+    cdef double xa, xb, lat_a, lon_a, lat_b, lon_b, f, lat, lon
     cdef double cos_a, sin_a
     cdef bint wraps
     while ja <= j_last:
+        # A chunk: exact ground points at its two ends, linear in lat/lon between.
         jb = ja + chunk - 1 if ja + chunk - 1 < j_last else j_last
         xa = lam_e - step_e * ja          # nearer the cell
         xb = lam_e - step_e * jb
-        if xb <= x_c <= xa:
-            gap = 0.0
-        else:
-            gap = fabs(xa - x_c) if fabs(xa - x_c) < fabs(xb - x_c) else fabs(xb - x_c)
-        ray_min = 1.0 / (amp * cos(gap)) - r_e
         _ground(p, c, sin_l, cos_l, k * xa, g.lon_360, &lat_a, &lon_a)
         _ground(p, c, sin_l, cos_l, k * xb, g.lon_360, &lat_b, &lon_b)
         wraps = fabs(lon_b - lon_a) >= 180.0
-        if not wraps and _tile_bound(g, 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)) <= ray_min:
+        if not wraps and _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g,
+                                0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)) \
+                <= _ray_min(amp, x_c, r_e, xb, xa):
             ja = jb + 1
             continue
         span = jb - ja if jb > ja else 1
-        # cos and sin of (x - x_c), x stepped back by step_e per sample (angle subtraction)
-        cos_a = cos(xa - x_c)
-        sin_a = sin(xa - x_c)
-        for j in range(ja, jb + 1):
-            f = (j - ja) / <double>span
-            if wraps:
-                _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
-            else:
-                lat = lat_a + (lat_b - lat_a) * f
-                lon = lon_a + (lon_b - lon_a) * f
-            if _elevation(g, lat, lon) > 1.0 / (amp * cos_a) - r_e:
-                return True
-            cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
+        js = ja
+        while js <= jb:
+            # A sub-chunk of `sub` samples, skipped where the ray clears the highest
+            # terrain of the grid cells around it.
+            je = js + sub - 1 if js + sub - 1 < jb else jb
+            if not wraps:
+                f = (0.5 * (js + je) - ja) / <double>span
+                if _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_a + (lat_b - lat_a) * f,
+                          lon_a + (lon_b - lon_a) * f) \
+                        <= _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js):
+                    js = je + 1
+                    continue
+            # cos and sin of (x - x_c), x stepped back by step_e per sample
+            cos_a = cos(lam_e - step_e * js - x_c)
+            sin_a = sin(lam_e - step_e * js - x_c)
+            for j in range(js, je + 1):
+                if wraps:
+                    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
+                else:
+                    f = (j - ja) / <double>span
+                    lat = lat_a + (lat_b - lat_a) * f
+                    lon = lon_a + (lon_b - lon_a) * f
+                if _elevation(g, lat, lon) > 1.0 / (amp * cos_a) - r_e:
+                    return True
+                cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
+            js = je + 1
         ja = jb + 1
     return False
 
 
 cdef Grid _grid(const double[::1] lat_nodes, const double[::1] lon_nodes, bint lat_uniform,
                 bint lon_uniform, bint lon_360, const double[:, ::1] elev,
-                const double[:, ::1] tile_max, long tile_nodes):
+                const double[:, ::1] tile_max, long tile_nodes, const double[:, ::1] fine_max):
     if lat_nodes.shape[0] < 2 or lon_nodes.shape[0] < 2:
         raise ValueError("terrain grid needs at least 2 nodes per axis")
     if elev.shape[0] != lat_nodes.shape[0] or elev.shape[1] != lon_nodes.shape[0]:
@@ -235,6 +260,9 @@ cdef Grid _grid(const double[::1] lat_nodes, const double[::1] lon_nodes, bint l
     g.lon = &lon_nodes[0]
     g.elev = &elev[0, 0]
     g.tile = &tile_max[0, 0]
+    if fine_max.shape[0] != lat_nodes.shape[0] or fine_max.shape[1] != lon_nodes.shape[0]:
+        raise ValueError("fine tile maxima must have the elevation grid's shape")
+    g.fine = &fine_max[0, 0]
     g.n_lat = lat_nodes.shape[0]
     g.n_lon = lon_nodes.shape[0]
     g.n_tile_lat = tile_max.shape[0]
@@ -253,17 +281,18 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
                  const double[::1] region_top_m, double region_m, double step_e, const double[::1] lat_nodes, const double[::1] lon_nodes,
                  bint lat_uniform, bint lon_uniform, bint lon_360,
                  const double[:, ::1] elev, const double[:, ::1] tile_max, long tile_nodes,
-                 long chunk):
+                 const double[:, ::1] fine_max, long chunk, long sub):
     """(K,) bool: terrain rises above the straight ray from the platform (p (K, 3) unit,
     h_m (K,) above the sphere) to the observer point at radius r_c_m (K,) above cell c
     (K, 3), on an Earth of radius k * radius_m (central angles / k); terrain_max_m the
     highest terrain anywhere, region_top_m (K,) the highest within region_m of each cell.
     step_e: profile step
     as an effective central angle; tile_max: dilated maxima of tile_nodes-node tiles
-    (sim.environment); chunk: samples per chunk, spanning at most one tile. See the
-    module docstring."""
+    (sim.environment) and fine_max (A, B) of single grid cells; chunk: samples per chunk
+    (spanning at most one tile), sub: samples per sub-chunk (at most one grid spacing).
+    See the module docstring."""
     cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, lon_360, elev,
-                        tile_max, tile_nodes)
+                        tile_max, tile_nodes, fine_max)
     cdef Py_ssize_t n_rows = p.shape[0], row
     out = np.zeros(n_rows, dtype=np.uint8)
     cdef unsigned char[::1] o = out
@@ -273,7 +302,7 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
         for row in range(n_rows):
             o[row] = _ray_blocked(&g, &p[row, 0], &c[row, 0], h_m[row], r_c_m[row], k,
                                   radius_m, terrain_max_m, region_top_m[row], region_m,
-                                  step_e, chunk)
+                                  step_e, chunk, sub)
     return out.view(bool)
 
 
@@ -283,7 +312,7 @@ def elevations(const double[::1] lat_deg, const double[::1] lon_deg,
     """Bilinear elevations (N,) metres at lat_deg, lon_deg (N,) degrees; 0 outside."""
     cdef double[:, ::1] no_tiles = np.zeros((1, 1))
     cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, False, elev,
-                        no_tiles, 1)
+                        no_tiles, 1, elev)
     cdef Py_ssize_t n = lat_deg.shape[0], q
     out = np.empty(n)
     cdef double[::1] o = out

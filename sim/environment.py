@@ -110,7 +110,7 @@ CLOUD_CACHE_KNOTS = 64           # knot fields kept in memory (least recently us
 _MIN_LATTICE = 4 * int(CLOUD_TRUNCATE * CLOUD_SIGMA_CELLS + 0.5) + 2   # wrap-safe size
 
 TERRAIN_SAMPLES_PER_SPACING = 3  # profile samples per terrain grid spacing
-TERRAIN_TILE_NODES = 6           # nodes per side of a max-elevation tile
+TERRAIN_TILE_NODES = 3           # nodes per side of a max-elevation tile
 TERRAIN_CHUNK_SAMPLES = TERRAIN_TILE_NODES * TERRAIN_SAMPLES_PER_SPACING   # spans < one tile
 TERRAIN_SPLIT_ROWS = 4_000       # rays per thread below which a batch is not split
 TERRAIN_STEP_FACTOR_MAX = 8.0    # cap of space_step_factor (a margin on the smooth D / L)
@@ -510,7 +510,7 @@ class Environment:
                 p[rows], h[rows], c[rows], r_c[rows], k, self.radius_m, self._terrain_max_m,
                 top[rows], REGION_RADIUS_M, step_e, g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"],
                 self._terrain_lon_360, g["elev"], g["tile_max"], TERRAIN_TILE_NODES,
-                TERRAIN_CHUNK_SAMPLES)
+                g["fine_max"], TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING)
         return np.concatenate(map_rows(rays, p.shape[0], TERRAIN_SPLIT_ROWS))
 
     def space_step_factor(self, spec: SensorSpec, platform_u, altitude_m, cell_index) -> np.ndarray:
@@ -595,7 +595,11 @@ class Environment:
                           "lon": np.ascontiguousarray(lon, dtype=float),
                           "lat_uniform": uniform(lat), "lon_uniform": uniform(lon),
                           "elev": np.ascontiguousarray(elev, dtype=float),
-                          "tile_max": maximum_filter(tiles, size=3, mode="nearest")}
+                          "tile_max": maximum_filter(tiles, size=3, mode="nearest"),
+                          # per grid cell (the max of its 4 nodes), dilated by one cell
+                          "fine_max": np.ascontiguousarray(
+                              maximum_filter(elev, size=(4, 4), origin=(-1, -1), mode="nearest"),
+                              dtype=float)}
 
     def _max_ground_speed_m_s(self, spec: SensorSpec) -> float:
         """Fastest ground speed (m/s) of the platforms carrying `spec` (all platforms if none
