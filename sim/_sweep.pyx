@@ -62,6 +62,15 @@ cdef void _sift_down(int* heap, int size, int i, Source* s) noexcept nogil:
         i = child
 
 
+cdef inline void _add_gap(long long c, double gap, double gap_eps_s, double[::1] n_gaps,
+                          double[::1] sum_gap_s, double[::1] sum_gap_sq) noexcept nogil:
+    """Count a gap of cell c when it is longer than gap_eps_s."""
+    if gap > gap_eps_s:
+        n_gaps[c] += 1.0
+        sum_gap_s[c] += gap
+        sum_gap_sq[c] += gap * gap
+
+
 def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
           double touch_s, double gap_eps_s,
           double[::1] covered_s, double[::1] accesses, double[::1] n_gaps,
@@ -115,12 +124,8 @@ def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
                     run_end = src[top].end[src[top].pos]
                     live = 0
                     depth_max = 0.0
-                    gap = s                               # before the first access
-                    longest = gap
-                    if gap > gap_eps_s:
-                        n_gaps[c] += 1.0
-                        sum_gap_s[c] += gap
-                        sum_gap_sq[c] += gap * gap
+                    longest = s                           # the gap before the first access
+                    _add_gap(c, s, gap_eps_s, n_gaps, sum_gap_s, sum_gap_sq)
                 s = src[top].start[src[top].pos]
                 e = src[top].end[src[top].pos]
                 if not first_of_cell:
@@ -130,10 +135,7 @@ def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
                         gap = s - run_end
                         if gap > longest:
                             longest = gap
-                        if gap > gap_eps_s:
-                            n_gaps[c] += 1.0
-                            sum_gap_s[c] += gap
-                            sum_gap_sq[c] += gap * gap
+                        _add_gap(c, gap, gap_eps_s, n_gaps, sum_gap_s, sum_gap_sq)
                         run_start = s
                         run_end = e
                     elif e > run_end:
@@ -177,10 +179,7 @@ cdef void _close_cell(long long c, double run_start, double run_end, double T, d
     cdef double gap = T - run_end
     if gap > longest:
         longest = gap
-    if gap > gap_eps_s:
-        n_gaps[c] += 1.0
-        sum_gap_s[c] += gap
-        sum_gap_sq[c] += gap * gap
+    _add_gap(c, gap, gap_eps_s, n_gaps, sum_gap_s, sum_gap_sq)
     if longest > gap_eps_s and longest > max_gap_s[c]:
         max_gap_s[c] = longest
     if depth_max > max_depth[c]:

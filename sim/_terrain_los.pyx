@@ -74,31 +74,32 @@ cdef inline long _node_floor(const double* nodes, Py_ssize_t n, bint uniform,
     return _search(nodes, n, value)
 
 
+cdef inline double _axis_fraction(const double* nodes, Py_ssize_t n, bint uniform,
+                                  double inv_d, double value, Py_ssize_t* index) noexcept nogil:
+    """Node interval of value (index clamped to [0, n - 2], written to index) and the
+    fraction within it; callers have checked nodes[0] <= value <= nodes[n - 1]."""
+    cdef Py_ssize_t i
+    cdef double f
+    if uniform:
+        f = (value - nodes[0]) * inv_d
+        i = <Py_ssize_t>f
+    else:
+        i = _search(nodes, n, value)
+        f = i + (value - nodes[i]) / (nodes[i + 1] - nodes[i]) if i < n - 1 else i
+    if i > n - 2:
+        i = n - 2
+    index[0] = i
+    return f - i
+
+
 cdef inline double _elevation(const Grid* g, double lat, double lon) noexcept nogil:
     """Bilinear elevation (m) at (lat, lon) degrees; 0 outside the grid."""
     cdef Py_ssize_t i, j
-    cdef double fy, fx
     if not (lat >= g.lat[0] and lat <= g.lat[g.n_lat - 1]
             and lon >= g.lon[0] and lon <= g.lon[g.n_lon - 1]):
         return 0.0
-    if g.lat_uniform:
-        fy = (lat - g.lat[0]) * g.inv_dlat
-        i = <Py_ssize_t>fy
-    else:
-        i = _search(g.lat, g.n_lat, lat)
-        fy = i + (lat - g.lat[i]) / (g.lat[i + 1] - g.lat[i]) if i < g.n_lat - 1 else i
-    if i > g.n_lat - 2:
-        i = g.n_lat - 2
-    fy -= i
-    if g.lon_uniform:
-        fx = (lon - g.lon[0]) * g.inv_dlon
-        j = <Py_ssize_t>fx
-    else:
-        j = _search(g.lon, g.n_lon, lon)
-        fx = j + (lon - g.lon[j]) / (g.lon[j + 1] - g.lon[j]) if j < g.n_lon - 1 else j
-    if j > g.n_lon - 2:
-        j = g.n_lon - 2
-    fx -= j
+    cdef double fy = _axis_fraction(g.lat, g.n_lat, g.lat_uniform, g.inv_dlat, lat, &i)
+    cdef double fx = _axis_fraction(g.lon, g.n_lon, g.lon_uniform, g.inv_dlon, lon, &j)
     cdef const double* e0 = g.elev + i * g.n_lon + j
     cdef const double* e1 = e0 + g.n_lon
     return ((1.0 - fy) * ((1.0 - fx) * e0[0] + fx * e0[1])
