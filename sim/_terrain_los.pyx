@@ -201,31 +201,34 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         j_first = 1                      # j = 0 is the cell itself, below the observer
     cdef double sin_l = sin(lam), cos_l = cos(lam)
     cdef double cos_s = cos(step_e), sin_s = sin(step_e)
-    cdef long ja = j_first, jb, j, js, je, span
-    cdef double xa, xb, lat_a, lon_a, lat_b, lon_b, f, lat, lon
+    cdef long ja = j_first, jb, j, js, je, je_chunk
+    cdef double xa, xb, lat_a, lon_a, lat_b, lon_b, f, lat, lon, inv_span
     cdef double cos_a, sin_a
     cdef bint wraps
+    # Chunks of `chunk` samples from the cell outwards, with exact ground points at their
+    # ends (each end shared with the next chunk) and lat/lon linear in between.
+    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * ja), g.lon_360, &lat_a, &lon_a)
     while ja <= j_last:
-        # A chunk: exact ground points at its two ends, linear in lat/lon between.
-        jb = ja + chunk - 1 if ja + chunk - 1 < j_last else j_last
+        jb = ja + chunk                   # the chunk's far end: the next chunk's start
         xa = lam_e - step_e * ja          # nearer the cell
         xb = lam_e - step_e * jb
-        _ground(p, c, sin_l, cos_l, k * xa, g.lon_360, &lat_a, &lon_a)
         _ground(p, c, sin_l, cos_l, k * xb, g.lon_360, &lat_b, &lon_b)
+        je_chunk = jb - 1 if jb - 1 < j_last else j_last
+        inv_span = 1.0 / chunk
         wraps = fabs(lon_b - lon_a) >= 180.0
         if not wraps and _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g,
                                 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)) \
                 <= _ray_min(amp, x_c, r_e, xb, xa):
-            ja = jb + 1
+            ja = jb
+            lat_a, lon_a = lat_b, lon_b
             continue
-        span = jb - ja if jb > ja else 1
         js = ja
-        while js <= jb:
+        while js <= je_chunk:
             # A sub-chunk of `sub` samples, skipped where the ray clears the highest
             # terrain of the grid cells around it.
-            je = js + sub - 1 if js + sub - 1 < jb else jb
+            je = js + sub - 1 if js + sub - 1 < je_chunk else je_chunk
             if not wraps:
-                f = (0.5 * (js + je) - ja) / <double>span
+                f = (0.5 * (js + je) - ja) * inv_span
                 if _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_a + (lat_b - lat_a) * f,
                           lon_a + (lon_b - lon_a) * f) \
                         <= _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js):
@@ -238,14 +241,17 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
                 if wraps:
                     _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
                 else:
-                    f = (j - ja) / <double>span
+                    f = (j - ja) * inv_span
                     lat = lat_a + (lat_b - lat_a) * f
                     lon = lon_a + (lon_b - lon_a) * f
-                if _elevation(g, lat, lon) > 1.0 / (amp * cos_a) - r_e:
+                # terrain above the ray: R + elevation > r(x) = 1 / (amp cos a), cos a > 0 on
+                # the low arc (|x - x_c| < w < pi / 2), without a division
+                if (_elevation(g, lat, lon) + r_e) * amp * cos_a > 1.0:
                     return True
                 cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
             js = je + 1
-        ja = jb + 1
+        ja = jb
+        lat_a, lon_a = lat_b, lon_b
     return False
 
 
