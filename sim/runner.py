@@ -254,10 +254,24 @@ class Engine:
         once = on_segments(once_segments, src.once) if once_segments and src.once.size else src.once
         return SourceIntervals(lap.merged(), once.merged(), src.period_s, src.origin_s, src.lap_window_s)
 
+    def _reach_rad(self, i: int) -> float:
+        """Largest central angle any sensor of platform i sees at its first segment's
+        altitude (a cost proxy for ordering work)."""
+        track = self.tracks[i]
+        segments = list(track.lap) + list(track.once)
+        if not segments or not self.sensors[i]:
+            return 0.0
+        alt = segments[0].altitude_m
+        return max(float(s.central_angle_limits_rad(alt)[1]) for s in self.sensors[i])
+
     def solve_all(self) -> None:
         """Solve every platform's intervals, platforms in parallel threads (numpy releases
         the GIL in the heavy array work; each platform writes only its own cache entry)."""
         todo = [i for i in range(len(self.tracks)) if i not in self._sources]
+        # Longest first, so that no long job starts last while the other cores idle:
+        # satellites (new passes every orbit), then by the ground each sensor can reach.
+        todo.sort(key=lambda i: (self.scenario.platforms[i].kind != "satellite",
+                                 -self._reach_rad(i)))
         workers = min(len(todo), os.cpu_count() or 1)
         if workers <= 1:
             for i in todo:
@@ -410,6 +424,8 @@ class Engine:
 
         groups = [b for b in range(n_platforms)
                   if copies[b] is not None and (has_base & (base == b)).any()]
+        # Largest first (by lap intervals), so that the threads finish together.
+        groups.sort(key=lambda b: -score[b][has_base & (base == b)].sum())
         # Groups are independent: run them in threads, after computing what they share (the
         # cached expansions of lapless platforms, the Sun table). The cloud field's cache is
         # not thread-safe, so with clouds they run one after the other.
