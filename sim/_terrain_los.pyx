@@ -112,9 +112,13 @@ cdef inline void _ground(const double* p, const double* c, double sin_l, double 
     the great circle towards c (slerp)."""
     cdef double wc = sin(theta) / sin_l
     cdef double wp = cos(theta) - cos_l * wc
-    cdef double x = wp * p[0] + wc * c[0]
-    cdef double y = wp * p[1] + wc * c[1]
-    cdef double z = wp * p[2] + wc * c[2]
+    _lat_lon(wp * p[0] + wc * c[0], wp * p[1] + wc * c[1], wp * p[2] + wc * c[2], lon_360,
+             lat, lon)
+
+
+cdef inline void _lat_lon(double x, double y, double z, bint lon_360, double* lat,
+                          double* lon) noexcept nogil:
+    """Latitude and longitude (deg) of the unit vector (x, y, z)."""
     if z > 1.0:
         z = 1.0
     elif z < -1.0:
@@ -207,12 +211,26 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
     cdef bint wraps
     # Chunks of `chunk` samples from the cell outwards, with exact ground points at their
     # ends (each end shared with the next chunk) and lat/lon linear in between.
-    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * ja), g.lon_360, &lat_a, &lon_a)
+    # The ground point at true angle theta from p: G = p cos(theta) + q sin(theta), q the
+    # unit vector towards c perpendicular to p; stepping theta back by one chunk is a
+    # rotation of (G, T = dG/dtheta) by -delta (no sine or cosine per chunk).
+    cdef double q0 = (c[0] - p[0] * cos_l) / sin_l
+    cdef double q1 = (c[1] - p[1] * cos_l) / sin_l
+    cdef double q2 = (c[2] - p[2] * cos_l) / sin_l
+    cdef double th = k * (lam_e - step_e * ja)
+    cdef double ct = cos(th), st = sin(th)
+    cdef double g0 = p[0] * ct + q0 * st, g1 = p[1] * ct + q1 * st, g2 = p[2] * ct + q2 * st
+    cdef double t0 = q0 * ct - p[0] * st, t1 = q1 * ct - p[1] * st, t2 = q2 * ct - p[2] * st
+    cdef double cd = cos(k * step_e * chunk), sd = sin(k * step_e * chunk), h0, h1, h2
+    _lat_lon(g0, g1, g2, g.lon_360, &lat_a, &lon_a)
     while ja <= j_last:
         jb = ja + chunk                   # the chunk's far end: the next chunk's start
         xa = lam_e - step_e * ja          # nearer the cell
         xb = lam_e - step_e * jb
-        _ground(p, c, sin_l, cos_l, k * xb, g.lon_360, &lat_b, &lon_b)
+        h0, h1, h2 = g0 * cd - t0 * sd, g1 * cd - t1 * sd, g2 * cd - t2 * sd
+        t0, t1, t2 = t0 * cd + g0 * sd, t1 * cd + g1 * sd, t2 * cd + g2 * sd
+        g0, g1, g2 = h0, h1, h2
+        _lat_lon(g0, g1, g2, g.lon_360, &lat_b, &lon_b)
         je_chunk = jb - 1 if jb - 1 < j_last else j_last
         inv_span = 1.0 / chunk
         wraps = fabs(lon_b - lon_a) >= 180.0
