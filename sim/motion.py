@@ -30,7 +30,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from sim import earth
+from sim import _orbit, earth
 from sim.scenario.schema import (BorderParallelTrack, LoiterTrack, OrbitTrack, PlatformSpec,
                                  RacetrackTrack, RouteTrack, Scenario)
 from sim.units import EQUATORIAL_RADIUS_M, G0_M_S2, J2_EARTH, MU_EARTH_M3_S2
@@ -165,21 +165,12 @@ class OrbitSegment:
     def state_u(self, t_s) -> tuple[np.ndarray, np.ndarray]:
         """Position (N, 3) and angular velocity (N, 3) in rad/s of the sub-satellite point,
         sharing one set of sines and cosines (the exact engine needs both at every
-        refinement step): d/dt = u_dot * dr/du + (O_dot - GMST_dot) * (z x r)."""
-        t = _times(t_s)
-        raan, u, theta = self._angles(t)
-        ci, si = math.cos(self.inclination_rad), math.sin(self.inclination_rad)
-        lan = raan - theta
-        cl, sl, cu, su = np.cos(lan), np.sin(lan), np.cos(u), np.sin(u)
-        x = cl * cu - sl * ci * su
-        y = sl * cu + cl * ci * su
-        pos = np.stack([x, y, si * su], axis=-1)
-        w = self.raan_rate_rad_s - GMST_RATE_RAD_S
-        ud = self.arglat_rate_rad_s
-        vel = np.stack([ud * (-cl * su - sl * ci * cu) - w * y,
-                        ud * (-sl * su + cl * ci * cu) + w * x,
-                        ud * si * cu], axis=-1)
-        return pos, vel
+        refinement step): d/dt = u_dot * dr/du + (O_dot - GMST_dot) * (z x r). Computed by
+        the compiled loop of sim/_orbit.pyx (the same formulas as _angles and position_u)."""
+        t = np.ascontiguousarray(_times(t_s), dtype=np.float64)
+        return _orbit.orbit_state(t, self.raan0_rad, self.raan_rate_rad_s, self.arglat0_rad,
+                                  self.arglat_rate_rad_s, float(earth.gmst_rad(self.jd0)),
+                                  GMST_RATE_RAD_S, self.inclination_rad)
 
     def velocity_m_s(self, t_s, radius_m) -> np.ndarray:
         """Earth-fixed ground-track velocity of the sub-satellite point at the surface of a

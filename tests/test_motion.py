@@ -144,6 +144,8 @@ def test_orbit_velocity_matches_finite_differences_and_bound():
     fd = R * (seg.position_u(t + h) - seg.position_u(t - h)) / (2 * h)   # central difference
     v = seg.velocity_m_s(t, R)
     assert np.abs(v - fd).max() < 1e-3
+    # the compiled state (sim/_orbit.pyx) puts the satellite where position_u does
+    assert np.abs(seg.state_u(t)[0] - seg.position_u(t)).max() < 1e-12
     # ground speed of a LEO sub-point ~ R * 2 pi / P ~ 6.7 km/s (hand calc); the bound holds
     rate = np.linalg.norm(v, axis=1) / R
     assert rate.max() <= seg.max_ground_rate_rad_s()
