@@ -642,6 +642,8 @@ class SourceIntervals:
         if cell_mask is not None:
             lap, once = lap.take(cell_mask[lap.cell]), once.take(cell_mask[once.cell])
         rep = replicate_laps(lap, self.period_s, self.origin_s, self.lap_window_s)
+        if once.size == 0 or rep.size == 0:
+            return rep if once.size == 0 else once     # each is merged already
         return Intervals.concat([rep, once]).merged()
 
 
