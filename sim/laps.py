@@ -80,7 +80,9 @@ def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
     if sparse.size:
         P, o = copies.period_s, copies.origin_s
         inside = (sparse.end_s >= copies.window_s[0] - P) & (sparse.start_s <= copies.window_s[1] + P)
-        row.append(np.searchsorted(cells, sparse.cell[inside]))
+        row_of_cell = np.zeros(int(cells[-1]) + 1 if cells.size else 1, dtype=np.int64)
+        row_of_cell[cells] = np.arange(cells.size)      # sparse cells are among `cells`
+        row.append(row_of_cell[sparse.cell[inside]])
         a.append(np.floor((sparse.start_s[inside] - o) / P).astype(np.int64) - copies.k_lo)
         b.append(np.floor((sparse.end_s[inside] - o) / P).astype(np.int64) + 1 - copies.k_lo)
     if changes is not None and changes.any():
