@@ -37,6 +37,7 @@ tools in MODEL_REFERENCE.md ("Known traps": sampling misses short accesses).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -362,11 +363,11 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     hits = tree.query_ball_point(subs_q, _chord(radius), return_sorted=False)
     if keep is not None:
         hits = [h if k else [] for h, k in zip(hits, keep)]
-    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=n)
+    counts = np.fromiter(map(len, hits), dtype=np.int64, count=n)
     if counts.sum() == 0:
         return Intervals.empty()
     sample = np.repeat(np.arange(n), counts)
-    cell = np.fromiter((c for h in hits for c in h), dtype=np.int64, count=int(counts.sum()))
+    cell = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
     order = sort_by_cell_then_time(cell, sample.astype(np.float64))
     sample, cell = sample[order], cell[order]
     # A bracket = a run of consecutive candidate samples of one cell (one pass).
