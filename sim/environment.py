@@ -42,14 +42,17 @@ refine every change of the answer. Three independent masks, each only where it a
    (r_p = R + h, r_c = R + h_c, L the central angle p-c), so the ray's height above the
    sphere is exactly r(x) - R. The ray is below the highest terrain H_max only where
    A cos x + B sin x >= 1 / (R + H_max), a single arc of half-width
-   acos(1 / ((R + H_max) hypot(A, B))) about x = atan2(B, A); the profile is sampled only on
-   that arc's intersection with [0, L], at a third of the terrain spacing (at most 512
-   samples), from the cell's end, in chunks skipped where the ray is above the highest
-   terrain near them (maxima of 3 x 3-node tiles, dilated by one tile). The loop is
-   compiled (sim/_terrain_los.pyx, Cython). Sampling the exact bilinear surface can miss
-   a graze of a peak between samples but never invents an obstacle; against a dense oracle
-   on ETOPO5 the misses are grazes of a few metres (median about 1 m, rarely tens of
-   metres), far inside the data's own error (5 arc-minute cells).
+   acos(1 / ((R + H_max) hypot(A, B))) about x = atan2(B, A) (H_max the highest terrain
+   within 200 km of the cell when that arc lies within it, else anywhere); the profile is
+   sampled only on that arc's intersection with [0, L], at fixed ground distances from the
+   cell a third of the terrain spacing apart (so samples slide continuously over the
+   terrain as the platform moves), from the cell outwards, skipping chunks and sub-chunks
+   where the ray is above the highest terrain near them (dilated maxima of 3-node tiles and
+   of single grid cells), and stopping at the first sample above the ray. The loop is
+   compiled (sim/_terrain_los.pyx, Cython). Sampling the bilinear surface can miss a graze
+   of a peak between samples; against a dense oracle on ETOPO5 the misses are grazes of a
+   few metres (median about 1 m, rarely tens of metres), far inside the data's own error
+   (5 arc-minute cells).
    Radio sensors (spec.radio) use the 4/3 Earth: the sphere has radius k R and central
    angles are divided by k (ground distances kept), consistent with sim/sensors.py.
 
