@@ -19,8 +19,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.access import (Intervals, SourceIntervals, refine_at_samples, refine_intervals,
-                        source_intervals)
+from sim.access import Intervals, SourceIntervals, refine_intervals, source_intervals
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
                           gap_sums, lap_sums, region_figures, union_intervals)
@@ -29,15 +28,13 @@ from sim.geography import build_geography
 from sim.grid import build_grid
 from sim.laps import LapCopies, compress
 from sim.motion import build_track
-from sim.rowpool import map_rows
 from sim.scenario.schema import PlatformSpec, Scenario
 from sim.sensors import build_sensors
+from sim.terrain_refine import terrain_cut
 
 ALONG_BIN_M = 50_000.0
 VIOLATION_SAMPLE_S = 5.0
 VIOLATION_TOL_S = 0.1
-TERRAIN_SPLIT_ROWS = 4_000    # terrain samples per thread below which a batch is not split
-TERRAIN_CHECK_STEPS = 8       # terrain step factor checked every 8 base steps along an access
 
 
 @dataclass
@@ -182,76 +179,13 @@ class Engine:
         return sample_ok
 
     def _apply_terrain(self, i: int, sensor, src: SourceIntervals) -> SourceIntervals:
-        """Cut terrain line of sight out of one sensor's lap and one-off intervals.
-
-        Each interval is cut at check points TERRAIN_CHECK_STEPS base steps apart; each
-        piece is sampled at the environment's terrain step times the smaller
-        space_step_factor of its two ends (a smooth function of the geometry), and every
-        change between samples is bisected."""
+        """Cut terrain line of sight out of one sensor's lap and one-off intervals
+        (sim/terrain_refine.py)."""
         env, spec, track = self.environment, sensor.spec, self.tracks[i]
-        base_step = env.space_step_s(spec)
-
-        def on_segments(segments, iv):
-            starts = np.array([seg.t0_s for seg in segments])
-            arcs = all(hasattr(seg, "axis_u") for seg in segments)
-            if arcs:     # every segment a rotation: one vectorised Rodrigues for all rows
-                # v cos a + (k x v) sin a + k (k . v)(1 - cos a), with the per-segment
-                # constants v, k x v and k (k . v) gathered rather than recomputed per row.
-                start_u = np.array([seg.start_u for seg in segments])
-                axis_u = np.array([seg.axis_u for seg in segments])
-                cross_u = np.cross(axis_u, start_u)
-                along_u = axis_u * np.einsum("ij,ij->i", axis_u, start_u)[:, None]
-                rate = np.array([seg.rate_rad_s for seg in segments])
-            altitude = np.array([seg.altitude_m for seg in segments], dtype=float)
-
-            def where(t_s):
-                which = np.clip(np.searchsorted(starts, t_s, side="right") - 1, 0, len(segments) - 1)
-                if arcs:     # Rodrigues' rotation formula (as sim.earth.rotate)
-                    angle = rate[which] * (t_s - starts[which])
-                    cos_a, sin_a = np.cos(angle)[:, None], np.sin(angle)[:, None]
-                    pos = (start_u[which] - along_u[which]) * cos_a + cross_u[which] * sin_a
-                    pos += along_u[which]
-                    return pos, altitude[which]
-                pos = np.empty((t_s.size, 3))
-                for k in np.unique(which):
-                    sel = which == k
-                    pos[sel] = segments[k].position_u(t_s[sel])
-                return pos, altitude[which]
-
-            def allowed(t_s, rows):
-                def part(sl):
-                    return env.allows_in_space(spec, *where(t_s[sl]), iv.cell[rows[sl]])
-                return np.concatenate(map_rows(part, t_s.size, TERRAIN_SPLIT_ROWS))
-
-            # Check points TERRAIN_CHECK_STEPS base steps apart (both ends included); each
-            # piece between two checks is refined at the smaller of their steps.
-            length = iv.end_s - iv.start_s
-            n = np.maximum(np.ceil(length / (TERRAIN_CHECK_STEPS * base_step)).astype(np.int64), 1) + 1
-            owner = np.repeat(np.arange(iv.size), n)
-            frac = (np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n - 1, n)
-            t_check = iv.start_s[owner] + length[owner] * frac
-            factor = env.space_step_factor(spec, *where(t_check), iv.cell[owner])
-            head = np.ones(owner.size, dtype=bool)
-            head[np.cumsum(n) - 1] = False                      # a piece starts at every check but the last
-            idx = np.flatnonzero(head)
-            step = base_step * np.minimum(factor[idx], factor[idx + 1])
-            piece_len = t_check[idx + 1] - t_check[idx]
-            m = np.maximum(np.ceil(piece_len / step).astype(np.int64), 1)
-            # Samples: each piece's start and m - 1 inner points, then every interval's end.
-            s_piece = np.repeat(np.arange(idx.size), m)
-            s_k = np.arange(s_piece.size) - np.repeat(np.cumsum(m) - m, m)
-            s_t = t_check[idx][s_piece] + piece_len[s_piece] * s_k / m[s_piece]
-            s_owner = owner[idx][s_piece]
-            # Pieces come in interval order, so each interval's end goes right after its
-            # last piece's samples: samples stay sorted by (owner, time).
-            after_last = np.searchsorted(s_owner, np.arange(iv.size), side="right")
-            t = np.insert(s_t, after_last, iv.end_s)
-            o = np.insert(s_owner, after_last, np.arange(iv.size))
-            return refine_at_samples(iv, allowed, o, t, env.terrain_tol_s)
-
-        lap = on_segments(list(track.lap), src.lap) if track.lap and src.lap.size else src.lap
+        lap = terrain_cut(env, spec, list(track.lap), src.lap) if track.lap and src.lap.size else src.lap
         once_segments = [s for s in (seg.clipped(*self.window_s) for seg in track.once) if s is not None]
-        once = on_segments(once_segments, src.once) if once_segments and src.once.size else src.once
+        once = (terrain_cut(env, spec, once_segments, src.once)
+                if once_segments and src.once.size else src.once)
         return SourceIntervals(lap.merged(), once.merged(), src.period_s, src.origin_s, src.lap_window_s)
 
     def _reach_rad(self, i: int) -> float:
