@@ -294,10 +294,14 @@ class Engine:
             base_sensors.append([j for j in js if not self.affected(i, j)])
             day_sensors.append([j for j in js if self.affected(i, j)
                                 and self._day_only(i, j, copies[i])])
+        # Score: the intervals a platform's laps add over the window (lap intervals times
+        # copies), so that the base, whose copies are compressed, is the one that would
+        # cost most to expand (any base gives the same figures).
         score = np.zeros((n_platforms, m))
         for i in range(n_platforms):
             for j in base_sensors[i] + day_sensors[i]:
-                score[i] += np.bincount(self.platform_sources(i)[j].lap.cell, minlength=m)
+                score[i] += copies[i].n * np.bincount(self.platform_sources(i)[j].lap.cell,
+                                                      minlength=m)
         base = np.argmax(score, axis=0) if n_platforms else np.zeros(m, dtype=np.int64)
         has_base = score.max(axis=0) > 0 if n_platforms else np.zeros(m, dtype=bool)
         seen = [np.zeros(m, dtype=bool) for _ in range(n_platforms)]
