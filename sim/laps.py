@@ -26,7 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import _expand
 from sim.access import Intervals
+
+_TOUCH_S = 1e-6          # Intervals.merged's default: closer intervals are one access
 
 
 @dataclass(frozen=True)
@@ -170,15 +173,22 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
                           removed_before[row, k]) * P
         return Intervals(iv.cell, iv.start_s - before, iv.end_s - before, iv.best_cos)
 
-    out = [shift_back(_kept_copies_real(lap, cells, rows, ks, copies)).merged(presorted=True)
-           for lap in base_laps]
+    # Base laps: kept copies expanded, moved back and merged in one compiled pass
+    # (sim/_expand.pyx; the same as shift_back(_kept_copies_real(...)).merged()).
+    rb = np.ascontiguousarray(removed_before, dtype=np.int32)
+    rows64, ks64 = rows.astype(np.int64), ks.astype(np.int64)
+    out = [Intervals(*_expand.kept_copies_compressed(
+               np.ascontiguousarray(lap.cell, dtype=np.int64), lap.start_s, lap.end_s,
+               lap.best_cos, np.ascontiguousarray(cells, dtype=np.int64), rows64, ks64, rb, o,
+               P, copies.k_lo, copies.window_s[0], copies.window_s[1], _TOUCH_S))
+           if lap.size else Intervals.empty() for lap in base_laps]
 
     def in_daylight(lap: Intervals, mask) -> Intervals:
         """The day lap's kept copies cut by the daylight mask. A copy with the Sun up at
         both ends is daylight throughout and one down at both ends night throughout (at
         most one sunrise or sunset per copy, see the docstring): only copies with a
         sunrise or sunset go through the exact mask."""
-        iv, pair = _kept_copies_real(lap, cells, rows, ks, copies, with_pair=True)
+        iv, pair = _kept_copies_real(lap, cells, rows, ks, copies)
         if up is None:
             return mask(iv)
         a, b = up[rows[pair], ks[pair]], up[rows[pair], ks[pair] + 1]
@@ -189,12 +199,11 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     return Compressed(out, window_end, removed_day, removed_night)
 
 
-def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies,
-                      with_pair: bool = False):
+def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies):
     """Lap intervals of each kept (cell, copy) pair in real time, clipped to the lap window,
-    in (cell, copy, time) order; with_pair: also (N,) the index into rows/ks of each."""
+    in (cell, copy, time) order, and (N,) the index into rows/ks of each."""
     if lap.size == 0:
-        return (Intervals.empty(), np.zeros(0, np.int64)) if with_pair else Intervals.empty()
+        return Intervals.empty(), np.zeros(0, np.int64)
     start_rk = copies.origin_s + (ks + copies.k_lo) * copies.period_s
     first_of_cell = np.searchsorted(lap.cell, cells, side="left")      # once per cell
     first = first_of_cell[rows]
@@ -205,5 +214,4 @@ def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies,
     s0 = np.maximum(lap.start_s[src] + start_rk[pair], w0)
     s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
     ok = s1 > s0
-    iv = Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok])
-    return (iv, pair[ok]) if with_pair else iv
+    return Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok]), pair[ok]
