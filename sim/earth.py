@@ -13,7 +13,6 @@ eq. 3-45 (GMST, IAU 1982) and algorithm 29 (Sun position, Astronomical Almanac).
 """
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 
 import numpy as np

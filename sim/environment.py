@@ -86,7 +86,6 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d

@@ -50,7 +50,6 @@ chord of a central angle: c = 2 sin(lambda / 2).
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np

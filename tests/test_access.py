@@ -8,7 +8,6 @@ import math
 from datetime import datetime, timezone
 
 import numpy as np
-import pytest
 from scipy.spatial import cKDTree
 
 from sim import earth

@@ -144,7 +144,6 @@ def test_cloud_field_changes_over_time():
     # 2 f (1 - f) = 0.42 for f = 0.3; and every cell's state changes at least once in a few
     # periods for most cells (P(no change over 6 independent knots) is small).
     env = _cloud_env(3)
-    m = env.cells_u.shape[0]
     assert np.mean(_cloud_mask(env, 0.0) != _cloud_mask(env, 3 * 3 * 3600.0)) > 0.3
     times = np.arange(0.0, 6 * 3 * 3600.0, 600.0)
     states = np.array([_cloud_mask(env, t) for t in times])       # (T, M)

@@ -6,7 +6,6 @@ is below the horizon over the whole grid (sunset at the equinox is about 18:00 l
 solar time, Meeus ch. 15), so the camera's coverage must be exactly zero and the radar's
 must equal its coverage with no environment at all (the same scenario without the
 camera's needs_daylight flag)."""
-import numpy as np
 
 from sim.runner import run
 from sim.scenario.load import load_scenario_text

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim import report
-from sim.earth import central_angle_rad, unit_vector
+from sim.earth import unit_vector
 
 LAT0, LON0 = 31.0, -110.0
 KM_PER_DEG = math.pi * 6371.0 / 180.0      # 111.195 km per degree of great circle

@@ -8,7 +8,7 @@ import pytest
 from sim.coverage import cell_figures
 from sim.access import REFINE_TOL_S
 from sim.laps import compress
-from sim.runner import Engine, run
+from sim.runner import Engine
 from sim.scenario.load import load_scenario_text
 
 BASE = """
