@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmark the exact engine against the stepped engine")
     p.add_argument("--json", action="store_true")
     p.add_argument("--cases", nargs="*", metavar="NAME", help="only these benchmark cases")
+    p.add_argument("--quick", action="store_true",
+                   help="skip the stepped runs of the week and 1 km cases (minutes each)")
     p.set_defaults(func=_cmd_bench)
     return parser
 
