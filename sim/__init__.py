@@ -1,9 +1,10 @@
 """isr-sim: an educational simulator of ISR sensor coverage.
 
 Public API (imports are lazy so that `import sim` stays light):
+    sim.run(path_or_scenario, engine="exact", step_s=None, **overrides) -> Result
+        overrides as the command line's --set: sim.run("s.yaml", **{"platforms.0.altitude": "15 km"})
+    sim.Result          cells, summary, bands, ...; cell_table(), to_csv(), plot(); see sim.notebook
     sim.load_scenario(path, overrides=()) -> Scenario
-    sim.run(scenario, engine="exact", step_s=None) -> Result
-    sim.Result
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ def __getattr__(name):
         from sim.scenario.load import load_scenario
         return load_scenario
     if name in ("run", "Result"):
-        from sim import runner
-        return getattr(runner, name)
+        from sim import notebook
+        return getattr(notebook, name)
     if name == "ScenarioError":
         from sim.errors import ScenarioError
         return ScenarioError

@@ -527,19 +527,50 @@ def build_map_figure(result, key: str = "time_covered_frac",
     carry gid 'track-aircraft' or 'track-satellite' (one Line2D per platform, pieces
     separated by NaN rows)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 7.5), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = draw_map(result, key, fig.add_subplot(1, 1, 1), tracks)
+    if len(result.grid.x_m):      # the figure takes the map's aspect (a colour bar beside)
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        fig.set_size_inches(10.0, float(np.clip(10.0 * (y1 - y0) / (x1 - x0), 4.0, 10.0)) + 1.0)
+    return fig
+
+
+def draw_map(result, key: str = "time_covered_frac", ax=None,
+             tracks: Optional[Sequence[np.ndarray]] = None,
+             values: Optional[np.ndarray] = None, label: Optional[str] = None):
+    """Draw the map of write_png on a matplotlib Axes (a new pyplot figure when ax is None,
+    as a notebook shows it) and return the Axes. `values` ((M,), optional) replaces
+    result.cells[key] and is drawn on a diverging scale centred on 0 (a difference of two
+    runs), titled `label`."""
+    from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
     from matplotlib.transforms import ScaledTranslation
     import matplotlib
     import textwrap
 
-    if key not in result.cells:
+    if ax is None:
+        import matplotlib.pyplot as plt
+        ax = plt.figure(figsize=(10, 7.5)).add_subplot(1, 1, 1)
+    fig = ax.figure
+    if values is None and key not in result.cells:
         raise KeyError(f"no per-cell figure {key!r}; have {sorted(result.cells)}")
     grid = result.grid
-    label, kind = KEY_INFO.get(key, (key, "count"))
-    values = np.asarray(result.cells[key], dtype=float)
-    if kind == "frac":
+    cmap = "viridis"
+    if values is not None:
+        values = np.asarray(values, dtype=float)
+        finite = np.abs(values[np.isfinite(values)])
+        reach = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        label, kind, unit, vmin, vmax, cmap = label or key, "diff", "", -reach, reach, "RdBu"
+    else:
+        label, kind = KEY_INFO.get(key, (key, "count"))
+        values = np.asarray(result.cells[key], dtype=float)
+    if kind == "diff":
+        pass
+    elif kind == "frac":
         values, unit, vmin, vmax = values * 100.0, "%", 0.0, 100.0
     elif kind == "time":
         values, unit = values / 3600.0, "h"
@@ -552,9 +583,6 @@ def build_map_figure(result, key: str = "time_covered_frac",
     y_km = np.asarray(grid.y_m, dtype=float) / 1000.0
     cell_km = float(grid.cell_m) / 1000.0
 
-    fig = Figure(figsize=(10, 7.5), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
     ax.set_facecolor("#dfe9f3")
     handles = []
     if len(x_km):
@@ -583,7 +611,7 @@ def build_map_figure(result, key: str = "time_covered_frac",
         if vmax <= vmin:
             vmax = vmin + 1.0
         image = ax.imshow(np.ma.masked_invalid(raster), origin="lower", extent=extent,
-                          cmap=matplotlib.colormaps["viridis"], vmin=vmin, vmax=vmax,
+                          cmap=matplotlib.colormaps[cmap], vmin=vmin, vmax=vmax,
                           interpolation="nearest", zorder=2)
         from mpl_toolkits.axes_grid1 import make_axes_locatable
         bar = fig.colorbar(image, cax=make_axes_locatable(ax).append_axes("right", size="2.5%",
@@ -693,8 +721,6 @@ def build_map_figure(result, key: str = "time_covered_frac",
         ax.text(x0 + length / 2, y0 + 0.012 * (span_y + 2 * margin), f"{length:g} km",
                 ha="center", va="bottom", fontsize=9, zorder=8,
                 bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.8))
-        fig.set_size_inches(10.0, float(np.clip(10.0 * (span_y + 2 * margin)
-                                                / (span_x + 2 * margin), 4.0, 10.0)) + 1.0)
     else:
         ax.text(0.5, 0.5, "the grid has no cells", ha="center", va="center",
                 transform=ax.transAxes)
@@ -712,7 +738,7 @@ def build_map_figure(result, key: str = "time_covered_frac",
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                   bbox_transform=below, ncol=min(len(handles), 3 if len(handles) > 4 else 4),
                   fontsize=8, frameon=False)
-    return fig
+    return ax
 
 
 def write_png(result, path, key: str = "time_covered_frac",
