@@ -176,6 +176,17 @@ class Environment:
         if self.clouds_on:
             self._setup_clouds(weather, int(scenario.seed))
 
+    def for_platforms(self, scenario: Scenario) -> "Environment":
+        """This environment for a scenario that differs from its own only in platforms (a
+        sweep over altitude or phase): terrain, daylight and cloud set-up are shared, the
+        platforms (read for the terrain step) are the new scenario's, and the cloud knot
+        cache is the copy's own, so that copies used in parallel never share a cache."""
+        from copy import copy
+        view = copy(self)
+        view.scenario = scenario
+        view._knots = OrderedDict()
+        return view
+
     # ==================================================================== public API
 
     def affects(self, spec: SensorSpec) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 import time as _time
 from dataclasses import dataclass, field
@@ -103,21 +104,56 @@ def border_summary(geography) -> dict:
                                    else round(geography.official_border_length_m / 1000.0, 1))}
 
 
-class Engine:
-    """Holds the scenario's geography, grid, tracks, sensors and environment, and each
-    platform's access intervals (cached), so that changing one platform recomputes only
-    that platform."""
+class World:
+    """What a run builds from the scenario's non-platform sections: geography, grid, the
+    grid's KD-tree and the environment (daylight, clouds, terrain). Runs that differ only in
+    platforms (a sweep over altitude or phase, a dragged track) share one World; nothing in
+    it changes after it is built. The environment is built on first use, under a lock (one
+    World may serve several threads)."""
 
     def __init__(self, scenario: Scenario):
-        self.scenario = scenario
-        self._build_track = build_track
-        self._build_sensors = build_sensors
+        self.key = World.key_of(scenario)
         self.geography = build_geography(scenario.geography, scenario.earth)
         self.grid = build_grid(scenario.grid, self.geography, scenario.earth)
         # Unbalanced, non-compact: builds about twice as fast; the engine queries it only
         # once per track segment.
         self.tree = (cKDTree(self.grid.u, balanced_tree=False, compact_nodes=False)
                      if self.grid.u.shape[0] else None)
+        self._scenario = scenario
+        self._environment = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key_of(scenario: Scenario) -> tuple:
+        """Every section a World depends on (all but platforms, airspace and the texts)."""
+        return (scenario.earth, scenario.geography, scenario.grid, scenario.time,
+                scenario.terrain, scenario.weather, scenario.seed)
+
+    def environment_for(self, scenario: Scenario) -> Environment:
+        """The environment of `scenario` (which must fit this World)."""
+        with self._lock:
+            if self._environment is None:
+                self._environment = Environment(self._scenario, self.grid, self.geography)
+        return self._environment.for_platforms(scenario)
+
+
+class Engine:
+    """Holds the scenario's geography, grid, tracks, sensors and environment, and each
+    platform's access intervals (cached), so that changing one platform recomputes only
+    that platform. `world` (optional) is a World built from a scenario with the same
+    non-platform sections, reused instead of building one."""
+
+    def __init__(self, scenario: Scenario, world: Optional[World] = None):
+        if world is None:
+            world = World(scenario)
+        elif world.key != World.key_of(scenario):
+            raise ValueError("this World was built for a scenario whose sections other than "
+                             "platforms differ")
+        self.scenario = scenario
+        self.world = world
+        self._build_track = build_track
+        self._build_sensors = build_sensors
+        self.geography, self.grid, self.tree = world.geography, world.grid, world.tree
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
         self.sensors = [build_sensors(p.sensors, scenario.earth) for p in scenario.platforms]
         self._sources: dict[int, list[SourceIntervals]] = {}
@@ -136,7 +172,7 @@ class Engine:
     def environment(self):
         """Daylight, clouds and terrain (built on first use)."""
         if self._environment is None:
-            self._environment = Environment(self.scenario, self.grid, self.geography)
+            self._environment = self.world.environment_for(self.scenario)
         return self._environment
 
     def affected(self, i: int, j: int) -> bool:
@@ -232,6 +268,8 @@ class Engine:
         platforms = list(self.scenario.platforms)
         platforms[index] = platform
         self.scenario = replace(self.scenario, platforms=tuple(platforms))
+        if self._environment is not None:      # the terrain step reads the platforms
+            self._environment.scenario = self.scenario
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
         self.sensors[index] = self._build_sensors(platform.sensors, self.scenario.earth)
         self._sources.pop(index, None)
@@ -404,11 +442,13 @@ class Engine:
 
 
 def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
-        timeline: bool = False, progress: Optional[Callable[[float], None]] = None) -> Result:
+        timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
+        world: Optional[World] = None) -> Result:
     """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
-    time-stepped reference, step_s defaulting to time.step)."""
+    time-stepped reference, step_s defaulting to time.step). `world`: a World of a scenario
+    with the same non-platform sections, reused (see World)."""
     t_wall = _time.perf_counter()
-    eng = Engine(scenario)
+    eng = Engine(scenario, world)
     grid, T = eng.grid, float(scenario.time.duration_s)
     m = eng.n_cells
     warnings: list[str] = []
