@@ -1,26 +1,33 @@
 """Access intervals -> figures of merit per cell, per region, per band and bin, over time.
 
-Definitions (design/SCENARIO_FORMAT.md, "Figures of merit"; SMAD 3rd ed. sec. 7.2 and the
-STK coverage definitions): over the window [0, T] a cell's accesses are the union of all
-sources' intervals; its gaps are the maximal uncovered intervals in the window, including
-those touching the window's ends (a never-seen cell has one gap of length T).
+Definitions (docs/figures.md; SMAD 3rd ed. sec. 7.2 and the STK coverage help): over the
+window [0, T] a cell's accesses are the union of all platforms' intervals; its gaps are the
+maximal uncovered intervals in the window, those touching the window's ends measured only
+to the end (STK's "optimistic" rule).
 
     time_covered_frac   = covered time / T
     accesses            = number of intervals of the union
     max_revisit_s       = longest gap;  mean_revisit_s = mean gap length (0 when no gap)
     time_average_gap_s  = sum(gap^2) / T
-    mean_response_s     = sum(gap^2) / (2 T)
-    mean_age_of_data_s  = time average of (now - end of last access), 0 while covered, now - 0
-                          before the first access. Inside a gap [a, b] the age grows from 0 to
-                          b - a, so its integral is (b - a)^2 / 2 and the average equals
-                          sum(gap^2) / (2 T): the same number as mean_response_s. The stepped
-                          engine computes it from the age itself, as an independent check.
-    max_simultaneous    = most sources covering the cell at one instant
+    mean_response_s     = sum(gap^2) / (2 T): the mean wait from a random instant to the next
+                          access (a wait in the last gap runs to the window's end)
+    mean_age_of_data_s  = time average of (now - end of the last access), 0 while covered,
+                          now - 0 before the first access. Inside a gap [a, b] the age grows
+                          from 0 to b - a, so its integral is (b - a)^2 / 2, the integral of
+                          the wait: the same number as mean_response_s by definition (STK
+                          help, "Age of Data", says the same). The stepped engine computes it
+                          from the age itself, as an independent check.
+    max_simultaneous    = most platforms covering the cell at one instant (N-asset coverage:
+                          a platform's sensors count once)
     best_gsd_m          = finest ground sample distance over accesses (NaN: no imaging model)
 
-Regions: area-weighted mean over cells, except max_revisit_s (max over ever-covered cells;
-NaN when none) and max_simultaneous (max); best_gsd_m is the area-weighted mean over the cells
-that have one.
+Never-seen cells (one rule for every figure, NEVER_SEEN_NAN_KEYS): a cell with no access has
+no gap statistics (nothing was revisited, no data has an age), so its gap figures are NaN;
+its ever/time covered and accesses are 0. Regions: area-weighted mean over the cells where a
+figure is defined (the gap figures over the cells ever seen, best_gsd_m over the cells an
+imaging sensor saw), except max_revisit_s (max over the cells ever seen; NaN when none) and
+max_simultaneous (max); never_seen_km2 gives the area left out. STK reports its statistics
+the same way ("grid points for which a value cannot be computed are not included").
 """
 from __future__ import annotations
 
@@ -34,6 +41,9 @@ from sim.access import Intervals, sort_by_cell_then_time
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
                "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
+# Figures undefined for a cell never seen (NaN there; regions average them over seen cells).
+NEVER_SEEN_NAN_KEYS = ("max_revisit_s", "mean_revisit_s", "time_average_gap_s",
+                       "mean_response_s", "mean_age_of_data_s")
 _GAP_EPS_S = 1e-6          # the same touch tolerance as Intervals.merged: no gap is shorter
 _TOUCH_S = 1e-6            # Intervals.merged's default: closer intervals are one access
 
@@ -87,11 +97,16 @@ class GapSums:
 
 def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
              cell_mask: np.ndarray | None = None,
-             gsd_per_source: list[np.ndarray | None] | None = None) -> GapSums:
+             gsd_per_source: list[np.ndarray | None] | None = None,
+             platform_of: list | None = None) -> GapSums:
     """Sums over the window [0, window_end] for the cells in cell_mask (all when None):
     the sources' union gives covered time, accesses and gaps (incl. those touching the
-    window's ends; a never-seen cell in the mask has one gap of the whole window).
-    window_end_s: a number, or (M,) per cell (compressed timelines, sim/laps.py)."""
+    window's ends; a never-seen cell in the mask has one gap of the whole window, which
+    figures_from_sums then reports as undefined).
+    window_end_s: a number, or (M,) per cell (compressed timelines, sim/laps.py).
+    platform_of: for each source, the platform it belongs to (None: each source is its own
+    platform); sources of one platform are merged first, so that max_simultaneous counts
+    platforms, not sensors."""
     T = np.ascontiguousarray(np.broadcast_to(np.asarray(window_end_s, dtype=np.float64),
                                              (n_cells,)))
     out = GapSums.zeros(n_cells)
@@ -99,7 +114,7 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     # time, accesses and gaps, and the overlap depth (sim/_sweep.pyx). Each source must be
     # sorted by (cell, start), as merged intervals are; the rare one that is not is sorted.
     parts = [s if _is_sorted(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
-             for s in sources if s.size]
+             for s in per_platform(sources, platform_of) if s.size]
     _sweep.sweep([np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
                  [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
                  [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
@@ -114,6 +129,18 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     out.max_gap_s[never_idx] = T[never_idx]
     out.best_gsd_m = best_gsd(n_cells, sources, gsd_per_source)
     return out
+
+
+def per_platform(sources: list[Intervals], platform_of: list | None) -> list[Intervals]:
+    """One merged Intervals per platform (sources grouped by platform_of, in first-seen
+    order); the sources themselves when platform_of is None or every platform has one."""
+    if platform_of is None or len(set(platform_of)) == len(platform_of):
+        return list(sources)
+    groups: dict = {}
+    for src, owner in zip(sources, platform_of):
+        groups.setdefault(owner, []).append(src)
+    return [g[0] if len(g) == 1 else Intervals.concat(g).merged(_TOUCH_S)
+            for g in groups.values()]
 
 
 def _is_sorted(iv: Intervals) -> bool:
@@ -152,12 +179,13 @@ def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
 
 
 def figures_from_sums(sums: GapSums, duration_s: float) -> dict[str, np.ndarray]:
-    """The per-cell figures of FIGURE_KEYS from the sums over the whole window [0, T]."""
+    """The per-cell figures of FIGURE_KEYS from the sums over the whole window [0, T],
+    never-seen cells marked (apply_never_seen_rule)."""
     T = float(duration_s)
     seen = sums.accesses > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_gap = np.where(sums.n_gaps > 0, sums.sum_gap_s / np.maximum(sums.n_gaps, 1), 0.0)
-    return {
+    return apply_never_seen_rule({
         "ever_covered_frac": seen.astype(np.float64),
         "time_covered_frac": np.clip(sums.covered_s / T, 0.0, 1.0),
         "accesses": sums.accesses,
@@ -168,19 +196,35 @@ def figures_from_sums(sums: GapSums, duration_s: float) -> dict[str, np.ndarray]
         "mean_age_of_data_s": sums.sum_gap_sq / (2.0 * T),
         "max_simultaneous": sums.max_simultaneous,
         "best_gsd_m": sums.best_gsd_m,
-    }
+    })
+
+
+def apply_never_seen_rule(cells: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The one rule for never-seen cells, for every engine: their NEVER_SEEN_NAN_KEYS
+    figures become NaN (no access, so no revisit, response or age is defined). In place;
+    returns cells. References: STK help, FigureOfMerit "Overall Value" (grid points whose
+    value cannot be computed are left out of the statistics)."""
+    never = ~(np.asarray(cells["ever_covered_frac"]) > 0)
+    for key in NEVER_SEEN_NAN_KEYS:
+        if key in cells:
+            values = np.array(cells[key], dtype=np.float64)
+            values[never] = np.nan
+            cells[key] = values
+    return cells
 
 
 def cell_figures(n_cells: int, duration_s: float, sources: list[Intervals],
-                 gsd_per_source: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray]:
+                 gsd_per_source: list[np.ndarray | None] | None = None,
+                 platform_of: list | None = None) -> dict[str, np.ndarray]:
     """Per-cell figures of merit from the sources' full intervals over [0, T].
 
     n_cells: M; sources: each merged per source and clipped to [0, T]; gsd_per_source: for
-    each source, (K_i,) GSD in metres of each interval's closest approach, or None.
+    each source, (K_i,) GSD in metres of each interval's closest approach, or None;
+    platform_of: the platform of each source (None: one platform per source).
     Returns a dict of (M,) float64 arrays keyed by FIGURE_KEYS.
     """
-    return figures_from_sums(gap_sums(n_cells, duration_s, sources, None, gsd_per_source),
-                             duration_s)
+    return figures_from_sums(gap_sums(n_cells, duration_s, sources, None, gsd_per_source,
+                                      platform_of), duration_s)
 
 
 def best_gsd(n_cells: int, sources: list[Intervals],
@@ -206,16 +250,18 @@ def region_figures(cells: dict[str, np.ndarray], area_m2: np.ndarray,
     out: dict[str, float | None] = {}
     for key in FIGURE_KEYS:
         values = cells[key]
+        ok = np.isfinite(values)        # where the figure is defined (the rule above)
         if key == "max_revisit_s":
-            seen = cells["ever_covered_frac"] > 0
-            out[key] = float(values[seen].max()) if seen.any() else None
+            out[key] = float(values[ok].max()) if ok.any() else None
         elif key == "max_simultaneous":
             out[key] = float(values.max()) if values.size else 0.0
-        elif key == "best_gsd_m":
-            ok = np.isfinite(values)
-            out[key] = float(np.average(values[ok], weights=area_m2[ok])) if ok.any() else None
+        elif key == "best_gsd_m" or key in NEVER_SEEN_NAN_KEYS:
+            out[key] = (float(np.average(values[ok], weights=area_m2[ok]))
+                        if ok.any() and area_m2[ok].sum() > 0 else None)
         else:
             out[key] = float(np.dot(values, area_m2) / total) if total > 0 else None
+    never = ~(cells["ever_covered_frac"] > 0)
+    out["never_seen_km2"] = float(area_m2[never].sum()) / 1e6
     return out
 
 
@@ -229,7 +275,7 @@ def band_table(cells, area_m2, distance_m, edges_m) -> list[dict]:
         row = {"from_km": lower / 1000.0, "to_km": upper / 1000.0,
                "area_km2": float(area_m2[mask].sum()) / 1e6}
         row.update(region_figures(cells, area_m2, mask) if mask.any()
-                   else {k: None for k in FIGURE_KEYS})
+                   else dict({k: None for k in FIGURE_KEYS}, never_seen_km2=0.0))
         rows.append(row)
         lower = upper
     return rows

@@ -33,7 +33,7 @@ KEY_INFO = {
     "time_average_gap_s": ("time-average gap", "time"),
     "mean_response_s": ("mean response", "time"),
     "mean_age_of_data_s": ("mean age of data", "time"),
-    "max_simultaneous": ("max simultaneous", "count"),
+    "max_simultaneous": ("max platforms at once", "count"),
     "best_gsd_m": ("best GSD", "length"),
 }
 
@@ -146,20 +146,9 @@ def format_tables(result) -> str:
             text += f" (official {official_m / 1000.0:,.0f} km)"
         lines.append(f"Border:    {text}")
 
-    summary = result.summary or {}
-    lines += ["", "Summary (area-weighted mean over the grid; max revisit: worst ever-covered "
-                  "cell; max simultaneous: maximum)"]
-    rows = [[KEY_INFO[k][0], format_value(k, summary.get(k))] for k in FIGURE_KEYS]
-    lines += _table(["figure", "value"], rows, "lr")
-
-    if result.bands:
-        lines += ["", "Bands by distance from the border"]
-        band_keys = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
-                     "mean_response_s", "mean_age_of_data_s")
-        rows = [[f"{_km(b.get('from_km'), 0)}-{_km(b.get('to_km'), 0)}", _km(b.get("area_km2"), 0)]
-                + [format_value(k, b.get(k)) for k in band_keys] for b in result.bands]
-        lines += _table(["band km", "area km2"] + [KEY_INFO[k][0] for k in band_keys], rows,
-                        "lr" + "r" * len(band_keys))
+    lines += _summary_lines(result.summary or {}, area_km2)
+    lines += _band_lines(result.bands)
+    lines += _day_lines(result.timeline)
 
     if result.platforms:
         lines += ["", "Platforms"]
@@ -178,6 +167,64 @@ def format_tables(result) -> str:
     lines += ["", "Warnings"]
     lines += [f"  - {w}" for w in result.warnings] if result.warnings else ["  (none)"]
     return "\n".join(lines) + "\n"
+
+
+# Figures of the default tables. mean_age_of_data_s is left out: it equals mean_response_s
+# by definition (docs/figures.md); JSON and CSV keep both.
+SUMMARY_WHOLE_GRID_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses",
+                           "max_simultaneous")
+SUMMARY_SEEN_KEYS = ("max_revisit_s", "mean_revisit_s", "time_average_gap_s", "mean_response_s")
+BAND_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
+             "mean_response_s")
+
+
+def _summary_lines(summary: dict, area_km2: float) -> list[str]:
+    """The summary table: each figure with the cells it is taken over (docs/figures.md)."""
+    never_km2 = summary.get("never_seen_km2")
+    seen_km2 = None if _missing(never_km2) else max(area_km2 - float(never_km2), 0.0)
+    rows = [[KEY_INFO[k][0], format_value(k, summary.get(k)),
+             "whole grid" + (" (maximum)" if k == "max_simultaneous" else "")]
+            for k in SUMMARY_WHOLE_GRID_KEYS]
+    rows.append(["never seen", f"{_km(never_km2, 0)} km2",
+                 f"{format_percent(float(never_km2) / area_km2)} of the grid"
+                 if area_km2 > 0 and not _missing(never_km2) else ""])
+    seen_text = f"cells ever seen ({_km(seen_km2, 0)} km2)"
+    rows += [[KEY_INFO[k][0], format_value(k, summary.get(k)),
+              seen_text + (", maximum" if k == "max_revisit_s" else "")
+              + (", = mean age of data" if k == "mean_response_s" else "")]
+             for k in SUMMARY_SEEN_KEYS]
+    rows.append([KEY_INFO["best_gsd_m"][0], format_value("best_gsd_m", summary.get("best_gsd_m")),
+                 "cells seen by an imaging sensor"])
+    return (["", "Summary (area-weighted means over the cells named; definitions: "
+                 "docs/figures.md)"]
+            + _table(["figure", "value", "over"], rows, "lrl"))
+
+
+def _band_lines(bands: list) -> list[str]:
+    """Depth bands: covered fractions over each band, revisit and response over its cells
+    ever seen, and the band's never-seen area."""
+    if not bands:
+        return []
+    rows = [[f"{_km(b.get('from_km'), 0)}-{_km(b.get('to_km'), 0)}", _km(b.get("area_km2"), 0),
+             _km(b.get("never_seen_km2"), 0)] + [format_value(k, b.get(k)) for k in BAND_KEYS]
+            for b in bands]
+    return (["", "Bands by distance from the border (max revisit and mean response: over the "
+                 "band's cells ever seen)"]
+            + _table(["band km", "area km2", "never seen km2"] + [KEY_INFO[k][0] for k in BAND_KEYS],
+                     rows, "lrr" + "r" * len(BAND_KEYS)))
+
+
+def _day_lines(timeline: Optional[dict]) -> list[str]:
+    """Day by day (UTC calendar days; `run --timeline`): the share of the grid seen at
+    least once that day and the time-covered fraction over that day's part of the window."""
+    days = (timeline or {}).get("days") or []
+    if not days:
+        return []
+    rows = [[d.get("date", ""), format_duration(d["end_s"] - d["start_s"]),
+             format_percent(d.get("ever_covered_frac")), format_percent(d.get("time_covered_frac"))]
+            for d in days]
+    return (["", "Day by day (UTC calendar days within the window)"]
+            + _table(["date", "in window", "ever covered", "time covered"], rows, "lrrr"))
 
 
 # ------------------------------------------------------------------------ atomic writes

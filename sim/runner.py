@@ -373,7 +373,8 @@ class Engine:
             pairs = sources_for(explicit)
             add(pairs)
             total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
-                               [self.gsd_of(i, j, iv) for (i, j), iv in pairs]))
+                               [self.gsd_of(i, j, iv) for (i, j), iv in pairs],
+                               platform_of=[i for (i, _), _ in pairs]))
         env = self.environment if any(day_sensors) else None
 
         def group(b):
@@ -391,7 +392,8 @@ class Engine:
                                       for k in day_keys])
             keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
             sums = gap_sums(m, comp.window_end_s, comp.sources, mask,
-                            [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)])
+                            [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)],
+                            platform_of=[i for i, _ in keys])
             night_union = Intervals.concat(laps).merged()
             day_union = Intervals.concat(laps + day_laps).merged()
             sums.add_scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day)
@@ -497,7 +499,8 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
         tl = build_timeline(scenario, grid, [iv for _, _, iv in eng.sources()])
     return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
                   geography=eng.geography, grid=grid, cells=cells,
-                  summary=region_figures(cells, area) if m else {k: None for k in FIGURE_KEYS},
+                  summary=(region_figures(cells, area) if m
+                           else dict({k: None for k in FIGURE_KEYS}, never_seen_km2=0.0)),
                   bands=bands, depth_profile=depth_profile, along_border=along,
                   platforms=platforms, warnings=warnings, timeline=tl,
                   wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)

@@ -17,7 +17,7 @@ intervals, so they check the exact engine (sim/access.py, sim/coverage.py) indep
 - time_covered_frac  sum of covered weights / T
 - accesses           number of runs of covered samples
 - max_revisit_s      longest run of uncovered samples (sum of their weights), runs touching
-                     the window ends included; a never-seen cell has one gap of T
+                     the window ends included (measured to the window's end)
 - mean_revisit_s     mean gap (0 for a cell covered throughout: it has no gap)
 - time_average_gap_s sum of squared gaps / T
 - mean_response_s    sum of squared gaps / (2 T)
@@ -28,9 +28,12 @@ intervals, so they check the exact engine (sim/access.py, sim/coverage.py) indep
                      sum over a gap is taken with prefix sums of w_i and w_i m_i, not with the
                      squared-gap formula, so it independently checks mean_response_s (for a
                      gap G the integral of the age is G^2 / 2, SMAD sec. 7.2).
-- max_simultaneous   most (platform, sensor) pairs seeing the cell at one sample
+- max_simultaneous   most platforms seeing the cell at one sample (a platform counts once,
+                     however many of its sensors see the cell)
 - best_gsd_m         finest GSD over covered samples of sensors with an imaging model, NaN
                      where none saw the cell
+A never-seen cell gets NaN for the gap figures (sim.coverage.apply_never_seen_rule, the
+same rule as the exact engine's).
 
 Algorithm (sparse, streaming): only covered (sample, cell) pairs are ever materialised.
 For each chunk of samples and each platform, candidate cells near the sub-platform point
@@ -56,6 +59,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim import earth
+from sim.coverage import apply_never_seen_rule
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
@@ -118,8 +122,8 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
     """Yield, per chunk of samples, the covered (sample, cell) pairs of all sensors.
 
     Yields (samples, cells, counts, gsd_cells, gsd_samples, gsd_values): `samples`/`cells`
-    (K,) unique covered pairs sorted by cell then sample, `counts` (K,) how many (platform,
-    sensor) pairs see each; `gsd_*` (G,) the GSD of every imaging sensor's sighting.
+    (K,) unique covered pairs sorted by cell then sample, `counts` (K,) how many platforms
+    see each; `gsd_*` (G,) the GSD of every imaging sensor's sighting.
     """
     if len(tracks) != len(sensors):
         raise ValueError(f"{len(tracks)} tracks but {len(sensors)} sensor tuples")
@@ -204,6 +208,7 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
                     continue
                 cu = cell_u[cand]
                 pu = pos_u[idx]
+                platform_pairs = []
                 for j, sensor in enumerate(sensors[p]):
                     seen = np.asarray(sensor.visible(pu[:, None, :], alt[idx][:, None],
                                                      vel_u[idx][:, None, :], cu[None, :, :]),
@@ -220,8 +225,7 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
                         continue
                     if platform_seen is not None:
                         platform_seen[p][s_cand] = True
-                    all_samples.append(s_rep)
-                    all_cells.append(s_cand)
+                    platform_pairs.append(s_cand * np.int64(n_samples) + s_rep)
                     gsd_model = sensor.gsd_m(np.zeros(1))
                     if gsd_model is None:
                         continue
@@ -230,6 +234,12 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
                     gsd_cells.append(s_cand)
                     gsd_samples.append(s_rep)
                     gsd_values.append(np.broadcast_to(np.asarray(gsd, dtype=float), s_cand.shape))
+                if platform_pairs:      # a platform counts once however many sensors see
+                    key = (platform_pairs[0] if len(platform_pairs) == 1
+                           else np.unique(np.concatenate(platform_pairs)))
+                    c, smp = np.divmod(key, np.int64(n_samples))
+                    all_samples.append(smp)
+                    all_cells.append(c)
         if all_samples:
             samples = np.concatenate(all_samples)
             cells = np.concatenate(all_cells)
@@ -353,7 +363,7 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_gap = np.where(n_gaps > 0, sum_gap / np.maximum(n_gaps, 1), 0.0)
     best_gsd[~np.isfinite(best_gsd)] = np.nan
-    return {
+    return apply_never_seen_rule({
         "ever_covered_frac": ever,
         "time_covered_frac": covered_w / duration_s,
         "accesses": accesses.astype(float),
@@ -364,7 +374,7 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
         "mean_age_of_data_s": age_integral / duration_s,
         "max_simultaneous": max_sim,
         "best_gsd_m": best_gsd,
-    }
+    })
 
 
 def stepped_coverage_series(scenario, grid, tracks: Sequence, sensors: Sequence[Sequence],

@@ -39,7 +39,7 @@ RECON = SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml"
 DRONES = SCENARIOS_DIR / "examples" / "two-drones-phased.yaml"
 COARSE = ["--set", "grid.cell=20km"]
 
-# The per-cell figures of design/SCENARIO_FORMAT.md, in the order the CSV writes them.
+# The per-cell figures of docs/figures.md, in the order the CSV writes them.
 CELL_KEYS = ["ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
              "mean_revisit_s", "time_average_gap_s", "mean_response_s",
              "mean_age_of_data_s", "max_simultaneous", "best_gsd_m"]
@@ -235,7 +235,8 @@ def test_csv_columns_and_rows(capsys, tmp_path):
     header, body = rows[0], rows[1:]
     # lead columns, then every per-cell key (the keys of the region summary), in order
     assert header == ["lat", "lon", "depth_km", "along_km", "area_km2"] + CELL_KEYS
-    assert list(result["summary"]) == CELL_KEYS
+    # the region summary: every per-cell key, then the never-seen area (docs/figures.md)
+    assert list(result["summary"]) == CELL_KEYS + ["never_seen_km2"]
     assert len(body) == result["grid"]["cells"]
     assert all(len(r) == len(header) for r in body)
     col = {name: [r[i] for i in range(len(r))] for name, r in zip(header, zip(*body))}
@@ -256,7 +257,7 @@ def test_csv_columns_and_rows(capsys, tmp_path):
     assert max(lat) < 31.3           # the whole strip is south of the border (31 N..31.3 N)
     assert set(col["ever_covered_frac"]) <= {"0", "1"}
     # Area-weighted mean of the time_covered_frac column is the region value (definition,
-    # design/SCENARIO_FORMAT.md); 1e-5 allows the CSV's 10 significant digits and the
+    # docs/figures.md); 1e-5 allows the CSV's 10 significant digits and the
     # JSON's 6 decimals.
     tc = sum(a * float(v) for a, v in zip(area, col["time_covered_frac"])) / sum(area)
     assert tc == pytest.approx(result["summary"]["time_covered_frac"], abs=1e-5)
@@ -266,6 +267,9 @@ def test_csv_columns_and_rows(capsys, tmp_path):
     # a cell with a GSD was seen (a radar-only cell is seen without one)
     assert all(v == "1" for v, e in zip(col["ever_covered_frac"], empty_gsd) if not e)
     assert all(float(v) > 0 for v in col["best_gsd_m"] if v != "")
+    # revisit and response are empty exactly where the cell was never seen (one rule)
+    for key in ("max_revisit_s", "mean_revisit_s", "mean_response_s", "mean_age_of_data_s"):
+        assert [v == "" for v in col[key]] == [v == "0" for v in col["ever_covered_frac"]], key
 
 
 def test_timeline_structure(capsys):

@@ -45,9 +45,11 @@ def make_result():
     T = 12000.0
     cells = {
         "ever_covered_frac": ever, "time_covered_frac": time_frac,
-        "accesses": np.where(ever > 0, 3.0, 0.0), "max_revisit_s": np.where(ever > 0, 4000.0, T),
-        "mean_revisit_s": np.full(m, 2000.0), "time_average_gap_s": np.full(m, 1500.0),
-        "mean_response_s": np.full(m, 750.0), "mean_age_of_data_s": np.full(m, 750.0),
+        "accesses": np.where(ever > 0, 3.0, 0.0), "max_revisit_s": np.where(ever > 0, 4000.0, np.nan),
+        "mean_revisit_s": np.where(ever > 0, 2000.0, np.nan),
+        "time_average_gap_s": np.where(ever > 0, 1500.0, np.nan),
+        "mean_response_s": np.where(ever > 0, 750.0, np.nan),
+        "mean_age_of_data_s": np.where(ever > 0, 750.0, np.nan),
         "max_simultaneous": np.where(ever > 0, 2.0, 0.0), "best_gsd_m": gsd,
     }
     border = np.array([[LAT0, LON0 - 1.5], [LAT0, LON0 + 1.5]])
@@ -66,9 +68,11 @@ def make_result():
     summary = {"ever_covered_frac": 0.8, "time_covered_frac": 0.4, "accesses": 2.4,
                "max_revisit_s": 4000.0, "mean_revisit_s": 2000.0, "time_average_gap_s": 1500.0,
                "mean_response_s": 750.0, "mean_age_of_data_s": 750.0, "max_simultaneous": 2.0,
-               "best_gsd_m": None}
-    bands = [dict(summary, from_km=0.0, to_km=25.0, area_km2=5000.0, time_covered_frac=0.75),
-             dict(summary, from_km=25.0, to_km=100.0, area_km2=15000.0, time_covered_frac=0.283)]
+               "best_gsd_m": None, "never_seen_km2": 4200.0}        # 20 % of 21,000 km2
+    bands = [dict(summary, from_km=0.0, to_km=25.0, area_km2=5000.0, time_covered_frac=0.75,
+                  never_seen_km2=1000.0),
+             dict(summary, from_km=25.0, to_km=100.0, area_km2=15000.0, time_covered_frac=0.283,
+                  never_seen_km2=3000.0)]
     platforms = [{"name": "Recon-1", "class": "high-altitude-recon", "time_on_station_s": 10800.0,
                   "covered_km2": 16000.0,
                   "airspace_violations": [{"start_s": 600.0, "end_s": 725.0, "lat": 31.2,
@@ -105,25 +109,25 @@ Engine:    stepped (time step 30 s)
 Grid:      210 cells of 10 km, 21,000 km2
 Border:    map length 2,640 km (official 3,145 km)
 
-Summary (area-weighted mean over the grid; max revisit: worst ever-covered cell; max simultaneous: maximum)
-  figure                  value
-  ----------------  -----------
-  ever covered           80.0 %
-  time covered           40.0 %
-  accesses                 2.40
-  max revisit         1 h 7 min
-  mean revisit      33 min 20 s
-  time-average gap       25 min
-  mean response     12 min 30 s
-  mean age of data  12 min 30 s
-  max simultaneous            2
-  best GSD                    -
+Summary (area-weighted means over the cells named; definitions: docs/figures.md)
+  figure                       value  over
+  ---------------------  -----------  ------------------------------------------------
+  ever covered                80.0 %  whole grid
+  time covered                40.0 %  whole grid
+  accesses                      2.40  whole grid
+  max platforms at once            2  whole grid (maximum)
+  never seen               4,200 km2  20.0 % of the grid
+  max revisit              1 h 7 min  cells ever seen (16,800 km2), maximum
+  mean revisit           33 min 20 s  cells ever seen (16,800 km2)
+  time-average gap            25 min  cells ever seen (16,800 km2)
+  mean response          12 min 30 s  cells ever seen (16,800 km2), = mean age of data
+  best GSD                         -  cells seen by an imaging sensor
 
-Bands by distance from the border
-  band km  area km2  ever covered  time covered  accesses  max revisit  mean response  mean age of data
-  -------  --------  ------------  ------------  --------  -----------  -------------  ----------------
-  0-25        5,000        80.0 %        75.0 %      2.40    1 h 7 min    12 min 30 s       12 min 30 s
-  25-100     15,000        80.0 %        28.3 %      2.40    1 h 7 min    12 min 30 s       12 min 30 s
+Bands by distance from the border (max revisit and mean response: over the band's cells ever seen)
+  band km  area km2  never seen km2  ever covered  time covered  accesses  max revisit  mean response
+  -------  --------  --------------  ------------  ------------  --------  -----------  -------------
+  0-25        5,000           1,000        80.0 %        75.0 %      2.40    1 h 7 min    12 min 30 s
+  25-100     15,000           3,000        80.0 %        28.3 %      2.40    1 h 7 min    12 min 30 s
 
 Platforms
   name     class                  on station  covered km2  airspace violations
@@ -140,7 +144,8 @@ Warnings
 def test_format_tables_golden():
     # Values from make_result(): 4000 s = 1 h 6 min 40 s -> "1 h 7 min" (rounded to the
     # minute above an hour); 2000 s = 33 min 20 s; 1500 s = 25 min; 750 s = 12 min 30 s;
-    # 210 cells = 21 x 10 lattice points; 210 x 100 km2 = 21,000 km2.
+    # 210 cells = 21 x 10 lattice points; 210 x 100 km2 = 21,000 km2; never seen 4,200 km2,
+    # so the revisit figures are over 21,000 - 4,200 = 16,800 km2.
     text = report.format_tables(make_result())
     assert text == GOLDEN_TABLES
 
@@ -172,7 +177,7 @@ def test_csv_columns_and_rows(tmp_path):
     assert float(first["time_covered_frac"]) == pytest.approx(1 - 5 / 80)
     last = dict(zip(rows[0], rows[-1]))
     assert last["best_gsd_m"] == ""            # never seen: NaN written as an empty field
-    assert float(last["max_revisit_s"]) == 12000.0
+    assert last["max_revisit_s"] == ""         # ... and no revisit is defined there
 
 
 def test_json_is_strict_and_nan_free(tmp_path):

@@ -42,13 +42,14 @@ platforms:
 def _full_figures(eng: Engine):
     """The definition: every interval of every source expanded over the whole window (with
     the environment's masks), then the figures of sim.coverage.cell_figures."""
-    srcs, gsds = [], []
+    srcs, gsds, owners = [], [], []
     for i in range(len(eng.tracks)):
         for j in range(len(eng.sensors[i])):
             iv = eng.full_intervals(i, j)
             srcs.append(iv)
             gsds.append(eng.gsd_of(i, j, iv))
-    return cell_figures(eng.n_cells, eng.scenario.time.duration_s, srcs, gsds)
+            owners.append(i)
+    return cell_figures(eng.n_cells, eng.scenario.time.duration_s, srcs, gsds, owners)
 
 
 SPARSE = """
