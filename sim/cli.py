@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="skip the stepped runs of the week and 1 km cases (minutes each)")
     p.set_defaults(func=_cmd_bench)
+
+    from sim.cli_exercise import add_parser as add_exercise_parser
+    add_exercise_parser(sub)
     return parser
 
 

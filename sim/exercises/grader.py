@@ -1,0 +1,184 @@
+"""Grade a scenario against an exercise: the rules, then the figures from a real run.
+
+The figures are read from the result's JSON dict (`isr-sim run --json`: summary, bands,
+depth_profile, platforms), computed by the same `sim.run` as `isr-sim run`; nothing is
+calculated apart. A grade says what was asked, what the scenario achieved (in the
+figure's unit), by how much it misses, and the next hint; or which rule it broke.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from sim.errors import ScenarioError
+from sim.exercises.definition import FIXED_SECTIONS, Exercise, Target, format_value
+from sim.exercises.rules import Broken, fixed_parts, platform_rules
+
+_SCALE = {"%": 100.0, "min": 1 / 60.0, "h": 1 / 3600.0, "km": 1.0, "km2": 1.0}
+
+
+@dataclass
+class Grade:
+    """The outcome of grading one scenario. figure: the headline figure in its unit (None
+    when no run was made or nothing was seen); lines: the feedback, one line each."""
+    exercise: Exercise
+    passed: bool
+    figure: Optional[float]
+    broken: list[Broken] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def to_dict(self, file: str) -> dict:
+        head = self.exercise.targets[0]
+        return {"file": file, "exercise": self.exercise.id, "passed": self.passed,
+                "figure": None if self.figure is None else round(self.figure, 3),
+                "unit": head.unit, "target": head.bound,
+                "rules_broken": [b.rule for b in self.broken], "feedback": self.lines}
+
+
+def measure(target: Target, result: dict) -> Optional[float]:
+    """The figure of `target` from a result JSON dict, in the target's unit (None: the
+    figure is undefined, e.g. the longest gap of a band never seen)."""
+    scale = _SCALE[target.unit]
+    if target.measure == "region":
+        value = result["summary"].get(target.key)
+    elif target.measure == "band":
+        rows = [b for b in result["bands"] if (b["from_km"], b["to_km"]) == target.band_km]
+        if not rows:
+            raise ValueError(f"no band {target.band_km} in the result")
+        value = rows[0].get(target.key)
+    elif target.measure == "reach":
+        # The far edge of the deepest depth bin (one cell wide) at least half covered: a
+        # majority of the bin means the reach is past its middle, so this is the reach to
+        # within half a cell. Cells beyond the ends of a border do not sway a majority.
+        half_cell_km = 0.5 * result["grid"]["cell_km"]
+        seen = [row["depth_km"] + half_cell_km for row in result["depth_profile"]
+                if row["depth_km"] > 0 and (row.get(target.key) or 0) >= 0.5]
+        return max(seen, default=0.0)
+    else:
+        rows = [p for p in result["platforms"]
+                if target.platform is None or p["name"] == target.platform]
+        value = sum(p[target.key or "covered_km2"] for p in rows)
+    return None if value is None else float(value) * scale
+
+
+def _meets(target: Target, value: Optional[float]) -> bool:
+    if value is None:
+        return False
+    return value >= target.bound if target.at_least else value <= target.bound
+
+
+def _miss(target: Target, value: Optional[float]) -> float:
+    if value is None:
+        return float("inf")
+    return max(target.bound - value, 0.0) if target.at_least else max(value - target.bound, 0.0)
+
+
+def static_rules(exercise: Exercise, student, start) -> list[Broken]:
+    """Rules checked before running: fixed parts first (a changed grid or window is not run)."""
+    return fixed_parts(exercise, student, start) + platform_rules(exercise, student, start)
+
+
+def airspace_rule(result: dict) -> list[Broken]:
+    out = []
+    for p in result["platforms"]:
+        for v in p.get("airspace_violations") or []:
+            out.append(Broken("airspace", f"{p['name']} enters the neighbour's airspace from "
+                              f"{_clock(v['start_s'])} to {_clock(v['end_s'])}, reaching "
+                              f"{v['max_inside_km']:.1f} km inside at {v['lat']:.3f}, "
+                              f"{v['lon']:.3f}; keep the whole track, turns included, on "
+                              f"your side"))
+    return out
+
+
+def _clock(t_s: float) -> str:
+    h, rem = divmod(int(round(t_s)), 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}"
+
+
+def grade_result(exercise: Exercise, result: dict, broken: list[Broken], scenario) -> Grade:
+    """Grade a run's JSON dict; `broken` holds the rules already found broken."""
+    broken = list(broken) + airspace_rule(result)
+    values = [measure(t, result) for t in exercise.targets]
+    head, figure = exercise.targets[0], values[0]
+    lines = [f"asked: {t.asked()}" for t in exercise.targets]
+    lines += [f"achieved: {t.what}: {format_value(v, t.unit)}"
+              + ("" if _meets(t, v) else f", misses by {format_value(_miss(t, v), t.unit)}"
+                 if v is not None else " (never seen)")
+              for t, v in zip(exercise.targets, values)]
+    lines += _sorties(exercise, scenario)
+    met = all(_meets(t, v) for t, v in zip(exercise.targets, values))
+    lines += [str(b) for b in broken]
+    passed = met and not broken
+    if passed:
+        lines.append("PASSED")
+    elif not met:
+        worst = _miss(head, figure) if not _meets(head, figure) else 0.0
+        number = 2 if worst <= exercise.hint_2_within else 1
+        lines.append(f"hint {number}: {exercise.hints[number - 1]}")
+        lines.append("NOT YET" if not broken else "NOT PASSED: a rule is broken")
+    else:
+        lines.append("NOT PASSED: the figure is met, but a rule is broken")
+    return Grade(exercise, passed, figure, broken, lines)
+
+
+def _sorties(exercise: Exercise, scenario) -> list[str]:
+    baseline = exercise.rules.baseline_sorties_per_month
+    if baseline is None:
+        return []
+    days = scenario.time.duration_s / 86400.0
+    per_day = len(scenario.platforms) / days
+    return [f"sorties: {len(scenario.platforms)} in {days:g} days = {per_day:.2f} a day, "
+            f"{per_day / (baseline / 30.0):.0f} times the baseline of {baseline:g} a month"]
+
+
+def grade_scenario(exercise: Exercise, scenario, start) -> Grade:
+    """Check the static rules, run the scenario with sim.run if the fixed parts hold, grade."""
+    from sim.runner import run
+    broken = static_rules(exercise, scenario, start)
+    if any(b.rule.removeprefix("fixed:") in FIXED_SECTIONS for b in broken):
+        lines = [f"asked: {t.asked()}" for t in exercise.targets]
+        lines += [str(b) for b in broken] + ["NOT PASSED: not run, the exercise's fixed parts "
+                                             "were changed"]
+        return Grade(exercise, False, None, broken, lines)
+    result = run(scenario)
+    return grade_result(exercise, result.to_json_dict(), broken, scenario)
+
+
+def grade_file(exercise: Exercise, path) -> Grade:
+    """Load a student's file (ScenarioError if it is invalid) and grade it."""
+    from sim.scenario.load import load_scenario
+    scenario = load_scenario(path)
+    return grade_scenario(exercise, scenario, load_scenario(exercise.start_path))
+
+
+class ExerciseGoal:
+    """The exercise as the window's goal: a title, the feedback lines for a result, and
+    whether it passes. result: a sim Result (of the scenario being edited)."""
+
+    def __init__(self, exercise: Exercise):
+        from sim.scenario.load import load_scenario
+        self.exercise = exercise
+        self.title = f"Exercise {exercise.number}: {exercise.title}"
+        self._start = load_scenario(exercise.start_path)
+
+    def grade(self, result) -> Grade:
+        broken = static_rules(self.exercise, result.scenario, self._start)
+        return grade_result(self.exercise, result.to_json_dict(), broken, result.scenario)
+
+    def describe(self, result) -> list[str]:
+        return self.grade(result).lines
+
+    def passed(self, result) -> bool:
+        return self.grade(result).passed
+
+
+def check_files(exercise: Exercise, paths: list[str]) -> list[tuple[str, Optional[Grade], Optional[ScenarioError]]]:
+    """Grade each file; an invalid file gives its ScenarioError and never stops the others."""
+    out = []
+    for path in paths:
+        try:
+            out.append((path, grade_file(exercise, Path(path)), None))
+        except ScenarioError as error:
+            out.append((path, None, error))
+    return out
