@@ -80,14 +80,20 @@ def static_rules(exercise: Exercise, student, start) -> list[Broken]:
 
 
 def airspace_rule(result: dict) -> list[Broken]:
+    """One broken rule per platform that entered the neighbour's airspace (run's figures)."""
     out = []
     for p in result["platforms"]:
-        for v in p.get("airspace_violations") or []:
-            out.append(Broken("airspace", f"{p['name']} enters the neighbour's airspace from "
-                              f"{_clock(v['start_s'])} to {_clock(v['end_s'])}, reaching "
-                              f"{v['max_inside_km']:.1f} km inside at {v['lat']:.3f}, "
-                              f"{v['lon']:.3f}; keep the whole track, turns included, on "
-                              f"your side"))
+        entries = p.get("airspace_violations") or []
+        if not entries:
+            continue
+        deepest = max(entries, key=lambda v: v["max_inside_km"])
+        times = ", ".join(f"{_clock(v['start_s'])}-{_clock(v['end_s'])}" for v in entries[:4])
+        out.append(Broken("airspace", f"{p['name']} enters the neighbour's airspace "
+                          f"{len(entries)} time{'s' if len(entries) > 1 else ''} ({times}"
+                          f"{', ...' if len(entries) > 4 else ''}), up to "
+                          f"{deepest['max_inside_km']:.1f} km inside at {deepest['lat']:.3f}, "
+                          f"{deepest['lon']:.3f}; keep the whole track, turns included, on "
+                          f"your side"))
     return out
 
 
