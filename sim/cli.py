@@ -28,6 +28,8 @@ def _cmd_check(args) -> int:
             continue
         print(f"{path}: ok: {scenario.name!r}, {len(scenario.platforms)} platform(s), "
               f"{scenario.time.duration_s / 3600.0:g} h")
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
     return 2 if failed else 0
 
 
@@ -97,8 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.cli_set import QUOTE_HINT, join_set_values
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = join_set_values(list(sys.argv[1:] if argv is None else argv))
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        hint = f"; {QUOTE_HINT}" if any(a == "--set" or a.startswith("--set=") for a in argv) else ""
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     try:
         return int(args.func(args) or 0)
     except ScenarioError as error:

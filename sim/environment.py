@@ -85,7 +85,6 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
@@ -96,6 +95,7 @@ from sim import earth as E
 from sim.errors import Problem, ScenarioError
 from sim.rowpool import map_rows
 from sim.scenario.schema import Scenario, SensorSpec
+from sim.terrain_file import TERRAIN_FILE_FIX, TerrainFileError, read_terrain_grid
 
 SUN_TABLE_STEP_S = 60.0          # Sun direction table spacing (see Environment.sun_u)
 DAYLIGHT_STEP_S = 600.0          # sunrise/sunset are hours apart away from the poles
@@ -457,24 +457,11 @@ class Environment:
             raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(spec.source),
                                         "unknown terrain source",
                                         "write none, etopo5 or a path to a .npz file"))
-        path = Path(spec.path or "")
-        fix = ("give a .npz with lat_deg (A,) and lon_deg (B,) increasing and "
-               "elevation_m (A, B) in metres")
         try:
-            with np.load(path, allow_pickle=False) as z:
-                lat = np.array(z["lat_deg"], dtype=float).reshape(-1)
-                lon = np.array(z["lon_deg"], dtype=float).reshape(-1)
-                elev = np.array(z["elevation_m"], dtype=float)
-        except (OSError, KeyError, ValueError) as exc:
-            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(str(path)),
-                                        f"cannot read the terrain grid ({exc})", fix)) from None
-        good = (lat.size >= 2 and lon.size >= 2 and elev.shape == (lat.size, lon.size)
-                and np.all(np.diff(lat) > 0) and np.all(np.diff(lon) > 0)
-                and np.all(np.isfinite(elev)))
-        if not good:
-            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(str(path)),
-                                        "terrain grid has the wrong shape, order or values", fix))
-        return lat, lon, elev
+            return read_terrain_grid(spec.path or "")
+        except TerrainFileError as exc:
+            raise ScenarioError(Problem(scenario.source, 0, 0, "terrain", repr(str(spec.path)),
+                                        exc.rule, TERRAIN_FILE_FIX)) from None
 
     def _elevation(self, u) -> np.ndarray:
         """Terrain elevation (metres, >= 0) at unit vectors u (..., 3), bilinear in lat/lon;

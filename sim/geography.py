@@ -692,12 +692,26 @@ def build_geography(spec: GeographySpec, earth: EarthSpec) -> Geography:
     raise ValueError(f"unknown geography preset {spec.preset!r}; known: {', '.join(PRESETS)}")
 
 
+def border_polyline_u(spec: GeographySpec, radius_m: float) -> np.ndarray:
+    """The border line alone, (N, 3) unit vectors from its start to its end, without the
+    land model (cheap: what the scenario loader needs to measure along the border). The
+    same vertices as build_geography(spec, ...).border_u."""
+    if spec.synthetic is not None:
+        b = spec.synthetic
+        origin = E.unit_vector(b.origin.lat_deg, b.origin.lon_deg)
+        n = max(2, int(math.ceil(b.length_m / 10_000.0)) + 1)    # vertices every <= 10 km
+        return E.destination(origin, b.azimuth_rad, np.linspace(0.0, b.length_m, n) / radius_m)
+    if spec.preset == "us-mexico":
+        border = _us_mexico_data()["border"]
+        return E.unit_vector(border[:, 0], border[:, 1])
+    raise ValueError(f"unknown geography preset {spec.preset!r}; known: {', '.join(PRESETS)}")
+
+
 def _synthetic(b: SyntheticBorder, territorial_sea_m: float, radius_m: float) -> Geography:
     """The great circle from origin along azimuth for length; vertices every <= 10 km."""
     origin = E.unit_vector(b.origin.lat_deg, b.origin.lon_deg)
-    n = max(2, int(math.ceil(b.length_m / 10_000.0)) + 1)
-    along = np.linspace(0.0, b.length_m, n)
-    border_u = E.destination(origin, b.azimuth_rad, along / radius_m)
+    border_u = border_polyline_u(GeographySpec(synthetic=b), radius_m)
+    n = len(border_u)
     own_left = b.own_side == "left"
     pole = E.normalize(np.cross(border_u[0], border_u[-1] if n == 2 else border_u[1]))
     coast_angle = None if b.coast is None else b.coast.offset_m / radius_m
@@ -754,7 +768,7 @@ def _us_mexico(own: str, territorial_sea_m: float, radius_m: float) -> Geography
     if own not in PRESET_SIDES["us-mexico"]:
         raise ValueError(f"own must be 'us' or 'mexico', got {own!r}")
     d = _us_mexico_data()
-    border_u = E.unit_vector(d["border"][:, 0], d["border"][:, 1])
+    border_u = border_polyline_u(GeographySpec(preset="us-mexico"), radius_m)
     own_is_us = own == "us"
     coast_is_us = d["coast_owner"] == 0
     coast_is_own = coast_is_us if own_is_us else ~coast_is_us

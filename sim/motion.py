@@ -605,6 +605,37 @@ def _fmt_h(seconds: float) -> str:
     return f"{seconds / 3600.0:.1f} h"
 
 
+def _aircraft_pattern(platform: PlatformSpec, scenario: Scenario, geography=None) -> _Pattern:
+    """The repeating (or once-flown) pattern of an aircraft's track, lap time 0 at its start."""
+    radius = scenario.earth.radius_m
+    spec = platform.track
+    v, alt = platform.speed_m_s, platform.altitude_m
+    if not v > 0.0:
+        raise ValueError(f"{platform.name}: an aircraft track needs a positive ground speed, "
+                         f"not {v}")
+    if isinstance(spec, RacetrackTrack):
+        return racetrack_pattern(spec, v, platform.bank_angle_rad, radius, alt)
+    if isinstance(spec, LoiterTrack):
+        return loiter_pattern(spec, v, platform.bank_angle_rad, radius, alt)
+    if isinstance(spec, RouteTrack):
+        return route_pattern([_ll(w) for w in spec.waypoints], spec.repeat, v, radius, alt)
+    if isinstance(spec, BorderParallelTrack):
+        if geography is None:
+            raise ValueError("a border_parallel track needs the geography object")
+        path = np.asarray(geography.offset_path_u(spec.offset_m, spec.from_m, spec.to_m),
+                          dtype=float)
+        path = simplify_path_u(path, PATH_TOLERANCE_M / radius)
+        return route_pattern(list(path), "reverse", v, radius, alt)
+    raise ValueError(f"unknown track type {type(spec).__name__}")
+
+
+def station_entry_u(platform: PlatformSpec, scenario: Scenario, geography=None) -> np.ndarray:
+    """(3,) the point where an aircraft joins its pattern at on_station.start (lap
+    position phase * period): the end of the transit out from its base."""
+    pat = _aircraft_pattern(platform, scenario, geography)
+    return pat.position_u((platform.phase % 1.0) * pat.period_s)
+
+
 def build_track(platform: PlatformSpec, scenario: Scenario, geography=None) -> Track:
     """Build a platform's Track from its spec.
 
@@ -639,24 +670,7 @@ def build_track(platform: PlatformSpec, scenario: Scenario, geography=None) -> T
                      radius)
 
     v, alt = platform.speed_m_s, platform.altitude_m
-    if not v > 0.0:
-        raise ValueError(f"{name}: an aircraft track needs a positive ground speed, not {v}")
-    if isinstance(spec, RacetrackTrack):
-        pat = racetrack_pattern(spec, v, platform.bank_angle_rad, radius, alt)
-    elif isinstance(spec, LoiterTrack):
-        pat = loiter_pattern(spec, v, platform.bank_angle_rad, radius, alt)
-    elif isinstance(spec, RouteTrack):
-        pat = route_pattern([_ll(w) for w in spec.waypoints], spec.repeat, v, radius, alt)
-    elif isinstance(spec, BorderParallelTrack):
-        if geography is None:
-            raise ValueError("a border_parallel track needs the geography object")
-        path = np.asarray(geography.offset_path_u(spec.offset_m, spec.from_m, spec.to_m),
-                          dtype=float)
-        path = simplify_path_u(path, PATH_TOLERANCE_M / radius)
-        pat = route_pattern(list(path), "reverse", v, radius, alt)
-    else:
-        raise ValueError(f"unknown track type {type(spec).__name__}")
-
+    pat = _aircraft_pattern(platform, scenario, geography)
     period = pat.period_s
     tau0 = (platform.phase % 1.0) * period
     if not pat.repeats:                        # a route flown once ends at its last point

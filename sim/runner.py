@@ -453,9 +453,9 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     eng = Engine(scenario, world)
     grid, T = eng.grid, float(scenario.time.duration_s)
     m = eng.n_cells
-    warnings: list[str] = []
+    warnings: list[str] = list(scenario.warnings)      # found by the loader (as `check`)
     for track in eng.tracks:
-        warnings.extend(track.warnings)
+        warnings.extend(w for w in track.warnings if w not in warnings)
     if m == 0:
         warnings.append("the grid has no cells: check grid.side, grid.extent and land_only")
 

@@ -9,6 +9,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
@@ -133,6 +134,9 @@ def test_preset_geography_and_etopo5_terrain():
 def test_terrain_path_is_resolved_beside_the_scenario(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(BASE + "terrain: grids/hills.npz\n")
+    (tmp_path / "grids").mkdir()
+    np.savez(tmp_path / "grids" / "hills.npz", lat_deg=np.array([30.0, 32.0]),
+             lon_deg=np.array([-113.0, -111.0]), elevation_m=np.zeros((2, 2)))
     s = load_scenario(path)
     assert s.terrain.source == "file"
     assert Path(s.terrain.path) == tmp_path.resolve() / "grids" / "hills.npz"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
@@ -301,6 +301,24 @@ class Checker:
         self.source = source
         self.marks = marks
         self.problems: list[Problem] = []
+        self._border: Any = _MISSING      # the BorderLine once the geography is read
+
+    def set_border(self, geography: Any, radius_m: float) -> None:
+        """Make the scenario's border available to positions in border terms (lazily:
+        the preset's polyline is read only when a position or a range needs it)."""
+        self._border = (geography, radius_m)
+
+    def border_line(self):
+        """The BorderLine, None when the geography is bad (its problem is already recorded),
+        or _MISSING before the geography is read."""
+        if isinstance(self._border, tuple):
+            geography, radius_m = self._border
+            if geography is _BAD:
+                self._border = None
+            else:
+                from sim.scenario.border_position import border_line
+                self._border = border_line(geography, radius_m)
+        return self._border
 
     def where(self, path: tuple, key: bool = False) -> tuple[str, int, int]:
         probe = path
@@ -477,7 +495,40 @@ def text(required: bool = False, default: str = "", example: str = "a name",
     return Field(parse, required, default, example)
 
 
+_BORDER_KEYS = ("along", "offset")
+
+
+def _parse_border_position(ck: Checker, path: tuple, value: dict):
+    """{along, offset} relative to the scenario's border -> LatLon (sim/scenario/border_position.py)."""
+    def mixed(key: str) -> Optional[tuple[str, str]]:
+        if key in ("lat", "lon"):
+            return ("a position is either {lat, lon} or {along, offset}, not both",
+                    "keep one pair")
+        return None
+    parts = read_mapping(ck, value, path, {
+        "along": quantity("length", "km", 0, required=True, example="800 km",
+                          fix="ground distance along the border from its start"),
+        "offset": quantity("length", "km", -5000, 5000, required=True, example="-40 km",
+                           fix="ground distance across the border: negative on the own side, "
+                               "positive on the neighbour's side"),
+    }, what="a position in border terms {along, offset}", misplaced=mixed)
+    border = ck.border_line()
+    if border is _MISSING:
+        return ck.add(path, value, "a position in border terms needs the border, which is "
+                      "not defined yet here", "write {lat: 31.5, lon: -110.2}")
+    if parts is _BAD or not _ok(*parts.values()) or border is None:
+        return _BAD
+    if parts["along"] > border.length_m * (1 + 1e-12):
+        return ck.add(path + ("along",), value["along"],
+                      f"beyond the end of the border ({border.length_m / 1000:g} km)",
+                      "give a distance along the border within its length (along: 0 is its "
+                      "start, see scenarios/FORMAT.md)")
+    return border.position(parts["along"], parts["offset"])
+
+
 def _parse_position(ck: Checker, path: tuple, value: Any):
+    if isinstance(value, dict) and any(k in value for k in _BORDER_KEYS):
+        return _parse_border_position(ck, path, value)
     if isinstance(value, list):
         if len(value) == 2 and all(_as_number(v) is not None for v in value):
             fix = (f"write {{lat: {value[0]}, lon: {value[1]}}} (check the order: "
@@ -760,6 +811,13 @@ def _read_terrain(ck: Checker, value: Any, base_dir: Optional[Path], path=("terr
                       "write 'terrain: none', 'terrain: etopo5' or 'terrain: my-terrain.npz'")
     raw = Path(value.strip())
     resolved = raw if raw.is_absolute() or base_dir is None else base_dir / raw
+    # Read it now, with the run's own reader, so that `check` refuses what `run` would.
+    from sim.terrain_file import TERRAIN_FILE_FIX, TerrainFileError, read_terrain_grid
+    try:
+        read_terrain_grid(resolved)
+    except TerrainFileError as error:
+        where = "" if raw.is_absolute() else " (a relative path is read from the scenario file's folder)"
+        return ck.add(path, value, error.rule + where, TERRAIN_FILE_FIX)
     return TerrainSpec(source="file", path=str(resolved))
 
 
@@ -807,13 +865,29 @@ def _parse_waypoints(ck: Checker, path: tuple, value: Any):
     return tuple(points)
 
 
+ALONG_BORDER = "along_border"
+
+
+def _parse_heading(ck: Checker, path: tuple, value: Any):
+    """A racetrack heading: an angle, or `along_border` (resolved in _read_track)."""
+    if isinstance(value, str) and value.strip() == ALONG_BORDER:
+        return ALONG_BORDER
+    before = len(ck.problems)
+    heading = quantity("angle", "deg", -360, 360).parse(ck, path, value)
+    if heading is _BAD and len(ck.problems) > before:
+        last = ck.problems[-1]
+        ck.problems[-1] = replace(last, fix=f"{last.fix}; or write '{ALONG_BORDER}' for the "
+                                  "border's local direction")
+    return heading
+
+
 def _track_fields(kind: str) -> dict[str, Field]:
     positive_km = dict(lo=0, lo_open=True)
     if kind == "racetrack":
         return {"center": position(required=True),
                 "length": quantity("length", "km", **positive_km, required=True, example="250 km",
                                    fix="each straight leg's length"),
-                "heading": quantity("angle", "deg", -360, 360, required=True, example="95 deg"),
+                "heading": Field(_parse_heading, True, None, "95 deg"),
                 "width": quantity("length", "km", **positive_km, default=None,
                                   fix="distance between the legs (2 x turn radius); omit to use the bank angle"),
                 "direction": choice(_DIRECTION, default="cw")}
@@ -867,7 +941,13 @@ def _read_track(ck: Checker, value: Any, path: tuple, border_length_m: Optional[
     if parts is _BAD or not _ok(*parts.values()) or unknown:
         return _BAD
     if kind == "racetrack":
-        return kind, RacetrackTrack(parts["center"], parts["length"], parts["heading"],
+        heading = parts["heading"]
+        if heading == ALONG_BORDER:
+            border = ck.border_line()
+            if border is None:          # the geography's problem is already recorded
+                return _BAD
+            heading = border.bearing_rad(border.nearest_along_m(parts["center"]))
+        return kind, RacetrackTrack(parts["center"], parts["length"], heading,
                                     parts["width"], parts["direction"])
     if kind == "loiter":
         return kind, LoiterTrack(parts["center"], parts["radius"], parts["direction"])
@@ -878,6 +958,8 @@ def _read_track(ck: Checker, value: Any, path: tuple, border_length_m: Optional[
         if end is not None and end <= start:
             return ck.add(sub + ("to",), value[kind].get("to", _MISSING), "'to' must be more than 'from'",
                           "give distances along the border with from < to")
+        if border_length_m is None and ck.border_line() not in (None, _MISSING):
+            border_length_m = ck.border_line().length_m      # a preset's map border
         if border_length_m is not None:
             for key, dist in (("from", start), ("to", end)):
                 if dist is not None and dist > border_length_m * (1 + 1e-12):
@@ -1176,6 +1258,7 @@ def build_scenario(data: Any, marks: Marks, source: str, base_dir: Optional[Path
     if geography is not _BAD and geography.synthetic is not None:
         border_length = geography.synthetic.length_m
     radius = earth.radius_m if earth is not _BAD else EarthSpec().radius_m
+    ck.set_border(geography, radius)
     duration = time_spec.duration_s if time_spec is not _BAD else None
     platforms = (_read_platforms(ck, data["platforms"], catalog, radius, border_length, duration)
                  if "platforms" in data else _BAD)
@@ -1183,9 +1266,15 @@ def build_scenario(data: Any, marks: Marks, source: str, base_dir: Optional[Path
         _grid_guard(ck, geography, grid)
     if ck.problems:
         raise ScenarioError(_sorted(ck.problems))
-    return Scenario(name=top["name"], time=time_spec, geography=geography, platforms=platforms,
-                    description=top["description"].strip(), seed=seed, earth=earth, grid=grid,
-                    terrain=terrain, weather=weather, airspace=airspace, source=source)
+    scenario = Scenario(name=top["name"], time=time_spec, geography=geography,
+                        platforms=platforms, description=top["description"].strip(), seed=seed,
+                        earth=earth, grid=grid, terrain=terrain, weather=weather,
+                        airspace=airspace, source=source)
+    from sim.scenario.preflight import preflight     # needs the tracks: after every rule
+    scenario = preflight(scenario, ck, data, catalog)
+    if ck.problems:
+        raise ScenarioError(_sorted(ck.problems))
+    return scenario
 
 
 def load_scenario_text(text: str, source: str = "<string>", overrides: Iterable[str] = (),
@@ -1199,6 +1288,8 @@ def load_scenario_text(text: str, source: str = "<string>", overrides: Iterable[
 def load_scenario(path, overrides: Iterable[str] = ()) -> Scenario:
     """A scenario from a YAML file, with optional "KEY=VALUE" overrides (dotted paths, e.g.
     "time.duration=2h", "platforms.0.altitude=15km"). Raises ScenarioError listing every
-    problem of the file. Reads no geography or terrain data."""
+    problem of the file. Reads the terrain file if one is named and the preset's border line
+    when a position or range needs it; builds the tracks for the checks and warnings of
+    sim/scenario/preflight.py (Scenario.warnings)."""
     data, marks = read_yaml_file(path)
     return build_scenario(data, marks, str(path), Path(path).resolve().parent, overrides)

@@ -201,3 +201,6 @@ class Scenario:
     weather: Optional[WeatherSpec] = None
     airspace: AirspaceSpec = field(default_factory=AirspaceSpec)
     source: str = "<memory>"         # file the scenario came from, for messages
+    # Warnings found when the file was loaded (plausibility and flight planning; see
+    # sim/scenario/preflight.py), each one line; the run reports them with its own.
+    warnings: tuple[str, ...] = ()

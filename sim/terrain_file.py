@@ -1,0 +1,44 @@
+"""Read a user's terrain grid file (`terrain: PATH` in a scenario): one reader shared by
+`isr-sim check` (through the scenario loader) and the run, so both accept the same files.
+
+Format (scenarios/FORMAT.md): a NumPy .npz archive with lat_deg (A,) and lon_deg (B,),
+both strictly increasing, and elevation_m (A, B), finite, in metres (sea floor negative).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+TERRAIN_FILE_FIX = ("give a .npz with lat_deg (A,) and lon_deg (B,) increasing and "
+                    "elevation_m (A, B) in metres")
+
+
+class TerrainFileError(ValueError):
+    """The file cannot be used; `rule` says why (the fix is TERRAIN_FILE_FIX)."""
+
+    def __init__(self, rule: str):
+        super().__init__(rule)
+        self.rule = rule
+
+
+def read_terrain_grid(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lat_deg (A,), lon_deg (B,), elevation_m (A, B)) float arrays from the .npz at
+    `path`. Raises TerrainFileError when the file is missing, unreadable or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise TerrainFileError("the terrain file does not exist" if not path.exists()
+                               else "the terrain path is not a file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            lat = np.array(z["lat_deg"], dtype=float).reshape(-1)
+            lon = np.array(z["lon_deg"], dtype=float).reshape(-1)
+            elev = np.array(z["elevation_m"], dtype=float)
+    except (OSError, KeyError, ValueError, EOFError) as exc:
+        raise TerrainFileError(f"cannot read the terrain grid ({exc})") from None
+    good = (lat.size >= 2 and lon.size >= 2 and elev.shape == (lat.size, lon.size)
+            and np.all(np.diff(lat) > 0) and np.all(np.diff(lon) > 0)
+            and np.all(np.isfinite(elev)))
+    if not good:
+        raise TerrainFileError("terrain grid has the wrong shape, order or values")
+    return lat, lon, elev
