@@ -27,6 +27,7 @@ class Grade:
     figure: Optional[float]
     broken: list[Broken] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    values: list[Optional[float]] = field(default_factory=list)   # every target's figure
 
     def to_dict(self, file: str) -> dict:
         head = self.exercise.targets[0]
@@ -125,7 +126,7 @@ def grade_result(exercise: Exercise, result: dict, broken: list[Broken], scenari
         lines.append("NOT YET" if not broken else "NOT PASSED: a rule is broken")
     else:
         lines.append("NOT PASSED: the figure is met, but a rule is broken")
-    return Grade(exercise, passed, figure, broken, lines)
+    return Grade(exercise, passed, figure, broken, lines, values)
 
 
 def _sorties(exercise: Exercise, scenario) -> list[str]:
@@ -159,21 +160,32 @@ def grade_file(exercise: Exercise, path) -> Grade:
 
 
 class ExerciseGoal:
-    """The exercise as the window's goal: a title, the feedback lines for a result, and
-    whether it passes. result: a sim Result (of the scenario being edited)."""
+    """The exercise as the window's goal (sim.view.open_window(path, goal=...)): a title,
+    short lines with the live figures against their targets, and whether it passes.
+    result: the sim Result of the scenario as edited. The window asks every frame, so the
+    grade of the latest result is kept."""
 
     def __init__(self, exercise: Exercise):
         from sim.scenario.load import load_scenario
         self.exercise = exercise
         self.title = f"Exercise {exercise.number}: {exercise.title}"
         self._start = load_scenario(exercise.start_path)
+        self._last: tuple[object, Optional[Grade]] = (None, None)
 
     def grade(self, result) -> Grade:
-        broken = static_rules(self.exercise, result.scenario, self._start)
-        return grade_result(self.exercise, result.to_json_dict(), broken, result.scenario)
+        if self._last[0] is not result:
+            broken = static_rules(self.exercise, result.scenario, self._start)
+            self._last = (result, grade_result(self.exercise, result.to_json_dict(), broken,
+                                               result.scenario))
+        return self._last[1]
 
     def describe(self, result) -> list[str]:
-        return self.grade(result).lines
+        grade = self.grade(result)
+        lines = [f"{t.what}: {format_value(v, t.unit)} (asked "
+                 f"{'>=' if t.at_least else '<='} {format_value(t.bound, t.unit)})"
+                 for t, v in zip(self.exercise.targets, grade.values)]
+        lines += [f"rule broken: {b.rule}" for b in grade.broken]
+        return lines
 
     def passed(self, result) -> bool:
         return self.grade(result).passed
