@@ -54,18 +54,34 @@ def _unreachable_bases(ck, scenario: Scenario, geography) -> None:
                    "time on station), or a longer endurance", shown="")
 
 
-def preflight(scenario: Scenario, ck, data: Any, catalog: dict) -> Scenario:
-    """The scenario with its warnings (Scenario.warnings). A base out of reach is recorded
-    in ck.problems (the caller raises). ck: the loader's Checker (locations, border line);
-    data: the document as read (for the values as written)."""
+def _tracks(ck, scenario: Scenario, geography) -> list:
+    """The Track of every platform (sim.motion), or [] with a located problem for a track
+    whose geometry cannot be flown (sim.motion raises ValueError, e.g. a route leg between
+    antipodal points)."""
     from sim.motion import build_track
+    tracks = []
+    for i, platform in enumerate(scenario.platforms):
+        try:
+            tracks.append(build_track(platform, scenario, geography))
+        except ValueError as error:
+            ck.add(("platforms", i, "track"), None, f"this track cannot be flown: {error}",
+                   "change its positions or sizes", shown="")
+    return tracks if len(tracks) == len(scenario.platforms) else []
+
+
+def preflight(scenario: Scenario, ck, data: Any, catalog: dict) -> Scenario:
+    """The scenario with its warnings (Scenario.warnings). A base out of reach or a track
+    that cannot be flown is recorded in ck.problems (the caller raises). ck: the loader's
+    Checker (locations, border line); data: the document as read (values as written)."""
     from sim.scenario.plausibility import Context, plausibility_warnings
     geography = None
     if any(isinstance(p.track, BorderParallelTrack) for p in scenario.platforms):
         from sim.geography import build_geography
         geography = build_geography(scenario.geography, scenario.earth)
+    tracks = _tracks(ck, scenario, geography)
+    if not tracks:
+        return scenario
     _unreachable_bases(ck, scenario, geography)
-    tracks = [build_track(p, scenario, geography) for p in scenario.platforms]
     ctx = Context(raw=_raw_lookup(data), locate=ck.where, catalog=catalog,
                   border=ck.border_line())
     warnings = plausibility_warnings(scenario, tracks, ctx)
