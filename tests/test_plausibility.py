@@ -53,11 +53,27 @@ def test_a_run_shorter_than_one_lap_suggests_the_unit():
     found = warnings(duration="12")
     assert len(found) == 1
     assert found[0].startswith("t.yaml:2:47: warning: time.duration: 12: the run (12 s) is "
-                               "shorter than one lap of P1")
-    # the recon's lap (two 150 km legs and two turns at 660 km/h) is about 30 min: 12 min is
-    # still too short, 12 h is the first plausible reading
+                               "shorter than one lap of any platform: P1 (")
+    # the recon's lap: two 150 km legs and two half-turns of r = v^2 / (g tan 25 deg) at
+    # 660 km/h (FAA-H-8083-3 coordinated turn), about 31 min: 12 min is still too short,
+    # 12 h is the first plausible reading
+    v = 660 / 3.6
+    r = v ** 2 / (9.80665 * math.tan(math.radians(25.0)))
+    lap_min = (2 * 150_000.0 + 2 * math.pi * r) / v / 60
+    assert f"P1 ({lap_min:.0f} min)" in found[0]
     assert 'did you mean "12 h"?' in found[0]
     assert warnings(duration="45 min") == ()
+
+
+def test_a_run_longer_than_some_platform_s_lap_is_not_short():
+    # A whole-border patrol takes hours per lap; with the 31 min racetrack beside it a
+    # 2 h run is plausible (it is the racetrack alone that is warned about below 31 min).
+    patrol = "{border_parallel: {offset: 40 km}}"
+    two = text(duration="2 h") + (
+        "  - name: P2\n    class: high-altitude-drone\n    track: " + patrol + "\n")
+    assert load_scenario_text(two, "t.yaml").warnings == ()
+    alone = text(duration="2 h", track=patrol)
+    assert "shorter than one lap of any platform" in load_scenario_text(alone).warnings[0]
 
 
 def test_a_huge_loiter_radius_from_a_bare_number():

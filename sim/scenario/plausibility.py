@@ -8,7 +8,7 @@ value, what was expected and the likely fix; for a bare number the fix names the
 would make it plausible (`did you mean "8000 m"?`).
 
 Rules (thresholds are round, generous figures, documented in scenarios/FORMAT.md):
-- the run is shorter than one lap of a platform (pattern period; orbital period P =
+- the run is shorter than one lap of any platform (pattern period; orbital period P =
   2 pi sqrt(a^3 / mu) for a satellite, SMAD eq. 6-2);
 - a loiter radius, racetrack length or racetrack width above MAX_PATTERN_M;
 - an altitude outside [class altitude / ALTITUDE_FACTOR, class altitude x ALTITUDE_FACTOR];
@@ -103,7 +103,8 @@ def _warning(ctx: Context, path: tuple, rule: str, expected: str, fix: str,
 # ----------------------------------------------------------------------------- rules
 
 def short_run(scenario, tracks, ctx: Context) -> list:
-    """time.duration shorter than one lap of some platform."""
+    """time.duration shorter than the lap of every platform (no platform flies a whole lap:
+    a long route or border patrol alone may legitimately take longer than the run)."""
     from sim.motion import keplerian_period_s
     laps = []
     for platform, track in zip(scenario.platforms, tracks):
@@ -112,16 +113,15 @@ def short_run(scenario, tracks, ctx: Context) -> list:
         elif track.lap_period_s > 0:
             laps.append((platform.name, track.lap_period_s))
     duration = scenario.time.duration_s
-    longer = [(name, lap) for name, lap in laps if lap > duration]
-    if not longer:
+    if not laps or min(lap for _, lap in laps) <= duration:
         return []
-    longest = max(lap for _, lap in longer)
-    names = ", ".join(f"{name} ({_fmt_duration(lap)})" for name, lap in longer)
+    shortest = min(lap for _, lap in laps)
+    names = ", ".join(f"{name} ({_fmt_duration(lap)})" for name, lap in laps)
     fix = unit_hint(ctx.raw(("time", "duration")), "time", "s", ("min", "h", "d"),
-                    lambda s: s >= longest)
+                    lambda s: s >= shortest)
     return [_warning(ctx, ("time", "duration"),
-                     f"the run ({_fmt_duration(duration)}) is shorter than one lap of {names}",
-                     f"at least one lap ({_fmt_duration(longest)})", fix)]
+                     f"the run ({_fmt_duration(duration)}) is shorter than one lap of any "
+                     f"platform: {names}", f"at least one lap ({_fmt_duration(shortest)})", fix)]
 
 
 def large_patterns(scenario, ctx: Context) -> list:
