@@ -128,3 +128,33 @@ def test_the_synthetic_origin_cannot_be_in_border_terms():
         load(text, base="{lat: 0.1, lon: 0.1}", center="{lat: 0.1, lon: 1.0}", heading="90 deg")
     assert "geography.synthetic.origin" in str(info.value)
     assert "needs the border, which is not defined yet here" in str(info.value)
+
+
+def test_route_waypoints_and_loiter_centres_take_border_terms_too():
+    route = ("route: {waypoints: [{along: 100 km, offset: -40 km}, {along: 500 km, offset: "
+             "-40 km}, {lat: 0.5, lon: 2.0}]}")
+    text = EQUATOR.replace("racetrack: {center: CENTER, length: 150 km, heading: HEADING}", route)
+    s = load(text, base="{lat: 0.1, lon: 0.1}")
+    w0, w1, w2 = s.platforms[0].track.waypoints
+    assert (w0.lat_deg, w0.lon_deg) == pytest.approx((math.degrees(40e3 / R), math.degrees(100e3 / R)))
+    assert (w1.lat_deg, w1.lon_deg) == pytest.approx((math.degrees(40e3 / R), math.degrees(500e3 / R)))
+    assert (w2.lat_deg, w2.lon_deg) == (0.5, 2.0)
+    loiter = "loiter: {center: {along: 250 km, offset: 30 km}, radius: 10 km}"
+    text = EQUATOR.replace("racetrack: {center: CENTER, length: 150 km, heading: HEADING}", loiter)
+    c = load(text, base="{lat: 0.1, lon: 0.1}").platforms[0].track.center
+    assert (c.lat_deg, c.lon_deg) == pytest.approx((-math.degrees(30e3 / R), math.degrees(250e3 / R)))
+
+
+def test_along_border_heading_for_a_lat_lon_centre_uses_the_nearest_border_point():
+    text = EQUATOR.replace("{lat: 0.0, lon: 0.0}, azimuth: 90 deg",
+                           "{lat: 31.0, lon: -112.0}, azimuth: 60 deg")
+    s = load(text, base="{lat: 30.0, lon: -112.0}", center="{lat: 32.0, lon: -109.0}",
+             heading="along_border")
+    # the border's own bearing at the foot of the perpendicular from the centre
+    geo = build_geography(s.geography, s.earth)
+    u = E.unit_vector(32.0, -109.0)
+    along = geo.border_distance_m(u)[1][0]
+    foot = geo.point_at_along(along)
+    ahead = geo.point_at_along(along + 1_000.0)
+    expected = float(E.bearing_rad(foot, ahead))
+    assert s.platforms[0].track.heading_rad == pytest.approx(expected, abs=1e-3)
