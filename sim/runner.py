@@ -267,7 +267,8 @@ class Engine:
         from dataclasses import replace
         platforms = list(self.scenario.platforms)
         platforms[index] = platform
-        self.scenario = replace(self.scenario, platforms=tuple(platforms))
+        # the loader's warnings described the file's platforms: stale after the swap
+        self.scenario = replace(self.scenario, platforms=tuple(platforms), warnings=())
         if self._environment is not None:      # the terrain step reads the platforms
             self._environment.scenario = self.scenario
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
