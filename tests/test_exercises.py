@@ -76,6 +76,7 @@ def test_solution_passes(ex_id, solutions):
     grade = solutions[ex_id]
     assert grade.passed, grade.lines
     assert grade.lines[-1] == "PASSED" and not grade.broken
+    assert not [line for line in grade.lines if line.startswith("note:")]   # plausible answer
 
 
 def _cheat(ex_id: str, overrides: list[str]):

@@ -114,6 +114,10 @@ def grade_result(exercise: Exercise, result: dict, broken: list[Broken], scenari
                  if v is not None else " (never seen)")
               for t, v in zip(exercise.targets, values)]
     lines += _sorties(exercise, scenario)
+    # The run's own warnings (plausibility, endurance caps), but not the airspace entries:
+    # those are a broken rule below.
+    lines += [f"note: {w}" for w in result.get("warnings", [])
+              if "neighbour's airspace" not in w]
     met = all(_meets(t, v) for t, v in zip(exercise.targets, values))
     lines += [str(b) for b in broken]
     passed = met and not broken
