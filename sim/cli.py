@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from sim.cli_exercise import add_parser as add_exercise_parser
     add_exercise_parser(sub)
+    from sim.cli_view import add_view_parser     # the window: its own module (sim/view)
+    add_view_parser(sub)
     return parser
 
 

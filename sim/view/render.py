@@ -1,0 +1,329 @@
+"""Drawing one frame of the window: map background (cached per view), coverage raster
+(8-bit palette surface, one pixel per cell), tracks, footprints, icons, furniture, panel."""
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pygame
+
+from sim import earth as E
+from sim.view import draw as D
+from sim.view.footprint import heading_rad, placed
+from sim.view.palette import (LAYER_KEYS, NEVER, NEVER_RGB, OUTSIDE, STYLES, layer_values,
+                              palette, scale_max, ticks, to_index)
+
+MAP_RASTER_PX = 900          # land/sea raster: samples along its longer side (2x the map)
+FOOTPRINT_ALPHA = 70
+
+
+class Renderer:
+    """Draws a Window's scene. Caches: the land/sea raster (per scene), the background for
+    the current view, the coverage raster surface (per layer and time), platform tracks."""
+
+    def __init__(self, window):
+        self.w = window
+        self.text = window.text
+        self.palettes = {key: palette(STYLES[key]) for key in LAYER_KEYS}
+        self.new_scene()
+
+    # ------------------------------------------------------------------ caches
+    def new_scene(self) -> None:
+        scene = self.w.scene
+        lat = scene.lattice
+        self.cells8 = pygame.Surface((lat.nx, lat.ny), depth=8)
+        self.cells8.set_colorkey(OUTSIDE)
+        self.cells8.fill(OUTSIDE)
+        # the image (ny, nx) row-major, row 0 north; cells are its pixels at self._flat
+        self._image = np.zeros((lat.ny, lat.nx), dtype=np.uint8)
+        self._flat = (lat.ny - 1 - lat.iy) * lat.nx + lat.ix
+        self._raster_key = None
+        self._background_key = None
+        self._lines_key = None
+        self._map_raster = None
+        self.border_m = np.stack(scene.project(scene.geography.border_lat_deg,
+                                               scene.geography.border_lon_deg), axis=-1)
+        self.coasts_m = [np.stack(scene.project(c[:, 0], c[:, 1]), axis=-1)
+                         for c in scene.geography.coastlines]
+        self.band_index = None
+        self.new_tracks()
+
+    def new_tracks(self) -> None:
+        scene = self.w.scene
+        x0, x1, y0, y1 = scene.map_bounds_m()
+        step = max(x1 - x0, y1 - y0) / 800.0
+        self.tracks_m = [scene.planned_track(i, step) for i in range(len(scene.scenario.platforms))]
+        self._lines_key = None
+
+    def _land_raster(self):
+        """The land/sea/territorial-sea raster surface, once the scene has computed it."""
+        if self._map_raster is None and self.w.scene.land is not None:
+            codes, bounds = self.w.scene.land
+            surf = pygame.Surface(codes.shape, depth=8)
+            surf.set_palette(list(D.AIRSPACE_RGB) + [(0, 0, 0)] * (256 - len(D.AIRSPACE_RGB)))
+            pygame.surfarray.blit_array(surf, codes)
+            self._map_raster = (surf, bounds)
+            self._background_key = None
+        return self._map_raster
+
+    # ------------------------------------------------------------------ raster blits
+    def _blit_world_raster(self, target, surf, bounds, alpha=None) -> None:
+        """Blit the part of a raster (covering world bounds x0, x1, y0, y1) that is in view,
+        scaled to the screen."""
+        view = self.w.view
+        nx, ny = surf.get_size()
+        x0, x1, y0, y1 = bounds
+        vx0, vx1, vy0, vy1 = view.world_bounds()
+        px = (x1 - x0) / nx
+        py = (y1 - y0) / ny
+        i0 = max(int(math.floor((vx0 - x0) / px)), 0)
+        i1 = min(int(math.ceil((vx1 - x0) / px)), nx)
+        j0 = max(int(math.floor((y1 - vy1) / py)), 0)
+        j1 = min(int(math.ceil((y1 - vy0) / py)), ny)
+        if i1 <= i0 or j1 <= j0:
+            return
+        sub = surf.subsurface((i0, j0, i1 - i0, j1 - j0))
+        tl = view.to_screen(np.array([x0 + i0 * px, y1 - j0 * py]))
+        br = view.to_screen(np.array([x0 + i1 * px, y1 - j1 * py]))
+        w, h = int(round(br[0] - tl[0])), int(round(br[1] - tl[1]))
+        if w <= 0 or h <= 0 or w > 20000 or h > 20000:
+            return
+        scaled = pygame.transform.scale(sub, (w, h))
+        if alpha is not None:
+            scaled.set_alpha(alpha)
+        target.blit(scaled, (int(round(tl[0])), int(round(tl[1]))))
+
+    def background(self) -> pygame.Surface:
+        """Sea, land of both countries, national waters, graticule: cached per view."""
+        land = self._land_raster()
+        key = self.w.view.key()
+        if key != self._background_key:
+            view = self.w.view
+            surf = pygame.Surface((view.width, view.height))
+            surf.fill(D.AIRSPACE_RGB[0])
+            if land is not None:
+                self._blit_world_raster(surf, *land)
+            self._graticule(surf)
+            self._background = surf
+            self._background_key = key
+        return self._background
+
+    def _graticule(self, surf) -> None:
+        """Meridians and parallels every 1, 2, 5 or 10 degrees, labelled at the map's edge."""
+        scene, view = self.w.scene, self.w.view
+        x0, x1, y0, y1 = view.world_bounds()
+        xs, ys = np.meshgrid(np.linspace(x0, x1, 5), np.linspace(y0, y1, 5))
+        lat, lon = scene.unproject(xs.ravel(), ys.ravel())
+        span = max(float(np.ptp(lat)), float(np.ptp(lon)), 1e-3)
+        step = next(s for s in (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0) if span / s <= 8)
+        for value in np.arange(math.floor(lon.min() / step) * step, lon.max() + step, step):
+            la = np.linspace(lat.min() - step, lat.max() + step, 100)
+            xy = np.stack(scene.project(la, np.full_like(la, value)), axis=-1)
+            D.polyline(surf, view, xy, D.GRATICULE_RGB, 1)
+            px = view.to_screen(xy)
+            ok = (px[:, 1] > view.height - 30) & (px[:, 1] < view.height) & (px[:, 0] > 0) \
+                & (px[:, 0] < view.width)
+            if ok.any():
+                p = px[np.flatnonzero(ok)[0]]
+                self.text.blit(surf, f"{abs(value):g}°{'E' if value >= 0 else 'W'}",
+                               (p[0] + 3, view.height - 16), 16, D.GRATICULE_RGB)
+        for value in np.arange(math.floor(lat.min() / step) * step, lat.max() + step, step):
+            lo = np.linspace(lon.min() - step, lon.max() + step, 100)
+            xy = np.stack(scene.project(np.full_like(lo, value), lo), axis=-1)
+            D.polyline(surf, view, xy, D.GRATICULE_RGB, 1)
+            px = view.to_screen(xy)
+            ok = (px[:, 0] >= 0) & (px[:, 0] < 30) & (px[:, 1] > 0) & (px[:, 1] < view.height)
+            if ok.any():
+                p = px[np.flatnonzero(ok)[0]]
+                self.text.blit(surf, f"{abs(value):g}°{'N' if value >= 0 else 'S'}",
+                               (3, p[1] - 14), 16, D.GRATICULE_RGB)
+
+    def coverage_raster(self, t_s: float) -> bool:
+        """Update the cell raster for the layer at t (when either changed); False if the
+        layer has nothing to show (footprints only, or the engine is still working)."""
+        cov = self.w.scene.coverage
+        key = self.w.layer
+        if cov is None or key == "footprints":
+            return False
+        layers = cov.layers
+        layers.seek(t_s)
+        raster_key = (key, t_s, id(cov))
+        if raster_key != self._raster_key:
+            vmax = scale_max(key, self.w.scene.duration_s, self.max_accesses(cov))
+            values, seen = layer_values(key, layers)
+            idx = to_index(values, seen, vmax, binary=(key == "ever"))
+            if self._raster_key is None or self._raster_key[0] != key:
+                self.cells8.set_palette(self.palettes[key])
+            self._image.ravel()[self._flat] = idx
+            pygame.surfarray.blit_array(self.cells8, self._image.T)
+            self._raster_key = raster_key
+        return True
+
+    @staticmethod
+    def max_accesses(cov) -> float:
+        if not hasattr(cov, "_max_accesses"):
+            rank = cov.layers.rank
+            cov._max_accesses = float(rank.max() + 1) if rank.size else 1.0
+        return cov._max_accesses
+
+    # ------------------------------------------------------------------ frame
+    def draw(self, t_s: float) -> None:
+        from sim.view import panel
+        screen = self.w.screen
+        view = self.w.view
+        w, h = self.w.map_size
+        if (view.width, view.height) != (w, h):
+            view.width, view.height = w, h
+        mapsurf = screen.subsurface((0, 0, w, h))
+        mapsurf.blit(self.background(), (0, 0))
+        if self.coverage_raster(t_s):
+            lat = self.w.scene.lattice
+            half = 0.5 * lat.cell_m
+            bounds = (lat.x0_m - half, lat.x0_m + (lat.nx - 0.5) * lat.cell_m,
+                      lat.y0_m - half, lat.y0_m + (lat.ny - 0.5) * lat.cell_m)
+            self._blit_world_raster(mapsurf, self.cells8, bounds)
+        self._lines(mapsurf)
+        self._platforms(mapsurf, t_s)
+        self._furniture(mapsurf)
+        panel.draw_panel(self.w, screen.subsurface((w, 0, screen.get_width() - w, h)), t_s)
+        panel.draw_overlays(self.w, mapsurf)
+
+    def _lines(self, surf) -> None:
+        """Planned tracks, coasts, border, country names: drawn over the coverage raster
+        from a transparent layer cached per view."""
+        view, scene = self.w.view, self.w.scene
+        key = view.key()
+        if key != self._lines_key:
+            lines = pygame.Surface((view.width, view.height), pygame.SRCALPHA)
+            for i, track in enumerate(self.tracks_m):
+                dark = tuple(int(c * 0.6) for c in scene.colours[i])
+                D.polyline(lines, view, track, dark + (200,), 1)
+            for coast in self.coasts_m:
+                D.polyline(lines, view, coast, D.COAST_RGB, 2)
+            D.polyline(lines, view, self.border_m, D.BORDER_RGB, 3)
+            self._country_names(lines)
+            self._lines_surface, self._lines_key = lines, key
+        surf.blit(self._lines_surface, (0, 0))
+
+    def _country_names(self, surf) -> None:
+        scene, view = self.w.scene, self.w.view
+        if not hasattr(self, "_names"):
+            mid = self.border_m[len(self.border_m) // 2]
+            tangent = self.border_m[-1] - self.border_m[0]
+            normal = np.array([-tangent[1], tangent[0]]) / max(np.hypot(*tangent), 1.0)
+            self._names = []
+            for sign in (1.0, -1.0):
+                p = mid + sign * normal * 120_000.0
+                lat, lon = scene.unproject(p[0], p[1])
+                code = int(scene.geography._classify(E.unit_vector(lat, lon)[None, :])[0])
+                name = {1: scene.geography.own_name, 2: scene.geography.neighbour_name}.get(code)
+                if name:
+                    self._names.append((name, p))
+        for name, p in self._names:
+            sx, sy = view.to_screen(p)
+            if 0 < sx < view.width and 0 < sy < view.height:
+                self.text.blit(surf, name.upper(), (sx, sy), 26, (70, 60, 80), bold=True,
+                               anchor="center")
+
+    def _platforms(self, surf, t_s: float) -> None:
+        """Trails, footprints (translucent, one colour per platform), icons."""
+        scene, view = self.w.scene, self.w.view
+        states = scene.states(t_s)
+        drag = self.w.drag
+        shapes = []                                   # (colour, screen polygon)
+        for i, (pos, vel, alt, active, trail) in enumerate(states):
+            colour = scene.colours[i]
+            if drag is not None and drag.platform == i and drag.ghost_track is not None:
+                pos, vel, alt, active = (a[0] for a in drag.ghost_track.state(np.array([t_s])))
+                active = bool(active)
+                self._ghost(surf, drag)
+            if not active:
+                continue
+            if scene.scenario.platforms[i].kind != "satellite":
+                D.polyline(surf, view, trail, colour, 3)
+            hdg = heading_rad(pos, vel)
+            for j, _ in enumerate(scene.engine.sensors[i]):
+                for poly in placed(scene.footprint(i, j, alt), pos, hdg):
+                    px = view.to_screen(scene.project_u(poly))
+                    if np.all(np.isfinite(px)) and len(px) >= 3:
+                        shapes.append((colour, px))
+        self._footprints(surf, shapes)
+        for i, (pos, vel, alt, active, _) in enumerate(states):
+            if active:
+                self._icon(surf, i, pos, vel, t_s)
+        self._handles(surf)
+
+    def _footprints(self, surf, shapes) -> None:
+        """Translucent polygons on a layer the size of their bounding box only."""
+        if not shapes:
+            return
+        allpx = np.vstack([px for _, px in shapes])
+        x0, y0 = np.maximum(np.floor(allpx.min(axis=0)) - 2, 0).astype(int)
+        x1 = int(min(np.ceil(allpx[:, 0].max()) + 2, surf.get_width()))
+        y1 = int(min(np.ceil(allpx[:, 1].max()) + 2, surf.get_height()))
+        if x1 <= x0 or y1 <= y0:
+            return
+        layer = pygame.Surface((x1 - x0, y1 - y0), pygame.SRCALPHA)
+        shift = np.array([x0, y0])
+        for colour, px in shapes:
+            pygame.draw.polygon(layer, colour + (FOOTPRINT_ALPHA,), px - shift)
+        for colour, px in shapes:
+            pygame.draw.polygon(layer, colour + (230,), px - shift, 2)
+        surf.blit(layer, (x0, y0))
+
+    def _icon(self, surf, i, pos, vel, t_s) -> None:
+        scene, view = self.w.scene, self.w.view
+        xy = view.to_screen(scene.project_u(pos))
+        ahead = scene.project_u(pos + vel * (1000.0 / max(np.linalg.norm(vel), 1e-9)
+                                             / scene.grid.radius_m))
+        d = view.to_screen(ahead) - xy
+        hdg = math.atan2(d[0], -d[1])
+        alarm = scene.phase(i, t_s, True) == "VIOLATION"
+        sat = scene.scenario.platforms[i].kind == "satellite"
+        D.icon(surf, (float(xy[0]), float(xy[1])), hdg, scene.colours[i], sat, alarm)
+        name = scene.scenario.platforms[i].name
+        self.text.blit(surf, name, (xy[0] + 12, xy[1] + 8), 17, D.ALARM_RGB if alarm else D.INK,
+                       box=(255, 255, 255))
+
+    def _handles(self, surf) -> None:
+        """Small rings on the draggable track centres and waypoints."""
+        from sim.view.edits import handles
+        scene, view = self.w.scene, self.w.view
+        for i, spec in enumerate(scene.scenario.platforms):
+            for _, lat, lon in handles(spec):
+                xy = view.to_screen(np.array(scene.project(lat, lon)))
+                pygame.draw.circle(surf, (255, 255, 255), xy, 6)
+                pygame.draw.circle(surf, scene.colours[i], xy, 6, 2)
+
+    def _ghost(self, surf, drag) -> None:
+        scene, view = self.w.scene, self.w.view
+        times = np.linspace(0.0, scene.duration_s, 600)
+        pos, _, _, act = drag.ghost_track.state(times)
+        xy = np.full((times.size, 2), np.nan)
+        if act.any():
+            xy[act] = scene.project_u(pos[act])
+        D.dashed(surf, view, xy, D.INK, 2)
+
+    def _furniture(self, surf) -> None:
+        """Scale bar, north arrow, legend."""
+        from sim.view import panel
+        view, scene = self.w.view, self.w.scene
+        D.scale_bar(surf, self.text, view, (20, view.height - 20))
+        cx, cy = view.to_world(view.width - 40, 40)
+        lat, lon = scene.unproject(cx, cy)
+        n = view.to_screen(np.array(scene.project(lat + 0.1, lon))) - np.array([view.width - 40, 40])
+        D.north_arrow(surf, self.text, (view.width - 40, 40), math.atan2(n[0], -n[1]))
+        panel.draw_legend(self.w, surf)
+
+
+def save_png(surface, path: str) -> None:
+    """Save a surface as PNG atomically (a temporary file renamed over the destination)."""
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp.png")
+    try:
+        pygame.image.save(surface, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,152 @@
+"""The window (sim/view): layers at time t against the engine over [0, t], footprints against
+the sensor geometry, the headless command and its stats. Headless: conftest.py sets the dummy
+SDL drivers before pygame is imported."""
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.coverage import CoverageState, union_intervals
+from sim.runner import Engine, run
+from sim.scenario.load import load_scenario
+
+HERE = Path(__file__).resolve().parent
+SMALL = HERE / "scenarios" / "view" / "small-two.yaml"
+
+
+@pytest.fixture(scope="module")
+def small():
+    scenario = load_scenario(SMALL)
+    engine = Engine(scenario)
+    union = union_intervals([iv for _, _, iv in engine.sources()])
+    return scenario, engine, union
+
+
+def truncated(scenario, t_s):
+    return replace(scenario, time=replace(scenario.time, duration_s=t_s))
+
+
+@pytest.mark.parametrize("t_s", [900.0, 4000.0, 10_800.0])
+def test_layers_at_t_equal_the_engine_run_over_zero_to_t(small, t_s):
+    """Every layer at t from the incremental state equals the figures of the exact engine
+    run on the same scenario cut to duration t (its own lap compression and sums), and the
+    age equals the engine's instant query (CoverageState.age_at)."""
+    from sim.view.layers import IncrementalLayers
+    scenario, engine, union = small
+    layers = IncrementalLayers(union, engine.n_cells)
+    layers.seek(10_800.0)                 # forward past t, then back: exercises the rebuild
+    layers.seek(t_s)
+    cells = run(truncated(scenario, t_s)).cells
+    seen = cells["ever_covered_frac"] > 0
+    assert seen.any() and not seen.all()
+    np.testing.assert_array_equal(layers.ever(), seen)
+    np.testing.assert_allclose(layers.time_covered_s() / t_s, cells["time_covered_frac"],
+                               atol=1e-9)
+    np.testing.assert_array_equal(layers.accesses(), cells["accesses"])
+    np.testing.assert_allclose(layers.max_revisit_s(), cells["max_revisit_s"], atol=1e-6)
+    age = CoverageState.from_union(union, engine.n_cells).age_at(t_s)
+    np.testing.assert_allclose(layers.age_s()[seen], age[seen], atol=1e-9)
+    assert np.isnan(layers.age_s()[~seen]).all()
+
+
+def test_layers_advanced_in_small_steps_equal_one_jump(small):
+    """Frame by frame (many small forward steps) gives the same state as one seek."""
+    from sim.view.layers import IncrementalLayers
+    _, engine, union = small
+    stepped = IncrementalLayers(union, engine.n_cells)
+    for t in np.arange(0.0, 6000.0, 17.0):
+        stepped.seek(float(t))
+    jumped = IncrementalLayers(union, engine.n_cells)
+    jumped.seek(stepped.t_s)
+    np.testing.assert_array_equal(stepped.cur, jumped.cur)
+    np.testing.assert_array_equal(stepped.age_s(), jumped.age_s())
+
+
+def test_covered_now_matches_intervals(small):
+    from sim.view.layers import IncrementalLayers
+    _, engine, union = small
+    layers = IncrementalLayers(union, engine.n_cells)
+    t = 5000.0
+    layers.seek(t)
+    inside = (union.start_s <= t) & (union.end_s > t)
+    expected = np.zeros(engine.n_cells, dtype=bool)
+    expected[union.cell[inside]] = True
+    np.testing.assert_array_equal(layers.covered_now(), expected)
+
+
+def test_horizon_disc_footprint_has_the_horizon_radius():
+    """A horizon sensor sees a disc of the horizon central angle acos(R / (R + h))
+    (SMAD eq. 5-16 with elevation 0)."""
+    from sim.scenario.schema import EarthSpec, SensorSpec
+    from sim.sensors import Sensor
+    from sim.view.footprint import footprint_shape
+    earth = EarthSpec()
+    sensor = Sensor(SensorSpec(name="esm", kind="horizon"), earth)
+    h = 15_000.0
+    shape = footprint_shape(sensor, h)
+    expected = math.acos(earth.radius_m / (earth.radius_m + h))
+    np.testing.assert_allclose(shape.hi_rad, expected, rtol=1e-9)
+    np.testing.assert_allclose(shape.lo_rad, 0.0, atol=1e-12)
+
+
+def test_side_looking_footprint_bands_span_near_to_far_range_broadside():
+    """A side-looking radar's footprint along the broadside bearings spans its ground near
+    and far ranges (central angle = ground range / R); nothing is seen ahead."""
+    from sim.scenario.schema import EarthSpec, SensorSpec
+    from sim.sensors import Sensor
+    from sim.view.footprint import footprint_shape, placed, reference_polygons
+    earth = EarthSpec()
+    spec = SensorSpec(name="sar", kind="side-looking", near_range_m=20_000.0,
+                      far_range_m=160_000.0, max_squint_rad=math.radians(10.0))
+    sensor = Sensor(spec, earth)
+    shape = footprint_shape(sensor, 18_000.0)
+    R = earth.radius_m
+    for bearing in (90.0, 270.0):
+        k = int(np.argmin(np.abs(np.degrees(shape.az_rad) - bearing)))
+        resolution = (160_000.0 - 20_000.0) / R / 32 / 2 ** 12
+        assert abs(shape.lo_rad[k] - 20_000.0 / R) < 2 * resolution
+        assert abs(shape.hi_rad[k] - 160_000.0 / R) < 2 * resolution
+    assert np.isnan(shape.hi_rad[0])                       # straight ahead: nothing
+    polygons = reference_polygons(shape)
+    assert len(polygons) == 2                              # one band on either side
+    # placing keeps every vertex on the sphere and at the same central angle from p
+    from sim import earth as E
+    p = E.unit_vector(31.0, -107.0)
+    moved = placed(polygons, p, math.radians(45.0))
+    origin = np.array([1.0, 0.0, 0.0])
+    for ref, new in zip(polygons, moved):
+        np.testing.assert_allclose(np.linalg.norm(new, axis=1), 1.0, atol=1e-12)
+        np.testing.assert_allclose(E.central_angle_rad(p, new), E.central_angle_rad(origin, ref),
+                                   atol=1e-12)
+
+
+def test_view_command_headless_prints_stats_and_saves_png(tmp_path, capsys):
+    from sim.cli import main
+    png = tmp_path / "frame.png"
+    code = main(["view", str(SMALL), "--frames", "5", "--stats", "--screenshot", str(png),
+                 "--size", "640x400"])
+    assert code == 0
+    stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert stats["frames"] == 5
+    assert stats["frame_ms_median"] > 0 and stats["frame_ms_p95"] >= stats["frame_ms_median"]
+    import pygame
+    assert pygame.image.load(str(png)).get_size() == (640, 400)
+
+
+def test_view_command_bad_input_exits_2(tmp_path, capsys):
+    from sim.cli import main
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ntime: {start: 2025-01-01T00:00:00Z, duration: -1 h}\n")
+    assert main(["view", str(bad), "--frames", "2"]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+    assert main(["view", str(SMALL), "--frames", "0"]) == 2
+    assert main(["view", str(SMALL), "--frames", "2", "--size", "big"]) == 2
+    assert main(["view", str(SMALL), "--screenshot", str(tmp_path / "x.png")]) == 2
+    script = tmp_path / "s.txt"
+    script.write_text("0 key space\nten key 4\n")
+    assert main(["view", str(SMALL), "--frames", "2", "--script", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert "s.txt" in err and "2" in err
