@@ -10,7 +10,7 @@ of cell c that has started by t (-1: none yet). With per-interval prefix sums co
     time covered so far  = covered_before[cur] + min(end[cur], t) - start[cur]
     age of data now      = 0 while covered, else t - end[cur]  (undefined: never seen)
     max revisit so far   = max(gap_max[cur], t - end[cur] if not covered now)
-                           never seen: t (the whole window is one gap)
+                           (undefined, NaN: never seen; sim.coverage's never-seen rule)
 
 where a gap is the time between one access's end and the next access's start (the first gap
 runs from 0 to the first start), as in sim.coverage (gaps touching the window's ends count).
@@ -127,14 +127,14 @@ class IncrementalLayers:
         return np.maximum(self.t_s - self.end_cur_s, 0.0)
 
     def max_revisit_s(self) -> np.ndarray:
-        """(M,) longest gap in [0, t], the open one at t included; t where never seen."""
+        """(M,) longest gap in [0, t], the open one at t included; NaN where never seen."""
         seen, safe = self._parts()
         t = self.t_s
         if safe is None:
-            return np.full(self.n_cells, t)
+            return np.full(self.n_cells, np.nan)
         trailing = np.maximum(t - self.end_s[safe], 0.0)
         trailing = np.where(trailing > _GAP_EPS_S, trailing, 0.0)
-        return np.where(seen, np.maximum(self.gap_max_s[safe], trailing), t)
+        return np.where(seen, np.maximum(self.gap_max_s[safe], trailing), np.nan)
 
     def accesses_of(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
         """All (start_s, end_s) of one cell over the whole window (the access timeline)."""
