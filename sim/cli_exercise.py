@@ -72,9 +72,14 @@ def _start(args) -> int:
         raise ScenarioError(Problem("exercise start", 0, 0, "", ", ".join(existing),
                                     "already exists; nothing was copied",
                                     "choose another folder or move your file away"))
-    target.mkdir(parents=True, exist_ok=True)
-    for src, dst in copies:
-        _copy_new(src, dst)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for src, dst in copies:
+            _copy_new(src, dst)
+    except OSError as error:
+        raise ScenarioError(Problem("exercise start", 0, 0, "", repr(args.dir),
+                                    f"cannot write there ({error.strerror})",
+                                    "choose a folder you can write to"))
     print(f"copied the task to {copies[1][1]} and the starting scenario to {copies[0][1]}")
     print(f"edit it, then: isr-sim exercise check {exercise.id} {copies[0][1]}")
     return 0

@@ -227,6 +227,13 @@ def test_start_copies_and_never_overwrites(tmp_path, capsys):
     assert copied.read_text() == "my edits\n"
 
 
+def test_start_where_nothing_can_be_written_is_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["exercise", "start", "1", str(blocker / "sub")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+
+
 def test_check_exit_codes_and_a_class_in_json(tmp_path, capsys):
     e = load_exercise("1")
     good, start = str(e.solution_path), str(e.start_path)
