@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the JSON result instead of tables")
     p.add_argument("--csv", metavar="FILE", help="write one row per cell")
-    p.add_argument("--png", metavar="FILE", help="write a map of a figure of merit")
+    p.add_argument("--png", metavar="FILE",
+                   help="write a map of a figure of merit; the format follows the name's "
+                        "suffix: .png, .svg or .pdf")
     p.add_argument("--map-key", default="time_covered_frac", metavar="KEY",
                    help="figure of merit drawn by --png (default time_covered_frac)")
     p.add_argument("--engine", choices=("exact", "stepped"), default="exact")

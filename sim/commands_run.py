@@ -65,6 +65,14 @@ def run_command(args) -> int:
         if path:
             _check_output_path(path, option)
     from sim.coverage import FIGURE_KEYS
+    if args.png:
+        try:
+            report.map_format(args.png)
+        except ValueError:
+            formats = ", ".join("." + f for f in report.MAP_FORMATS)
+            raise ScenarioError(Problem("--png", 0, 0, "", repr(args.png),
+                                        f"the map formats are {formats}",
+                                        f"give a file name ending in one of {formats}"))
     if args.png and args.map_key not in FIGURE_KEYS:
         raise ScenarioError(Problem("--map-key", 0, 0, "", repr(args.map_key),
                                     "not a per-cell figure", f"use one of {', '.join(FIGURE_KEYS)}"))
