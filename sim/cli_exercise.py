@@ -46,7 +46,7 @@ def _list(args) -> int:
         return 0
     for e in course:
         print(f"{e.id:24s} {e.minutes:3d} min  {e.title}")
-        print(f"{'':24s}           asked: {e.targets[0].asked()}")
+        print(f"{'':24s}          asked: {e.targets[0].asked()}")
     return 0
 
 

@@ -26,7 +26,7 @@ reads and the text the grader prints are one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -81,7 +81,6 @@ class Exercise:
     hint_2_within: float
     learning_goal: str = ""
     task: str = ""
-    files: tuple[str, ...] = field(default=("README.md", "start.yaml"))
 
     @property
     def start_path(self) -> Path:
