@@ -34,6 +34,14 @@ def add_parser(sub) -> None:
     q.add_argument("files", nargs="+", metavar="FILE")
     q.add_argument("--json", action="store_true", help="one JSON line per file")
     q.set_defaults(func=_check)
+    q = esub.add_parser("view", help="open a scenario in the window with the exercise's goal "
+                                     "and live figure in the panel")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--frames", type=int, metavar="N",
+                   help="run N frames without a screen, print the goal's lines and exit")
+    q.add_argument("--screenshot", metavar="PNG", help="with --frames: save the last frame")
+    q.set_defaults(func=_view)
 
 
 def _list(args) -> int:
@@ -126,3 +134,33 @@ def _check(args) -> int:
             for line in grade.lines:
                 print(f"  {line}")
     return status
+
+
+def _view(args) -> int:
+    """The window with the exercise as its goal; headless with --frames (exit as check)."""
+    from sim.exercises import ExerciseGoal, load_exercise
+    from sim.scenario.load import load_scenario
+    exercise = load_exercise(args.id)
+    load_scenario(args.file)                        # a bad file: located error, exit 2
+    goal = ExerciseGoal(exercise)
+    if args.frames is None:
+        if args.screenshot:
+            raise ScenarioError(Problem("--screenshot", 0, 0, "", "", "needs --frames",
+                                        "add e.g. --frames 60"))
+        from sim.view import open_window
+        return open_window(args.file, goal=goal)
+    if args.frames < 1:
+        raise ScenarioError(Problem("--frames", 0, 0, "", str(args.frames), "must be >= 1",
+                                    "write e.g. --frames 60"))
+    if args.screenshot:
+        from sim.commands_run import _check_output_path
+        _check_output_path(args.screenshot, "--screenshot")
+    from sim.view import run_headless
+    stats = run_headless(args.file, args.frames, screenshot=args.screenshot, goal=goal)
+    if "error" in stats:
+        print(stats["error"], file=sys.stderr)
+    print(goal.title)
+    for line in stats.get("goal_lines", []):
+        print(f"  {line}")
+    print("  PASSED" if stats.get("goal_passed") else "  NOT YET")
+    return 0 if stats.get("goal_passed") else 1

@@ -172,7 +172,7 @@ class ExerciseGoal:
     def __init__(self, exercise: Exercise):
         from sim.scenario.load import load_scenario
         self.exercise = exercise
-        self.title = f"Exercise {exercise.number}: {exercise.title}"
+        self.title = f"exercise {exercise.number} (isr-sim exercise show {exercise.number})"
         self._start = load_scenario(exercise.start_path)
         self._last: tuple[object, Optional[Grade]] = (None, None)
 
@@ -184,8 +184,10 @@ class ExerciseGoal:
         return self._last[1]
 
     def describe(self, result) -> list[str]:
+        """Short lines (under 50 characters, the panel's width): each figure now against
+        its target, then the names of broken rules."""
         grade = self.grade(result)
-        lines = [f"{t.what}: {format_value(v, t.unit)} (asked "
+        lines = [f"{short_label(t)}: {format_value(v, t.unit)} (need "
                  f"{'>=' if t.at_least else '<='} {format_value(t.bound, t.unit)})"
                  for t, v in zip(self.exercise.targets, grade.values)]
         lines += [f"rule broken: {b.rule}" for b in grade.broken]
@@ -193,6 +195,21 @@ class ExerciseGoal:
 
     def passed(self, result) -> bool:
         return self.grade(result).passed
+
+
+_SHORT = {"ever_covered_frac": "seen", "time_covered_frac": "time covered",
+          "max_revisit_s": "max revisit", "mean_age_of_data_s": "mean age",
+          "mean_response_s": "mean response", "covered_km2": "area seen"}
+
+
+def short_label(target: Target) -> str:
+    """'max revisit 0-40 km', 'depth reached', 'area seen': a figure's name for the panel."""
+    if target.measure == "reach":
+        return "depth reached"
+    label = _SHORT.get(target.key, target.key)
+    if target.band_km is not None:
+        label += f" {target.band_km[0]:g}-{target.band_km[1]:g} km"
+    return label
 
 
 def check_files(exercise: Exercise, paths: list[str]) -> list[tuple[str, Optional[Grade], Optional[ScenarioError]]]:

@@ -49,6 +49,19 @@ def _update_goal(window) -> None:
     threading.Thread(target=work, daemon=True).start()
 
 
+def _goal_now(window) -> None:
+    """Headless: the teaching goal's Result computed at once (no thread), so that frames,
+    screenshots and stats show the grade of the scenario as it stands."""
+    if window.goal is None or window.scene.coverage is None:
+        return
+    if getattr(window, "_goal_for", None) is window.scene.scenario \
+            and getattr(window, "goal_result", None) is not None:
+        return
+    from sim.runner import run
+    window._goal_for = window.scene.scenario
+    window.goal_result = run(window.scene.scenario)
+
+
 def _apply(window: Window, action: Action, shots: list) -> None:
     from sim.view import controls
     name, a = action.name, action.args
@@ -119,6 +132,7 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
     map_ms = 1000.0 * (time.perf_counter() - t0)
     if wait:
         window.scene.wait()
+        _goal_now(window)
     layers_s = time.perf_counter() - t0
     actions = read_script(script) if script else []
     shots: list = []
@@ -139,6 +153,8 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
         if window._whatif_started is not None:         # a what-if still running
             window.scene.wait()
             window.step_frame(0.0)
+        if wait:
+            _goal_now(window)                          # graded on the scenario as edited
         if screenshot:
             window.renderer.draw(window.t_s)
             window.screenshot(screenshot)
@@ -149,6 +165,9 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
                  "t_s": round(window.t_s, 3), "layer": window.layer}
         if window.whatif_ms:
             stats["whatif_ms"] = [round(v, 1) for v in window.whatif_ms]
+        if window.goal is not None and getattr(window, "goal_result", None) is not None:
+            stats["goal_passed"] = bool(window.goal.passed(window.goal_result))
+            stats["goal_lines"] = list(window.goal.describe(window.goal_result))
         if window.error or window.scene.error:
             stats["error"] = window.error or window.scene.error
         window.stats_window = window
