@@ -213,11 +213,11 @@ class Scene:
     def planned_track(self, i: int, step_m: float) -> np.ndarray:
         """World (K, 2) polyline of platform i's path over the window, NaN rows at breaks;
         satellites only where they pass near the map."""
-        from sim.report import sample_track, _grid_centre_reach
+        from sim.map_geometry import grid_centre_reach, sample_track
         track = self.engine.tracks[i]
         sat = self.scenario.platforms[i].kind == "satellite"
         if self._centre_reach is None:
-            self._centre_reach = _grid_centre_reach(self.grid)
+            self._centre_reach = grid_centre_reach(self.grid)
         centre, reach = self._centre_reach
         ll, _ = sample_track(track, self.duration_s, step_m, centre_u=centre if sat else None,
                              near_rad=reach * 1.3 + math.radians(1.0))
