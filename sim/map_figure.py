@@ -31,11 +31,11 @@ COAST_STYLE = dict(color="#1f5fa8", linewidth=1.0, zorder=4)
 LAND_STYLE = dict(color="#6b4f2a", linewidth=0.8, linestyle=":", zorder=3)
 BAND_STYLE = dict(colors="#202020", linewidths=0.7, linestyles="--", zorder=3.5)
 SEA_LIMIT_STYLE = dict(color="#1f5fa8", linewidth=1.0, linestyle=(0, (4, 2)), zorder=4)
-GRATICULE_STYLE = dict(color="#5a5a5a", linewidth=0.4, alpha=0.6, zorder=2.5)
+GRATICULE_STYLE = dict(color="#5a5a5a", linewidth=0.5, linestyle=":", alpha=0.7, zorder=2.5)
 # One colour per platform (none of them the border's red or the never-seen grey); each
 # track gets a white halo so it stands out on any cell colour.
 TRACK_COLOURS = ("#000000", "#ff7f0e", "#e040fb", "#00bcd4", "#8c564b", "#3f51b5",
-                 "#cddc39", "#ffffff")
+                 "#cddc39", "#f48fb1")
 AIRCRAFT_LINEWIDTH = 1.3
 SATELLITE_TRACK_STYLE = dict(linewidth=0.6, alpha=0.55, zorder=6)
 
@@ -311,19 +311,22 @@ def draw_territorial_sea(frame: MapFrame, lattice: Optional[AirspaceLattice]) ->
 
 
 def platform_tracks(frame: MapFrame, tracks, span_km: float) -> list:
-    """(name, is_satellite, pieces [(x_km, y_km)]) per platform. Given `tracks` ((K,2)
-    [lat, lon] arrays) are cut at NaN rows and long steps; else result.tracks are sampled
-    (sim.map_geometry.sample_track) finely for the view, satellites only near the grid."""
+    """(name, is_satellite, pieces [(x_km, y_km)], group) per platform. Given `tracks`
+    ((K,2) [lat, lon] arrays) are cut at NaN rows and long steps; else result.tracks are
+    sampled (sim.map_geometry.sample_track) finely for the view, satellites only near the
+    grid. Platforms of one class flying the same track spec (sorties of a surge, phased
+    drones) share a group: their lines coincide, so they share a colour and a legend entry."""
     out = []
     if tracks is not None:
         for k, t in enumerate(tracks):
             pieces = split_polyline(np.asarray(t, dtype=float), None, frame.radius_m)
             out.append((f"track {k + 1}" if len(tracks) > 1 else "ground track", False,
-                        [frame.project_km(p) for p in pieces]))
+                        [frame.project_km(p) for p in pieces], k))
         return out
     T = float(frame.result.scenario.time.duration_s)
     centre, reach = grid_centre_reach(frame.result.grid)
-    for track in getattr(frame.result, "tracks", None) or []:
+    specs = {p.name: p for p in getattr(frame.result.scenario, "platforms", ()) or ()}
+    for k, track in enumerate(getattr(frame.result, "tracks", None) or []):
         if not hasattr(track, "state"):
             continue
         sat = is_satellite(track)
@@ -331,8 +334,10 @@ def platform_tracks(frame: MapFrame, tracks, span_km: float) -> list:
                                     centre_u=centre if sat else None,
                                     near_rad=reach * 1.6 + math.radians(1.0))
         pieces = split_polyline(arr, 3.0 * spacing * (1 + 1e-6) + 1e-3, frame.radius_m)
-        out.append((getattr(track, "platform_name", "") or "platform", sat,
-                    [frame.project_km(p) for p in pieces]))
+        name = getattr(track, "platform_name", "") or "platform"
+        spec = specs.get(name)
+        group = (spec.class_id, spec.altitude_m, spec.track) if spec is not None else k
+        out.append((name, sat, [frame.project_km(p) for p in pieces], group))
     return out
 
 
@@ -340,7 +345,7 @@ def view_box(frame: MapFrame, tracks: list) -> tuple:
     """The grid's extent widened to every aircraft track (often outside the grid; satellite
     tracks are clipped to the view instead), plus a 5 % margin."""
     view = list(frame.extent)
-    for _, sat, pieces in tracks:
+    for _, sat, pieces, _ in tracks:
         for px, py in ([] if sat else pieces):
             ok = np.isfinite(px) & np.isfinite(py)
             if ok.any():
@@ -350,34 +355,48 @@ def view_box(frame: MapFrame, tracks: list) -> tuple:
     return (view[0] - margin, view[1] + margin, view[2] - margin, view[3] + margin)
 
 
+def _group_label(names: list[str], sat: bool, passes: int) -> str:
+    if len(names) == 1:
+        text = names[0]
+    elif len(names) <= 3:
+        text = ", ".join(names) + " (same track)"
+    else:
+        text = f"{names[0]} ... {names[-1]}: {len(names)} platforms on one track"
+    if sat:
+        text += f": satellite, {passes} pass{'es' if passes != 1 else ''} over the map"
+    return text
+
+
 def draw_tracks(frame: MapFrame, tracks: list, box) -> list:
-    """Each platform's track in its own colour (white halo), one legend entry by name;
-    satellites thin and light with their passes over the map counted. Line gids:
-    'track-aircraft' or 'track-satellite' (one Line2D per platform, NaN-separated runs)."""
+    """Each platform's track in its group's own colour (white halo), one legend entry per
+    group naming its platforms; satellites thin and light with their passes over the map
+    counted. Line gids: 'track-aircraft' or 'track-satellite' (one Line2D per platform,
+    NaN-separated runs)."""
     from matplotlib import patheffects
     from matplotlib.lines import Line2D
-    handles = []
-    for k, (name, sat, pieces) in enumerate(tracks):
+    groups: dict = {}          # group -> (style, names, [passes], is_satellite), drawing order
+    for name, sat, pieces, group in tracks:
         runs = [r for px, py in pieces for r in runs_in_box(px, py, box)]
         if not runs:
             continue
-        colour = TRACK_COLOURS[k % len(TRACK_COLOURS)]
+        if group not in groups:
+            colour = TRACK_COLOURS[len(groups) % len(TRACK_COLOURS)]
+            halo = [patheffects.withStroke(linewidth=AIRCRAFT_LINEWIDTH + 1.6, foreground="white")]
+            style = (dict(SATELLITE_TRACK_STYLE, color=colour) if sat else
+                     dict(color=colour, linewidth=AIRCRAFT_LINEWIDTH, zorder=7, path_effects=halo))
+            groups[group] = (style, [], [0], sat)
+        style, names, passes, _ = groups[group]
+        names.append(name)
+        passes[0] += len(runs)
         xs = np.concatenate([np.append(r[0], np.nan) for r in runs])
         ys = np.concatenate([np.append(r[1], np.nan) for r in runs])
-        if sat:
-            style = dict(SATELLITE_TRACK_STYLE, color=colour)
-            label = f"{name}: satellite, {len(runs)} pass{'es' if len(runs) != 1 else ''} over the map"
-        else:
-            halo = [patheffects.withStroke(linewidth=AIRCRAFT_LINEWIDTH + 1.6, foreground="white")]
-            style = dict(color=colour, linewidth=AIRCRAFT_LINEWIDTH, zorder=7, path_effects=halo)
-            label = name
         frame.ax.plot(xs, ys, gid="track-satellite" if sat else "track-aircraft", **style)
         if not sat:
             ok = np.isfinite(xs) & np.isfinite(ys)
             frame.obstacles.append(np.stack([xs[ok], ys[ok]], axis=-1))
-        handles.append(Line2D([], [], label=label, **dict(style, linewidth=max(
-            style["linewidth"], 1.0), alpha=1.0)))
-    return handles
+    return [Line2D([], [], label=_group_label(names, sat, passes[0]),
+                   **dict(style, linewidth=max(style["linewidth"], 1.0), alpha=1.0))
+            for style, names, passes, sat in groups.values()]
 
 
 def draw_violations(frame: MapFrame) -> list:

@@ -67,13 +67,24 @@ def test_graticule_is_labelled_in_degrees(corner_fig):
     assert "30°N" in labels or "25°N" in labels
 
 
-def test_each_platform_has_its_own_colour_and_legend_entry(drones):
+def test_each_platform_has_its_own_colour_and_legend_entry():
+    classes = run(load_scenario(SCENARIOS_DIR / "examples" / "class-comparison.yaml",
+                                overrides=COARSE))
+    names = [p.name for p in classes.scenario.platforms]
+    assert len(names) >= 3
+    fig = report.build_map_figure(classes)
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-aircraft"]
+    assert len(lines) == len(names)
+    assert len({to_rgba(ln.get_color()) for ln in lines}) == len(names)
+    assert set(names) <= set(legend_labels(fig))
+
+
+def test_platforms_on_one_track_share_a_colour_and_an_entry(drones):
+    # two drones phased on one racetrack: their lines coincide, so one colour, one entry
     fig = report.build_map_figure(drones)
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-aircraft"]
-    assert len(lines) == 2
-    assert to_rgba(lines[0].get_color()) != to_rgba(lines[1].get_color())
-    labels = legend_labels(fig)
-    assert "Drone-A" in labels and "Drone-B" in labels
+    assert len(lines) == 2 and to_rgba(lines[0].get_color()) == to_rgba(lines[1].get_color())
+    assert "Drone-A, Drone-B (same track)" in legend_labels(fig)
 
 
 def test_territorial_sea_violation_bands_and_never_seen(corner_cut, corner_fig):
