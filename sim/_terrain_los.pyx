@@ -160,24 +160,71 @@ cdef inline double _ray_min(double amp, double x_c, double r_e, double x0,
     return 1.0 / (amp * cos(gap)) - r_e
 
 
+cdef struct Ray:
+    double lam, lam_e, r_p, amp, x_c, sin_l, cos_l
+
+
+cdef inline bint _ray_geometry(const double* p, const double* c, double h_m, double r_c,
+                               double k, double r_e, Ray* ray) noexcept nogil:
+    """The ray's polar line (module docstring) into ray; False when the platform is over
+    the cell (lam ~ 0: nothing between them)."""
+    cdef double dot = p[0] * c[0] + p[1] * c[1] + p[2] * c[2]
+    cdef double cx = p[1] * c[2] - p[2] * c[1]
+    cdef double cy = p[2] * c[0] - p[0] * c[2]
+    cdef double cz = p[0] * c[1] - p[1] * c[0]
+    ray.lam = atan2(sqrt(cx * cx + cy * cy + cz * cz), dot)    # true angle
+    if ray.lam <= 1e-9:
+        return False
+    ray.lam_e = ray.lam / k
+    ray.r_p = r_e + h_m
+    cdef double a_coef = 1.0 / ray.r_p
+    cdef double b_coef = (1.0 / r_c - cos(ray.lam_e) / ray.r_p) / sin(ray.lam_e)
+    ray.amp = hypot(a_coef, b_coef)
+    ray.x_c = atan2(b_coef, a_coef)
+    ray.sin_l = sin(ray.lam)
+    ray.cos_l = cos(ray.lam)
+    return True
+
+
+cdef struct Walk:
+    double g0, g1, g2, t0, t1, t2, cd, sd
+
+
+cdef inline void _walk_start(const double* p, const double* c, const Ray* ray, double k,
+                             double step_e, long ja, long chunk, Walk* w) noexcept nogil:
+    """Chunk ends: the ground point at true angle theta from p is G = p cos(theta) +
+    q sin(theta), q the unit vector towards c perpendicular to p; stepping theta back by
+    one chunk is a rotation of (G, T = dG/dtheta) by -delta (no sine or cosine per
+    chunk). Starts at sample ja."""
+    cdef double q0 = (c[0] - p[0] * ray.cos_l) / ray.sin_l
+    cdef double q1 = (c[1] - p[1] * ray.cos_l) / ray.sin_l
+    cdef double q2 = (c[2] - p[2] * ray.cos_l) / ray.sin_l
+    cdef double th = k * (ray.lam_e - step_e * ja)
+    cdef double ct = cos(th), st = sin(th)
+    w.g0, w.g1, w.g2 = p[0] * ct + q0 * st, p[1] * ct + q1 * st, p[2] * ct + q2 * st
+    w.t0, w.t1, w.t2 = q0 * ct - p[0] * st, q1 * ct - p[1] * st, q2 * ct - p[2] * st
+    w.cd, w.sd = cos(k * step_e * chunk), sin(k * step_e * chunk)
+
+
+cdef inline void _walk_next(Walk* w, bint lon_360, double* lat, double* lon) noexcept nogil:
+    """Move to the next chunk end and write its latitude and longitude."""
+    cdef double h0 = w.g0 * w.cd - w.t0 * w.sd
+    cdef double h1 = w.g1 * w.cd - w.t1 * w.sd
+    cdef double h2 = w.g2 * w.cd - w.t2 * w.sd
+    w.t0, w.t1, w.t2 = w.t0 * w.cd + w.g0 * w.sd, w.t1 * w.cd + w.g1 * w.sd, w.t2 * w.cd + w.g2 * w.sd
+    w.g0, w.g1, w.g2 = h0, h1, h2
+    _lat_lon(w.g0, w.g1, w.g2, lon_360, lat, lon)
+
+
 cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h_m,
                        double r_c, double k, double radius_m, double terrain_max_m,
                        double region_top_m, double region_m, double step_e,
                        long chunk, long sub) noexcept nogil:
     cdef double r_e = k * radius_m
-    cdef double dot = p[0] * c[0] + p[1] * c[1] + p[2] * c[2]
-    cdef double cx = p[1] * c[2] - p[2] * c[1]
-    cdef double cy = p[2] * c[0] - p[0] * c[2]
-    cdef double cz = p[0] * c[1] - p[1] * c[0]
-    cdef double lam = atan2(sqrt(cx * cx + cy * cy + cz * cz), dot)    # true angle
-    if lam <= 1e-9:
+    cdef Ray ray
+    if not _ray_geometry(p, c, h_m, r_c, k, r_e, &ray):
         return False
-    cdef double lam_e = lam / k
-    cdef double r_p = r_e + h_m
-    cdef double a_coef = 1.0 / r_p
-    cdef double b_coef = (1.0 / r_c - cos(lam_e) / r_p) / sin(lam_e)
-    cdef double amp = hypot(a_coef, b_coef)
-    cdef double x_c = atan2(b_coef, a_coef)
+    cdef double lam = ray.lam, lam_e = ray.lam_e, amp = ray.amp, x_c = ray.x_c
     cdef double cos_w = 1.0 / ((r_e + terrain_max_m) * amp)
     if cos_w > 1.0:
         return False                     # the whole ray is above the highest terrain
@@ -206,7 +253,10 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
     cdef long j_last = <long>floor((lam_e - lo) / step_e)
     if j_first < 1:
         j_first = 1                      # j = 0 is the cell itself, below the observer
-    cdef double sin_l = sin(lam), cos_l = cos(lam)
+    # Chunks start at 1 + a multiple of `chunk`, as in _ray_margin: both then sample
+    # the same ground points, so they agree on every sample's sign.
+    j_first = 1 + chunk * ((j_first - 1) // chunk)
+    cdef double sin_l = ray.sin_l, cos_l = ray.cos_l
     cdef double cos_s = cos(step_e), sin_s = sin(step_e)
     cdef long ja = j_first, jb, j, js, je, je_chunk
     cdef double xa, xb, lat_a, lon_a, lat_b, lon_b, f, lat, lon, inv_span
@@ -214,26 +264,14 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
     cdef bint wraps
     # Chunks of `chunk` samples from the cell outwards, with exact ground points at their
     # ends (each end shared with the next chunk) and lat/lon linear in between.
-    # The ground point at true angle theta from p: G = p cos(theta) + q sin(theta), q the
-    # unit vector towards c perpendicular to p; stepping theta back by one chunk is a
-    # rotation of (G, T = dG/dtheta) by -delta (no sine or cosine per chunk).
-    cdef double q0 = (c[0] - p[0] * cos_l) / sin_l
-    cdef double q1 = (c[1] - p[1] * cos_l) / sin_l
-    cdef double q2 = (c[2] - p[2] * cos_l) / sin_l
-    cdef double th = k * (lam_e - step_e * ja)
-    cdef double ct = cos(th), st = sin(th)
-    cdef double g0 = p[0] * ct + q0 * st, g1 = p[1] * ct + q1 * st, g2 = p[2] * ct + q2 * st
-    cdef double t0 = q0 * ct - p[0] * st, t1 = q1 * ct - p[1] * st, t2 = q2 * ct - p[2] * st
-    cdef double cd = cos(k * step_e * chunk), sd = sin(k * step_e * chunk), h0, h1, h2
-    _lat_lon(g0, g1, g2, g.lon_360, &lat_a, &lon_a)
+    cdef Walk walk
+    _walk_start(p, c, &ray, k, step_e, ja, chunk, &walk)
+    _lat_lon(walk.g0, walk.g1, walk.g2, g.lon_360, &lat_a, &lon_a)
     while ja <= j_last:
         jb = ja + chunk                   # the chunk's far end: the next chunk's start
         xa = lam_e - step_e * ja          # nearer the cell
         xb = lam_e - step_e * jb
-        h0, h1, h2 = g0 * cd - t0 * sd, g1 * cd - t1 * sd, g2 * cd - t2 * sd
-        t0, t1, t2 = t0 * cd + g0 * sd, t1 * cd + g1 * sd, t2 * cd + g2 * sd
-        g0, g1, g2 = h0, h1, h2
-        _lat_lon(g0, g1, g2, g.lon_360, &lat_b, &lon_b)
+        _walk_next(&walk, g.lon_360, &lat_b, &lon_b)
         je_chunk = jb - 1 if jb - 1 < j_last else j_last
         inv_span = 1.0 / chunk
         wraps = fabs(lon_b - lon_a) >= 180.0
@@ -274,6 +312,141 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         ja = jb
         lat_a, lon_a = lat_b, lon_b
     return False
+
+
+cdef struct Slopes:
+    const double* fine                 # (n_lat, n_lon): bound on the slope near each node
+    const double* tile                 # (n_tile_lat, n_tile_lon): near each tile
+    double anywhere                    # bound anywhere
+
+
+cdef inline double _time_bound(double n_lo, double kr, double kg, double slope) noexcept nogil:
+    """Lower bound of n / (kr + kg s) over samples with slope n >= n_lo and s <= slope."""
+    return n_lo / (kr + kg * slope) if n_lo >= 0.0 else n_lo / kr
+
+
+cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const double* c,
+                        double h_m, double r_c, double k, double radius_m,
+                        double terrain_max_m, double region_top_m, double region_m,
+                        double step_e, long chunk, long sub, double kr, double kg,
+                        double slope_min, double tau_cap) noexcept nogil:
+    """Signed time margin of one ray (rays_margin): min over the samples of _ray_blocked of
+    n_j / (kr + kg s_j), n_j = (ray height - terrain) / (ground distance from the cell),
+    s_j the terrain slope bound near sample j (at least slope_min); the sea surface counts
+    as a sample with s = 0."""
+    cdef double r_e = k * radius_m
+    cdef Ray ray
+    if not _ray_geometry(p, c, h_m, r_c, k, r_e, &ray):
+        return tau_cap
+    cdef double lam = ray.lam, lam_e = ray.lam_e, r_p = ray.r_p, amp = ray.amp, x_c = ray.x_c
+    cdef double best = tau_cap, q, s_j
+    # The sea surface, a continuous profile at 0 m. r(y) is convex along the chord (a
+    # secant), so it lies above its tangent at the cell and above its lowest point.
+    if x_c > 0.0 and x_c < lam_e:
+        if amp * r_e > 1.0:              # below the sea at its lowest point: blocked
+            q = (1.0 / amp - r_e) / (r_e * (lam_e - x_c)) / kr
+            return q if q < -1e-12 else -1e-12
+        q = (1.0 / amp - r_e) / (r_e * lam_e)
+    elif x_c >= lam_e:                   # rising from the cell: above its tangent there
+        q = r_c * r_c * amp * sin(x_c - lam_e) / r_e
+    else:                                # falling towards the platform: above r_p
+        q = (r_p - r_e) / (r_e * lam_e)
+    q = q / kr
+    if q < best:
+        best = q
+    cdef double top = terrain_max_m
+    if k * lam_e * radius_m <= region_m:
+        top = region_top_m               # every sample lies within region_m of the cell
+    cdef long j_last = <long>floor(lam_e / step_e)
+    if j_last < 1:
+        return best
+    cdef double s_any = sl.anywhere if sl.anywhere > slope_min else slope_min
+    cdef double sin_l = ray.sin_l, cos_l = ray.cos_l
+    cdef double cos_s = cos(step_e), sin_s = sin(step_e)
+    cdef long ja = 1, jb, j, js, je, je_chunk
+    cdef double xa, xb, ya, lat_a, lon_a, lat_b, lon_b, f, lat, lon, inv_span, n, elev
+    cdef double cos_a, sin_a, r_a, dr_a, a_line, tau, lat_m, lon_m
+    cdef bint wraps, blocked = False
+    # The same chunks and ground points as _ray_blocked (chunks start at 1 + a multiple
+    # of `chunk`), so that both agree on every sample.
+    cdef Walk walk
+    _walk_start(p, c, &ray, k, step_e, ja, chunk, &walk)
+    _lat_lon(walk.g0, walk.g1, walk.g2, g.lon_360, &lat_a, &lon_a)
+    while ja <= j_last:
+        ya = step_e * ja
+        xa = lam_e - ya
+        # No later sample can go below `best`: r(y) >= r_a + dr_a (y - ya) (tangent of the
+        # convex chord), so (r - r_e - top) / (r_e y) >= (a_line + dr_a y) / (r_e y), which
+        # is monotonic in y: its smaller end value bounds every sample from here on.
+        r_a = 1.0 / (amp * cos(xa - x_c))
+        dr_a = r_a * r_a * amp * sin(x_c - xa)
+        a_line = r_a - r_e - top - dr_a * ya
+        if _time_bound((a_line / ya + dr_a) / r_e, kr, kg, s_any) >= best and \
+                _time_bound((a_line / lam_e + dr_a) / r_e, kr, kg, s_any) >= best:
+            break
+        jb = ja + chunk
+        xb = lam_e - step_e * jb
+        _walk_next(&walk, g.lon_360, &lat_b, &lon_b)
+        je_chunk = jb - 1 if jb - 1 < j_last else j_last
+        inv_span = 1.0 / chunk
+        wraps = fabs(lon_b - lon_a) >= 180.0
+        if not wraps:
+            lat_m, lon_m = 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)
+            s_j = _bound(sl.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
+            f = _ray_min(amp, x_c, r_e, xb, xa) \
+                - _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
+            f = f / (r_e * step_e * jb) if f >= 0.0 else f / (r_e * ya)
+            if _time_bound(f, kr, kg, s_j if s_j > slope_min else slope_min) >= best:
+                ja = jb
+                lat_a, lon_a = lat_b, lon_b
+                continue
+        js = ja
+        while js <= je_chunk:
+            je = js + sub - 1 if js + sub - 1 < je_chunk else je_chunk
+            if not wraps:
+                f = (0.5 * (js + je) - ja) * inv_span
+                lat_m, lon_m = lat_a + (lat_b - lat_a) * f, lon_a + (lon_b - lon_a) * f
+                s_j = _bound(sl.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
+                f = _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js) \
+                    - _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
+                f = f / (r_e * step_e * je) if f >= 0.0 else f / (r_e * step_e * js)
+                if _time_bound(f, kr, kg, s_j if s_j > slope_min else slope_min) >= best:
+                    js = je + 1
+                    continue
+            cos_a = cos(lam_e - step_e * js - x_c)
+            sin_a = sin(lam_e - step_e * js - x_c)
+            for j in range(js, je + 1):
+                if wraps:
+                    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
+                    s_j = s_any
+                else:
+                    f = (j - ja) * inv_span
+                    lat = lat_a + (lat_b - lat_a) * f
+                    lon = lon_a + (lon_b - lon_a) * f
+                    s_j = _bound(sl.fine, g.n_lat, g.n_lon, 1, g, lat, lon)
+                    if s_j < slope_min:
+                        s_j = slope_min
+                elev = _elevation(g, lat, lon)
+                n = (1.0 / (amp * cos_a) - r_e - elev) / (r_e * step_e * j)
+                # The sign is _ray_blocked's test, so that both always agree.
+                if (elev + r_e) * amp * cos_a > 1.0:
+                    blocked = True
+                    if n > -1e-15:
+                        n = -1e-15
+                elif n < 0.0:
+                    n = 0.0
+                tau = n / (kr + kg * s_j)
+                if tau < best:
+                    best = tau
+                    if best <= -tau_cap:     # blocked long enough: no need for more
+                        return best
+                cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
+            js = je + 1
+        ja = jb
+        lat_a, lon_a = lat_b, lon_b
+    if blocked and best > -1e-12:
+        best = -1e-12
+    return best
 
 
 cdef Grid _grid(const double[::1] lat_nodes, const double[::1] lon_nodes, bint lat_uniform,
@@ -332,6 +505,50 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
                                   radius_m, terrain_max_m, region_top_m[row], region_m,
                                   step_e, chunk, sub)
     return out.view(bool)
+
+
+def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, ::1] c,
+                const double[::1] r_c_m, double k, double radius_m, double terrain_max_m,
+                const double[::1] region_top_m, double region_m, double step_e,
+                const double[::1] lat_nodes, const double[::1] lon_nodes,
+                bint lat_uniform, bint lon_uniform, bint lon_360,
+                const double[:, ::1] elev, const double[:, ::1] tile_max, long tile_nodes,
+                const double[:, ::1] fine_max, long chunk, long sub,
+                const double[:, ::1] slope_fine, const double[:, ::1] slope_tile,
+                double slope_anywhere, const double[::1] kr, const double[::1] kg,
+                const double[::1] slope_min, double tau_cap):
+    """(K,) signed time margins (s) of the rays of rays_blocked (same first arguments):
+    tau = min over the profile samples j of n_j / (kr + kg * s_j), with
+    n_j = (ray height - terrain) / (ground distance from the cell) the sample's clearance
+    slope and s_j = max(slope_min, slope_fine at the sample) (slope_tile near a tile,
+    slope_anywhere anywhere: bounds on the terrain slope near each node or tile, same
+    layout as fine_max and tile_max); the sea surface counts as a sample with s = 0.
+    kr, kg (K,) 1/s: the rate bounds of sim/terrain_refine.py. tau < 0 exactly where
+    rays_blocked is True. The scan stops once the answer is known to within tau_cap: when
+    tau < 0 some sample has margin tau (the least, or one at most -tau_cap); when tau >= 0
+    it is the least margin or a lower bound >= tau_cap."""
+    cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, lon_360, elev,
+                        tile_max, tile_nodes, fine_max)
+    if slope_fine.shape[0] != elev.shape[0] or slope_fine.shape[1] != elev.shape[1] \
+            or slope_tile.shape[0] != tile_max.shape[0] \
+            or slope_tile.shape[1] != tile_max.shape[1]:
+        raise ValueError("slope tables must have the shapes of fine_max and tile_max")
+    cdef Slopes sl
+    sl.fine = &slope_fine[0, 0]
+    sl.tile = &slope_tile[0, 0]
+    sl.anywhere = slope_anywhere
+    cdef Py_ssize_t n_rows = p.shape[0], row
+    out = np.zeros(n_rows)
+    cdef double[::1] o = out
+    if n_rows == 0:
+        return out
+    with nogil:
+        for row in range(n_rows):
+            o[row] = _ray_margin(&g, &sl, &p[row, 0], &c[row, 0], h_m[row], r_c_m[row], k,
+                                 radius_m, terrain_max_m, region_top_m[row], region_m,
+                                 step_e, chunk, sub, kr[row], kg[row], slope_min[row],
+                                 tau_cap)
+    return out
 
 
 def elevations(const double[::1] lat_deg, const double[::1] lon_deg,

@@ -12,7 +12,8 @@ Cases (scenarios/benchmarks/):
     case's stepped runs take about ten and five minutes, which --quick skips)
     agreement        a smaller case where the stepped engine runs at a 1 s step, to measure
                      the discretisation error the exact engine avoids
-    terrain(-off)    three collectors on the real border, 4 h, with and without ETOPO5 terrain
+    terrain(-off)    three collectors on racetracks and a drone on a loiter on the real
+                     border, 4 h, with and without ETOPO5 terrain
     terrain-agreement  the terrain case cut to 1 h and 8 km cells, against the stepped engine
                      at a 1 s step (line of sight tested at every step)
 Targets (issue 3): border-day exact < 3 s and < 1.5 GiB; exact >= 50x faster than stepped

@@ -62,12 +62,13 @@ between samples. Daylight: 600 s (sunrise and sunset are hours apart except near
 Clouds: half the smaller of the time the drift needs to cross one lattice spacing (a / |w|)
 and half a knot period (the field is a smooth function of position on the scale 2a, read at
 a point moving at |w|, and morphs linearly between knots). Terrain: half the time the fastest
-platform carrying the sensor needs to cross one terrain spacing (the horizon seen from a cell
-varies in azimuth on the scale of the terrain spacing over the obstacle distance, and the
-platform's azimuth rate is at most v / D, so crossing one feature takes at least s / v).
-The exact engine lengthens that step per access by D / L (space_step_factor, at most 8):
-obstacles can only lie within L of the cell, L the extent of the ray's low arc, so a
-feature spans at least s / L of azimuth; terrain edges are bisected to 0.05 s.
+platform carrying the sensor needs to cross one terrain spacing (a rule of thumb for the
+stepped engine's users). The exact engine does not use it for terrain: sim/terrain_refine.py
+bounds how fast each line of sight's clearance can change (terrain_margin, with the surface's
+slope bound terrain_slope_max) and proves that no window longer than 0.5 s is missed; terrain
+edges are bisected to 0.05 s. For that bound the terrain grid gets a ring of 0 m nodes one
+spacing outside its edge, so that the surface falls to the sea over one spacing rather than
+by a cliff (continuous, with a bounded slope).
 
 Shapes: t_s (K,), platform_u (K, 3) unit sub-platform vectors, altitude_m (K,) or scalar,
 cell_index (K,) ints into the grid; results (K,) bool.
@@ -115,9 +116,8 @@ TERRAIN_SAMPLES_PER_SPACING = 3  # profile samples per terrain grid spacing
 TERRAIN_TILE_NODES = 3           # nodes per side of a max-elevation tile
 TERRAIN_CHUNK_SAMPLES = TERRAIN_TILE_NODES * TERRAIN_SAMPLES_PER_SPACING   # spans < one tile
 TERRAIN_SPLIT_ROWS = 4_000       # rays per thread below which a batch is not split
-TERRAIN_STEP_FACTOR_MAX = 8.0    # cap of space_step_factor (a margin on the smooth D / L)
 TERRAIN_TOL_S = 0.05             # terrain edges are bisected to this (issue: within 1 s)
-REGION_RADIUS_M = 200_000.0      # radius of the regional terrain maximum (space_step_factor)
+REGION_RADIUS_M = 200_000.0      # radius of the regional terrain maximum
 
 _PURPOSE_WIND, _PURPOSE_KNOT = 1, 2
 
@@ -125,6 +125,44 @@ _PURPOSE_WIND, _PURPOSE_KNOT = 1, 2
 def _dot(a, b) -> np.ndarray:
     """a . b along the last axis. (..., 3) x (..., 3) -> (...)."""
     return np.einsum("...i,...i->...", a, b)
+
+
+def _zero_ring(lat, lon, elev):
+    """The terrain grid (lat (A,), lon (B,), elev (A, B)) with one more node on every side,
+    one end spacing out, at 0 m: the bilinear surface then falls to the sea surface over
+    one spacing at the grid's edge instead of by a cliff, so it is continuous everywhere
+    and its slope is bounded (what sim/terrain_refine.py's bound needs)."""
+    lat = np.r_[2 * lat[0] - lat[1], lat, 2 * lat[-1] - lat[-2]]
+    lon = np.r_[2 * lon[0] - lon[1], lon, 2 * lon[-1] - lon[-2]]
+    return lat, lon, np.pad(elev, 1)
+
+
+def _bilinear_slopes(lat, lon, elev, radius_m: float) -> np.ndarray:
+    """(A, B) bound on the slope (metres per metre) of the bilinear surface over the grid
+    (lat (A,), lon (B,) degrees, elev (A, B) m) in each grid cell, indexed by its lower
+    node (the last row and column repeat their neighbours): in a cell the north and east
+    derivatives are at most the larger difference of its two north-south (east-west) edges
+    over the cell's size, the east size taken at the cell's poleward edge, and the slope
+    at most the hypotenuse of the two."""
+    e = np.asarray(elev, dtype=float)
+    north_m = radius_m * np.radians(np.diff(lat))[:, None]
+    pole = np.maximum(np.abs(lat[:-1]), np.abs(lat[1:]))
+    cos_pole = np.maximum(np.cos(np.radians(np.minimum(pole, 90.0))), 1e-3)[:, None]
+    east_m = radius_m * np.radians(np.diff(lon))[None, :] * cos_pole
+    d_north = np.maximum(np.abs(e[1:, :-1] - e[:-1, :-1]), np.abs(e[1:, 1:] - e[:-1, 1:]))
+    d_east = np.maximum(np.abs(e[:-1, 1:] - e[:-1, :-1]), np.abs(e[1:, 1:] - e[1:, :-1]))
+    return np.pad(np.hypot(d_north / north_m, d_east / east_m), ((0, 1), (0, 1)), mode="edge")
+
+
+def _tile_maxima(values: np.ndarray, t: int) -> np.ndarray:
+    """Maxima of `values` (A, B) over tiles of t + 1 nodes a side (edges shared) dilated by
+    one tile (3 x 3 maximum): at a point, a bound over everything within one tile."""
+    from scipy.ndimage import maximum_filter
+    na = max(1, math.ceil((values.shape[0] - 1) / t))
+    nb = max(1, math.ceil((values.shape[1] - 1) / t))
+    rows = np.stack([values[i * t: i * t + t + 1].max(axis=0) for i in range(na)])
+    tiles = np.stack([rows[:, j * t: j * t + t + 1].max(axis=1) for j in range(nb)], axis=1)
+    return np.ascontiguousarray(maximum_filter(tiles, size=3, mode="nearest"))
 
 
 class Environment:
@@ -155,16 +193,21 @@ class Environment:
         self.terrain_tol_s = TERRAIN_TOL_S
         self._region_max = None
         self._terrain_max_m = 0.0
+        self.terrain_slope_max = 0.0
+        self._slope_tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.terrain_on:
             lat, lon, elev = self._load_terrain(scenario)
             self._terrain_lon_360 = bool(lon.max() > 180.0)
             elev = np.maximum(np.asarray(elev, dtype=float), 0.0)   # sea surface, not floor
             self._terrain_max_m = float(elev.max())
-            self._build_los_grid(lat, lon, elev)
             dlat = float(np.min(np.diff(lat)))
             dlon = float(np.min(np.diff(lon)))
             cos_max = math.cos(math.radians(min(89.0, float(np.max(np.abs(lat))))))
             self.terrain_spacing_m = self.radius_m * math.radians(min(dlat, dlon * cos_max))
+            lat, lon, elev = _zero_ring(lat, lon, elev)
+            self._build_los_grid(lat, lon, elev)
+            self._cell_slope = _bilinear_slopes(lat, lon, elev, self.radius_m)
+            self.terrain_slope_max = float(self._cell_slope.max())
             if m:
                 self.cell_elevation_m = self._elevation(self.cells_u)
 
@@ -260,12 +303,6 @@ class Environment:
         if spec.blocked_by_clouds and self.clouds_on:
             steps.append(self.cloud_step_s)
         return float(min(steps))
-
-    def space_step_s(self, spec: SensorSpec) -> float:
-        """Refinement step of the terrain mask (inf without terrain)."""
-        if not self.terrain_on:
-            return math.inf
-        return 0.5 * self.terrain_spacing_m / self._max_ground_speed_m_s(spec)
 
     def refine_step_s(self, spec: SensorSpec) -> float:
         """Sampling step (s) at which `allows` changes at most once between samples along
@@ -513,46 +550,70 @@ class Environment:
                 g["fine_max"], TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING)
         return np.concatenate(map_rows(rays, p.shape[0], TERRAIN_SPLIT_ROWS))
 
-    def space_step_factor(self, spec: SensorSpec, platform_u, altitude_m, cell_index) -> np.ndarray:
-        """(K,) how many times longer than space_step_s(spec) the terrain refinement step may
-        be for these paired rows, in [1, TERRAIN_STEP_FACTOR_MAX]: D / L, D the ground
-        distance platform-cell and L the distance from the cell to the far end of the ray's
-        low arc (where it is below the highest terrain), beyond which nothing can block it.
-        Why: the step rule (module docstring) bounds the time to cross a terrain feature by
-        s / v because an obstacle may be as far as the platform; an obstacle can only be
-        within L of the cell, where a feature of size s spans an azimuth s / L, and the
-        platform's azimuth seen from the cell moves at most v / D, so crossing it takes at
-        least s D / (L v). Rays that miss the terrain altogether get the maximum factor."""
-        p = np.asarray(platform_u, dtype=float).reshape(-1, 3)
+    def terrain_margin(self, spec: SensorSpec, platform_u, altitude_m, cell_index, kr, kg,
+                       slope_min, tau_cap_s: float, reach_cells: int) -> np.ndarray:
+        """(K,) signed time margins (s) of the lines of sight of the paired rows
+        (platform_u (K, 3), altitude_m (K,), cell_index (K,)): the least, over the profile
+        samples of terrain_blocked, of n / (kr + kg s), n the sample's clearance slope
+        ((ray height - terrain) / ground distance from the cell), s the terrain's slope
+        within reach_cells grid cells of the sample (at least slope_min (K,)); kr, kg (K,)
+        1/s. Negative exactly where terrain_blocked is True; known to within tau_cap_s.
+        See sim/_terrain_los.pyx (rays_margin) and sim/terrain_refine.py."""
+        p = np.ascontiguousarray(np.asarray(platform_u, dtype=float).reshape(-1, 3))
+        n = p.shape[0]
+
+        def rows_of(x):
+            return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
+        h, kr, kg, slope_min = rows_of(altitude_m), rows_of(kr), rows_of(kg), rows_of(slope_min)
         cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
-        h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (p.shape[0],))
+        if not self.terrain_on or n == 0:
+            return np.full(n, float(tau_cap_s))
         k = self.refraction_k if spec.radio else 1.0
         r_e = k * self.radius_m
         c = self.cells_u[cell_index]
-        lam = E.central_angle_rad(p, c)
-        lam_e = np.maximum(lam / k, 1e-12)
-        r_p = r_e + h
-        r_c = r_e + self.cell_elevation_m[cell_index] + max(OBSERVER_HEIGHT_M,
-                                                             float(spec.target_height_m))
-        a_coef = 1.0 / r_p
-        b_coef = (1.0 / r_c - np.cos(lam_e) / r_p) / np.sin(lam_e)
-        amp = np.hypot(a_coef, b_coef)
-        x_c = np.arctan2(b_coef, a_coef)
+        r_c = r_e + self.cell_elevation_m[cell_index] + self.observer_height_m(spec)
+        step_e = self.terrain_spacing_m / (TERRAIN_SAMPLES_PER_SPACING * r_e)
+        top = self._regional_max_m()[cell_index]
+        g = self._los_grid
+        fine, tile = self.slope_tables(reach_cells)
 
-        def low_arc_m(top_m):
-            """Ground distance from the cell to the far end of the arc where the ray is
-            below top_m (0 where it never is)."""
-            cos_w = 1.0 / ((r_e + top_m) * amp)
-            lo = np.clip(x_c - np.arccos(np.clip(cos_w, -1.0, 1.0)), 0.0, lam_e)
-            return np.where(cos_w > 1.0, 0.0, k * (lam_e - lo) * self.radius_m)
-        low_m = low_arc_m(self._terrain_max_m)
-        # Where that arc lies within REGION_RADIUS_M of the cell, only the highest terrain
-        # of that region matters: the ray is above all terrain beyond it.
-        near = low_m <= REGION_RADIUS_M
-        low_m[near] = low_arc_m(self._regional_max_m()[cell_index])[near]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(low_m > 0.0, lam * self.radius_m / low_m, np.inf)
-        return np.clip(np.nan_to_num(factor, nan=1.0), 1.0, TERRAIN_STEP_FACTOR_MAX)
+        def rays(rows: slice) -> np.ndarray:
+            return _los.rays_margin(
+                p[rows], h[rows], c[rows], r_c[rows], k, self.radius_m, self._terrain_max_m,
+                top[rows], REGION_RADIUS_M, step_e, g["lat"], g["lon"], g["lat_uniform"],
+                g["lon_uniform"], self._terrain_lon_360, g["elev"], g["tile_max"],
+                TERRAIN_TILE_NODES, g["fine_max"], TERRAIN_CHUNK_SAMPLES,
+                TERRAIN_SAMPLES_PER_SPACING, fine, tile, self.terrain_slope_max, kr[rows],
+                kg[rows], slope_min[rows], float(tau_cap_s))
+        return np.concatenate(map_rows(rays, n, TERRAIN_SPLIT_ROWS))
+
+    def slope_tables(self, reach_cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """(fine (A, B), tile) bounds on the terrain slope (m/m) within reach_cells + 1 grid
+        cells of each grid cell (indexed by its lower node), and within that of each tile
+        and its neighbours (as tile_max): what a profile sample, or a sub-chunk or chunk of
+        them, can meet while it moves at most reach_cells terrain spacings (cached)."""
+        if reach_cells not in self._slope_tables:
+            from scipy.ndimage import maximum_filter
+            size = 2 * (int(reach_cells) + 1) + 1
+            fine = np.ascontiguousarray(maximum_filter(self._cell_slope, size=size,
+                                                       mode="nearest"))
+            self._slope_tables[reach_cells] = (fine, _tile_maxima(fine, TERRAIN_TILE_NODES))
+        return self._slope_tables[reach_cells]
+
+    @staticmethod
+    def observer_height_m(spec: SensorSpec) -> float:
+        """Height (m) of the line of sight's end above the cell's terrain."""
+        return max(OBSERVER_HEIGHT_M, float(spec.target_height_m))
+
+    def terrain_top_m(self, cell_index, reach_m) -> np.ndarray:
+        """(K,) highest terrain (m) a line of sight from cell_index (K,) reaching reach_m
+        (K,) metres of ground can pass over: the regional maximum where the whole line lies
+        within REGION_RADIUS_M of the cell, else the highest terrain anywhere."""
+        cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
+        if not self.terrain_on:
+            return np.zeros(cell_index.size)
+        return np.where(np.asarray(reach_m) <= REGION_RADIUS_M,
+                        self._regional_max_m()[cell_index], self._terrain_max_m)
 
     def _regional_max_m(self) -> np.ndarray:
         """(M,) highest terrain within REGION_RADIUS_M of each cell (built on first use):
@@ -582,11 +643,6 @@ class Environment:
         so every bilinear value inside a tile is <= its max) dilated by one tile (3 x 3
         maximum): the dilated value at a point bounds the terrain within one tile of it."""
         from scipy.ndimage import maximum_filter
-        t = TERRAIN_TILE_NODES
-        na = max(1, math.ceil((lat.size - 1) / t))
-        nb = max(1, math.ceil((lon.size - 1) / t))
-        rows = np.stack([elev[i * t: i * t + t + 1].max(axis=0) for i in range(na)])
-        tiles = np.stack([rows[:, j * t: j * t + t + 1].max(axis=1) for j in range(nb)], axis=1)
 
         def uniform(nodes):
             d = (nodes[-1] - nodes[0]) / (nodes.size - 1)
@@ -595,7 +651,7 @@ class Environment:
                           "lon": np.ascontiguousarray(lon, dtype=float),
                           "lat_uniform": uniform(lat), "lon_uniform": uniform(lon),
                           "elev": np.ascontiguousarray(elev, dtype=float),
-                          "tile_max": maximum_filter(tiles, size=3, mode="nearest"),
+                          "tile_max": _tile_maxima(elev, TERRAIN_TILE_NODES),
                           # per grid cell (the max of its 4 nodes), dilated by one cell
                           "fine_max": np.ascontiguousarray(
                               maximum_filter(elev, size=(4, 4), origin=(-1, -1), mode="nearest"),

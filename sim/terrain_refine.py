@@ -1,25 +1,82 @@
 """Terrain line of sight cut out of a platform's access intervals (exact engine).
 
-Terrain depends only on where the platform is, so the engine applies it to one lap (and
-to the one-off transit legs) before laps are replicated or compressed. Each access is
-sampled and every change of the answer is bisected (sim.access.refine_at_samples). The
-sampling step is the environment's terrain step (half the time the fastest carrier needs
-to cross one terrain spacing) times Environment.space_step_factor (D / L, at most 8),
-evaluated at check points CHECK_STEPS base steps apart: each piece between two checks
-uses the smaller factor of its two ends. The rule and its measured accuracy are in
-sim/environment.py's docstring and the README.
+Terrain depends only on where the platform is, so the engine applies it to one lap (and to
+the one-off transit legs) before laps are replicated or compressed. Every access is sampled
+until, between any two neighbouring samples, visibility is either proven constant or can
+change only within a stretch shorter than FLOOR_S; every change is then bisected to
+env.terrain_tol_s (sim.access.refine_at_samples). No window of visibility or of blockage
+longer than FLOOR_S (0.5 s) can be missed.
+
+The bound. The line of sight test (sim/environment.py, sim/_terrain_los.pyx) compares the
+straight ray from the platform (altitude h) to the observer point above the cell with the
+terrain at samples j fixed at ground distances s_j = j * step from the cell, towards the
+platform. Let f_j(t) be the ray's height above the terrain at sample j (metres) and
+n(t) = min_j f_j / s_j its clearance slope (with the sea surface as a continuous profile
+at 0 m): the ray is blocked exactly where n < 0. With angles measured on the effective
+sphere of radius r_e = k R (k = 1, or 4/3 for radio), lam the central angle platform-cell,
+y_j = s_j / r_e, r_p = r_e + h and r_c = r_e + (cell elevation + observer height), the
+ray is 1 / r(y) = cos(y) / r_c + sin(y) (1 / r_p - cos(lam) / r_c) / sin(lam), so
+
+    d r(y_j) / d lam = -r^2 sin(y_j) (r_p - r_c cos lam) / (r_p r_c sin^2 lam).
+
+The platform's sub-point moves at most omega rad/s (true angle; the fastest segment of the
+track), so |d lam / dt| <= omega / k, and r <= max(r_p, r_c) on the chord, sin y <= y:
+
+    |d(ray height at j)/dt| / s_j <= kappa_ray
+        = max(r_p, r_c)^2 |r_p - r_c cos lam| omega / (k r_e r_p r_c sin^2 lam).
+
+The sample's ground point turns with the platform's azimuth seen from the cell, which
+changes at most omega / sin(lam_true); the point then moves at most s_j omega /
+sin(lam_true), and the bilinear terrain (continuous: a ring of 0 m nodes surrounds the grid)
+changes at most G (the surface's largest slope, Environment.terrain_slope_max) times that:
+
+    |d(terrain at j)/dt| / s_j <= kappa_terrain = G omega / sin(lam_true).
+
+Between two samples at t_a, t_b (dt = t_b - t_a), lam stays within
+(lam_a + lam_b) / 2 +- omega dt / 2, where each bound is largest at an end of that range:
+kappa = RATE_MARGIN (kappa_ray + kappa_terrain) there bounds |d(f_j / s_j)/dt| for every
+sample over the whole gap (the 5 % margin covers the test's linear interpolation of latitude
+and longitude between exact points three grid spacings apart, off the great circle by under
+1 % of a sample spacing).
+
+Proof sketch. If n(t_a) = n_a >= 0 and n(t_b) = n_b >= 0 and n_a + n_b >= kappa dt, every
+sample present at t_a stays clear on [t_a, t_a + n_a / kappa) and every sample present at
+t_b on (t_b - n_b / kappa, t_b], which together cover the gap. Samples also appear and
+disappear at the platform's end of the ray (s_j = ground distance to the platform); there
+f_j = h - terrain under the platform >= h - H (H the highest terrain the ray can pass), so
+with e = (h - H) / (R lam_hi) in place of n_a and n_b where smaller, those samples are
+covered as well. If n_a < 0 and n_b < 0, the blocking samples found stay blocking for
+|n_a| / kappa and |n_b| / kappa (they cannot leave the ray while below it when h > H), and
+|n_a| + |n_b| >= kappa dt covers the gap. Otherwise the known parts are [t_a, t_a + |n_a| /
+kappa) and (t_b - |n_b| / kappa, t_b]; while the unknown middle is longer than FLOOR_S it
+is sampled at its midpoint and both halves are examined again. So any window missed lies
+inside an unknown stretch shorter than FLOOR_S, and an edge found by bisection is off by
+at most FLOOR_S (only where such a short window sits next to it; else by terrain_tol_s).
+When h <= H no gap is proven and the access is sampled every FLOOR_S (correct, slower).
+
+The proof is about the line of sight test as sampled (profile samples a third of a terrain
+spacing apart), not about the continuous terrain between samples; sim/environment.py
+states what that sampling can miss (grazes of a few metres).
+
+References: straight line in polar coordinates (Bronshtein, Handbook of Mathematics,
+sec. 3.5.2); Lipschitz bounds for root isolation (e.g. Hansen, Jaumard and Lu, "Global
+optimization of univariate Lipschitz functions", Math. Programming 55, 1992).
 
 Shapes: intervals are sim.access.Intervals (K rows); times in seconds from time.start.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from sim import earth as E
 from sim.access import Intervals, refine_at_samples
-from sim.rowpool import map_rows
 
-CHECK_STEPS = 8          # the step factor is read every 8 base steps along an access
-SPLIT_ROWS = 4_000       # samples per thread below which a batch is not split
+FIRST_STEP_S = 60.0      # first samples along each access, before any gap is split
+FLOOR_S = 0.5            # unknown stretches shorter than this are not split further
+RATE_MARGIN = 1.05       # on the rate bound (chunked lat/lon interpolation, see above)
+MAX_LEVELS = 40          # splits per gap: FIRST_STEP_S / 2^40 is far below FLOOR_S
 
 
 def positions_along(segments):
@@ -54,45 +111,139 @@ def positions_along(segments):
     return where
 
 
-def sample_times(iv: Intervals, base_step_s: float, factor_at) -> tuple[np.ndarray, np.ndarray]:
-    """(owner (S,), t (S,)) sample times of the intervals iv, sorted by (owner, time),
-    every interval's start and end included: check points CHECK_STEPS base steps apart,
-    factor_at(t (C,), owner (C,)) -> (C,) step factors there, and each piece between two
-    checks cut evenly at base_step_s times the smaller factor of its ends."""
+def ground_rate_rad_s(segments) -> float:
+    """Upper bound (rad/s) on the angular speed of the sub-platform point on `segments`:
+    an arc's point turns about its axis at rate * sin(angle point-axis), an orbit's bound
+    is max_ground_rate_rad_s."""
+    def rate(seg):
+        if hasattr(seg, "axis_u"):
+            sin_rho = np.linalg.norm(np.cross(seg.axis_u, seg.start_u))
+            return abs(seg.rate_rad_s) * float(sin_rho)
+        return seg.max_ground_rate_rad_s()
+    rates = [rate(seg) for seg in segments]
+    return max(rates) if rates else 0.0
+
+
+def first_samples(iv: Intervals, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(owner (S,), t (S,)): each interval of iv cut evenly into pieces of at most step_s,
+    both ends included, sorted by (owner, time)."""
     length = iv.end_s - iv.start_s
-    n = np.maximum(np.ceil(length / (CHECK_STEPS * base_step_s)).astype(np.int64), 1) + 1
+    n = np.maximum(np.ceil(length / step_s).astype(np.int64), 1) + 1
     owner = np.repeat(np.arange(iv.size), n)
-    frac = (np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n - 1, n)
-    t_check = iv.start_s[owner] + length[owner] * frac
-    factor = factor_at(t_check, owner)
-    head = np.ones(owner.size, dtype=bool)
-    head[np.cumsum(n) - 1] = False                 # a piece starts at every check but the last
-    idx = np.flatnonzero(head)
-    step = base_step_s * np.minimum(factor[idx], factor[idx + 1])
-    piece_len = t_check[idx + 1] - t_check[idx]
-    m = np.maximum(np.ceil(piece_len / step).astype(np.int64), 1)
-    # Each piece's start and m - 1 inner points; pieces come in interval order, so each
-    # interval's end goes right after its last piece's samples.
-    s_piece = np.repeat(np.arange(idx.size), m)
-    s_k = np.arange(s_piece.size) - np.repeat(np.cumsum(m) - m, m)
-    s_t = t_check[idx][s_piece] + piece_len[s_piece] * s_k / m[s_piece]
-    s_owner = owner[idx][s_piece]
-    after_last = np.searchsorted(s_owner, np.arange(iv.size), side="right")
-    return (np.insert(s_owner, after_last, np.arange(iv.size)),
-            np.insert(s_t, after_last, iv.end_s))
+    k = np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)
+    return owner, iv.start_s[owner] + length[owner] * k / (n[owner] - 1)
+
+
+class ClearanceBound:
+    """The rate bounds of the module docstring for one sensor on one track over the cells
+    of some intervals. env: sim.environment.Environment; spec: the sensor; omega_rad_s: the
+    track's ground_rate_rad_s; cell (K,): the intervals' cells."""
+
+    def __init__(self, env, spec, omega_rad_s: float, cell: np.ndarray):
+        self.env, self.spec, self.omega = env, spec, float(omega_rad_s)
+        self.k = env.refraction_k if spec.radio else 1.0
+        self.radius_m = env.radius_m
+        self.r_e = self.k * env.radius_m
+        self.cell = cell
+        self.r_c = self.r_e + env.cell_elevation_m[cell] + env.observer_height_m(spec)
+        # Over a gap of at most FIRST_STEP_S a sample at ground distance s moves at most
+        # s omega dt / sin(lam_lo) <= 1.5 omega R dt where lam_hi <= 1.5 sin(lam_lo).
+        spacing = env.terrain_spacing_m
+        self.reach_m = 1.5 * self.omega * self.radius_m * FIRST_STEP_S
+        self.reach_cells = int(math.ceil(self.reach_m / spacing)) if math.isfinite(spacing) else 0
+
+    def rates(self, rows, lam, altitude_m):
+        """(kr, kg, slope_min) (S,) for samples of intervals rows (S,) at central angles
+        lam (S,): |d n_j/dt| <= kr + kg s_j for every gap of at most FIRST_STEP_S that has
+        the sample at one end, s_j the terrain slope bound near sample j, at least
+        slope_min (the slope anywhere where the sample may move beyond the slope tables'
+        reach). kr = inf where the platform may pass overhead (lam may reach 0)."""
+        k, r_e = self.k, self.r_e
+        half = self.omega * FIRST_STEP_S
+        lam_lo, lam_hi = np.clip(lam - half, 0.0, math.pi), np.clip(lam + half, 0.0, math.pi)
+        r_p = r_e + altitude_m
+        r_c = self.r_c[rows]
+        lo_e, hi_e = lam_lo / k, lam_hi / k
+        lever = np.maximum(np.abs(r_p - r_c * np.cos(lo_e)), np.abs(r_p - r_c * np.cos(hi_e)))
+        sin2 = np.minimum(np.sin(lo_e), np.sin(hi_e)) ** 2
+        sin_true = np.minimum(np.sin(lam_lo), np.sin(lam_hi))
+        ok = (sin2 > 1e-18) & (sin_true > 1e-9)
+        sin2, sin_true = np.where(ok, sin2, 1.0), np.where(ok, sin_true, 1.0)
+        kr = RATE_MARGIN * np.maximum(r_p, r_c) ** 2 * lever / (r_p * r_c * sin2) * self.omega / (k * r_e)
+        kg = RATE_MARGIN * self.omega / sin_true
+        far = lam_hi > 1.5 * sin_true
+        slope_min = np.where(far, self.env.terrain_slope_max, 0.0)
+        return np.where(ok, kr, 1e30), np.where(ok, kg, 1e30), slope_min
+
+    def entry(self, rows, lam, altitude_m, kr, kg) -> np.ndarray:
+        """(S,) the time margin of samples appearing at the platform's end of the ray,
+        (h - H) / (R lam_hi) / (kr + kg G), H the highest terrain the ray can pass and G
+        the slope anywhere; -inf where h <= H (no proof)."""
+        reach_m = self.radius_m * np.clip(lam + self.omega * FIRST_STEP_S, 0.0, math.pi)
+        top = self.env.terrain_top_m(self.cell[rows], reach_m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = (altitude_m - top) / reach_m / (kr + kg * self.env.terrain_slope_max)
+        return np.where((altitude_m > top) & (reach_m > 0), e, -np.inf)
+
+
+def unknown_stretch(tau_a, tau_b, entry_a, entry_b, t_a, t_b):
+    """(u0, u1) (G,): the part of each gap [t_a, t_b] where visibility is not proven
+    constant, from the signed time margins tau_a, tau_b at its ends and the entry margins
+    (module docstring). u1 <= u0 when the whole gap is proven."""
+    def known(tau, entry):
+        """How long the sign of tau is proven to hold from its sample."""
+        held = np.where(tau >= 0.0, np.minimum(tau, entry), np.where(entry > 0.0, -tau, 0.0))
+        return np.maximum(held, 0.0)
+    return t_a + known(tau_a, entry_a), t_b - known(tau_b, entry_b)
 
 
 def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     """The parts of iv (intervals of sensor `spec` on a track of `segments`) where terrain
-    does not block the line of sight, each change bisected to env.terrain_tol_s."""
+    does not block the line of sight: sampled until every gap is proven or shorter than
+    FLOOR_S (module docstring), each change bisected to env.terrain_tol_s."""
+    if iv.size == 0:
+        return iv
     where = positions_along(segments)
+    bound = ClearanceBound(env, spec, ground_rate_rad_s(segments), iv.cell)
+    cells_u = env.cells_u
+
+    def evaluate(owner, t):
+        """(tau (S,), entry (S,)) at samples (owner, t)."""
+        pos, alt = where(t)
+        lam = E.central_angle_rad(pos, cells_u[iv.cell[owner]])
+        kr, kg, slope_min = bound.rates(owner, lam, alt)
+        tau = env.terrain_margin(spec, pos, alt, iv.cell[owner], kr, kg, slope_min,
+                                 FIRST_STEP_S, bound.reach_cells)
+        return tau, bound.entry(owner, lam, alt, kr, kg)
+
+    owner, t = first_samples(iv, FIRST_STEP_S)
+    tau, entry = evaluate(owner, t)
+    # open_gap[i]: the gap from sample i to i + 1 (same owner) is still to be examined.
+    open_gap = np.r_[owner[1:] == owner[:-1], False]
+    for _ in range(MAX_LEVELS):
+        gap = np.flatnonzero(open_gap)
+        if gap.size == 0:
+            break
+        u0, u1 = unknown_stretch(tau[gap], tau[gap + 1], entry[gap], entry[gap + 1],
+                                 t[gap], t[gap + 1])
+        split = u1 - u0 > FLOOR_S
+        open_gap[gap[~split]] = False
+        if not split.any():
+            break
+        at, mid = gap[split], 0.5 * (u0[split] + u1[split])
+        new_tau, new_entry = evaluate(owner[at], mid)
+        owner = np.insert(owner, at + 1, owner[at])
+        t, tau = np.insert(t, at + 1, mid), np.insert(tau, at + 1, new_tau)
+        entry = np.insert(entry, at + 1, new_entry)
+        open_gap = np.insert(open_gap, at + 1, True)
+
+    known_seen = tau >= 0.0
+    first_call = [True]
 
     def allowed(t_s, rows):
-        def part(sl):
-            return env.allows_in_space(spec, *where(t_s[sl]), iv.cell[rows[sl]])
-        return np.concatenate(map_rows(part, t_s.size, SPLIT_ROWS))
-
-    def factor_at(t_s, rows):
-        return env.space_step_factor(spec, *where(t_s), iv.cell[rows])
-    owner, t = sample_times(iv, env.space_step_s(spec), factor_at)
+        if first_call[0]:                 # refine_at_samples asks for the samples first
+            first_call[0] = False
+            return known_seen
+        pos, alt_s = where(t_s)
+        return env.allows_in_space(spec, pos, alt_s, iv.cell[rows])
     return refine_at_samples(iv, allowed, owner, t, env.terrain_tol_s)
