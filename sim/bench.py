@@ -157,6 +157,16 @@ def format_bench(results: dict) -> str:
         lines.append(f"{name:<18} {e['cells']:>9,d} {e['wall_s']:>9.2f} {e['peak_mib']:>10.0f} "
                      + (f"{s['wall_s']:>10.1f} {s['peak_mib']:>7.0f} {row['speedup']:>6.0f}x"
                         + f"  (step {s['step_s']:g} s)" if s else f"{'-':>10} {'-':>7} {'-':>7}"))
+    lines += ["", "memory estimate (sim/budget.py, made before the run) / measured peak "
+                  "(should be within 0.5-2):"]
+    for name, row in results["cases"].items():
+        for engine in ("exact", "stepped"):
+            m = row.get(engine)
+            if m and m.get("estimate_mib"):
+                ratio = m["estimate_mib"] / m["peak_mib"]
+                lines.append(f"  {name + ' ' + engine:<28} {m['estimate_mib']:>8.0f} MiB / "
+                             f"{m['peak_mib']:>6.0f} MiB = {ratio:.2f}"
+                             + ("" if 0.5 <= ratio <= 2.0 else "  OUTSIDE"))
     for name, row in results["cases"].items():
         if "disagreement" not in row:
             continue

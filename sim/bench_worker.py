@@ -3,12 +3,12 @@
 usage: python -m sim.bench_worker SCENARIO ENGINE STEP_S OUT.npz [KEY=VALUE ...]
 Prints one JSON line: wall_s (loading the scenario and computing every figure, after the
 interpreter has started and imported the package: import_s, reported apart), peak_mib,
-cells; saves the per-cell figures to OUT.npz.
+estimate_mib (sim/budget.py's estimate of that peak), cells; saves the per-cell figures to
+OUT.npz.
 """
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
@@ -20,13 +20,18 @@ def main(argv: list[str]) -> int:
     from sim.runner import run
     from sim.scenario.load import load_scenario
     import numpy as np
+    from sim import budget
+    # the memory estimate run() checks first, made here outside the timed part
+    estimate_mib = budget.estimate(load_scenario(path, overrides=overrides), engine,
+                                   float(step) or None).peak_bytes / 2 ** 20
     t0 = time.perf_counter()
     scenario = load_scenario(path, overrides=overrides)
     result = run(scenario, engine=engine, step_s=float(step) or None)
     wall = time.perf_counter() - t0
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak_mib = budget.peak_process_bytes() / 2 ** 20
     np.savez(out, area_m2=result.grid.area_m2, **result.cells)
     print(json.dumps({"wall_s": wall, "import_s": t0 - t_import, "peak_mib": peak_mib,
+                      "estimate_mib": estimate_mib,
                       "cells": int(result.grid.u.shape[0]),
                       "summary": result.to_json_dict()["summary"]}))
     return 0

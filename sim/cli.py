@@ -9,19 +9,36 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
+
+
+def max_memory_bytes(args) -> float:
+    """--max-memory as bytes (default: the budget's), or a located ScenarioError."""
+    from sim import budget
+    text = getattr(args, "max_memory", None)
+    if text is None:
+        return budget.DEFAULT_LIMIT_BYTES
+    try:
+        return budget.parse_size(text)
+    except ValueError as error:
+        raise ScenarioError(Problem("--max-memory", 0, 0, "", repr(text), str(error),
+                                    "write a size such as 8GiB or 500MiB")) from None
 
 
 def _cmd_check(args) -> int:
+    from sim import budget
     from sim.scenario.load import load_scenario
     failed = 0
     for path in args.files:
         try:
             scenario = load_scenario(path, overrides=args.set or ())
+            budget.check(scenario, limit_bytes=max_memory_bytes(args))
         except ScenarioError as error:
             print(error, file=sys.stderr)
             failed += 1
@@ -64,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario value by dotted path, e.g. time.duration=2h")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="refuse runs estimated to need more memory than this (default 4GiB)")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("classes", help="list the generic platform classes and their sensors")
@@ -86,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario value by dotted path, e.g. platforms.0.altitude=15km")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="refuse runs estimated to need more memory than this (default 4GiB)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("bench", help="benchmark the exact engine against the stepped engine")
@@ -102,6 +123,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread like KeyboardInterrupt for SIGINT, so
+    that the atomic writers remove their temporary files on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
+def _catch_signals() -> dict:
+    """Handle SIGTERM and SIGHUP (where they exist) like SIGINT; returns the old handlers."""
+    old = {}
+    if threading.current_thread() is not threading.main_thread():
+        return old             # only the main thread may set handlers
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            old[number] = signal.signal(number, _raise_terminated)
+    return old
+
+
 def main(argv: list[str] | None = None) -> int:
     from sim.cli_set import QUOTE_HINT, join_set_values
     parser = build_parser()
@@ -110,14 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         hint = f"; {QUOTE_HINT}" if any(a == "--set" or a.startswith("--set=") for a in argv) else ""
         parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    old_handlers = _catch_signals()
     try:
         return int(args.func(args) or 0)
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("isr-sim: interrupted (SIGINT)", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except _Terminated as stop:
+        print(f"isr-sim: interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
+        return 128 + stop.signum
     except BrokenPipeError:
         return 0
     except Exception as error:  # an internal error: a bug, never the user's fault
@@ -127,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"isr-sim: internal error ({type(error).__name__}: {error}). This is a bug; "
               f"the details are in {log_path}. Please report it with that file.", file=sys.stderr)
         return 1
+    finally:
+        for number, handler in old_handlers.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -1,34 +1,16 @@
 """`isr-sim run`: load, compute, then print tables or JSON and write the requested files.
 
 Front-end code: it may print. Every output file is validated before anything is computed
-(so a bad path fails fast, exit 2) and written atomically by sim.report.
+(so a bad path, an output that is an input, or two outputs to one file fail fast, exit 2:
+sim/outfiles.py) and written atomically by sim.report.
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 
+from sim import outfiles
 from sim.errors import Problem, ScenarioError
-
-
-def _check_output_path(path: str, option: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(folder):
-        raise ScenarioError(Problem(option, 0, 0, "", repr(path), "the folder does not exist",
-                                    f"create {folder!r} first or write elsewhere"))
-    if os.path.isdir(path):
-        raise ScenarioError(Problem(option, 0, 0, "", repr(path), "this is a folder",
-                                    "give a file name"))
-    try:                       # can we create a file there? (the writers are atomic)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".isr-sim-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as error:
-        raise ScenarioError(Problem(option, 0, 0, "", repr(path),
-                                    f"cannot write in {folder!r} ({error.strerror})",
-                                    "choose a folder you can write to"))
 
 
 class _Progress:
@@ -59,11 +41,14 @@ def run_command(args) -> int:
     from sim.units import UnitError, to_si
     from sim import report
     from sim.runner import run
+    from sim.cli import max_memory_bytes
 
     scenario = load_scenario(args.file, overrides=args.set or ())
-    for path, option in ((args.csv, "--csv"), (args.png, "--png")):
-        if path:
-            _check_output_path(path, option)
+    outputs = [(args.csv, "--csv"), (args.png, "--png")]
+    if args.json:
+        outputs.insert(0, (outfiles.STDOUT, "--json"))
+    outfiles.check_outputs(outputs, inputs=[args.file, scenario.terrain.path])
+    to_stdout = outfiles.STDOUT in (args.csv, args.png)
     from sim.coverage import FIGURE_KEYS
     if args.png:
         try:
@@ -88,7 +73,7 @@ def run_command(args) -> int:
     progress = _Progress(not args.quiet and not args.json)
     try:
         result = run(scenario, engine=args.engine, step_s=step_s, timeline=args.timeline,
-                     progress=progress)
+                     progress=progress, max_memory_bytes=max_memory_bytes(args))
     finally:
         progress.close()
     try:
@@ -98,10 +83,10 @@ def run_command(args) -> int:
             report.write_png(result, args.png, key=args.map_key)
     except OSError as error:       # e.g. the disk filled up: the atomic writer left nothing
         raise ScenarioError(Problem(args.csv if args.csv else args.png, 0, 0, "", "",
-                                    f"could not write the file ({error.strerror})",
+                                    f"could not write the file ({error.strerror or error})",
                                     "check the path and the free space, then run again"))
     if args.json:
         print(result.to_json())
-    else:
+    elif not to_stdout:            # standard output carries the file written to '-'
         print(report.format_tables(result))
     return 0

@@ -163,8 +163,9 @@ def build_grid(spec: GridSpec, geography: Geography, earth: EarthSpec) -> Grid:
     idx = np.nonzero(keep)[0]
     col = (ix[keep_b][:, None] * _BLOCK + ox_i.ravel()[None, :]).ravel()[idx]
     row = (iy[keep_b][:, None] * _BLOCK + oy_i.ravel()[None, :]).ravel()[idx]
-    idx = idx[np.argsort((row - row.min()) * (col.max() - col.min() + 1) + (col - col.min()),
-                         kind="stable")]
+    if idx.size:                       # (an empty grid has nothing to order)
+        idx = idx[np.argsort((row - row.min()) * (col.max() - col.min() + 1) + (col - col.min()),
+                             kind="stable")]
     return Grid(cell_m=cell, lat_deg=lat[idx], lon_deg=lon[idx], u=u[idx], x_m=x[idx], y_m=y[idx],
                 center_lat_deg=lat0, center_lon_deg=lon0, radius_m=radius,
                 area_m2=np.full(idx.size, cell * cell), depth_m=depth[idx], along_m=along[idx],

@@ -1,8 +1,8 @@
 """Report formats of a run Result: plain-text tables, JSON, CSV (one row per cell) and a PNG map.
 
-Front-end code (formatting only; may import matplotlib, lazily). Every writer is atomic: it
-writes a temporary file in the destination's folder and renames it over the destination
-with os.replace, so a failure never leaves a half-written or stray file.
+Front-end code (formatting only; may import matplotlib, lazily). Every writer is atomic
+(sim/outfiles.py): a temporary file in the destination's folder renamed over it, so a
+failure never leaves a half-written or stray file; `-` writes to standard output.
 
 The Result is sim.runner.Result: scenario, engine, step_s, geography, grid, cells (per-cell
 (M,) arrays), summary, bands, depth_profile, along_border, platforms, warnings, timeline,
@@ -10,14 +10,13 @@ to_json_dict().
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import tempfile
 from typing import Callable, Optional, Sequence
 
 import numpy as np
+
+from sim.outfiles import atomic_file
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
@@ -229,29 +228,8 @@ def _day_lines(timeline: Optional[dict]) -> list[str]:
 
 # ------------------------------------------------------------------------ atomic writes
 
-@contextlib.contextmanager
-def _atomic_file(path, binary: bool = False):
-    """Open a temporary file beside `path`; on success rename it to `path`, on any error
-    remove it and re-raise (the destination is left untouched)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    try:
-        # mkstemp makes the file private (0600); give it the usual mode of a new file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else
-                                                        {"encoding": "utf-8", "newline": ""})) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+# Symlinks followed, modes kept, only regular files replaced: sim/outfiles.py.
+_atomic_file = atomic_file
 
 
 def _json_safe(value):

@@ -20,6 +20,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim import budget
 from sim.access import Intervals, SourceIntervals, refine_intervals, source_intervals
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
@@ -444,13 +445,38 @@ class Engine:
         return CoverageState.from_union(union, self.n_cells)
 
 
+def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes) -> None:
+    """TypeError / ValueError naming the argument and what to pass, before any work."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"run() takes a Scenario, not {type(scenario).__name__}: pass "
+                        "sim.load_scenario('file.yaml')")
+    if engine not in ("exact", "stepped"):
+        raise ValueError(f"run(engine={engine!r}): use engine='exact' or engine='stepped'")
+    for name, value in (("step_s", step_s), ("max_memory_bytes", max_memory_bytes)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"run({name}=...) takes a number, not {type(value).__name__}")
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"run({name}={value!r}): must be a positive finite number")
+    if not isinstance(timeline, (bool, np.bool_)):
+        raise TypeError(f"run(timeline=...) takes True or False, not {type(timeline).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError("run(progress=...) takes a function of one fraction, or None")
+
+
 def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
-        world: Optional[World] = None) -> Result:
+        world: Optional[World] = None,
+        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES) -> Result:
     """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
     time-stepped reference, step_s defaulting to time.step). `world`: a World of a scenario
-    with the same non-platform sections, reused (see World)."""
+    with the same non-platform sections, reused (see World). Before any heavy work the
+    memory the run needs is estimated (sim/budget.py); above max_memory_bytes (None: no
+    limit) a ScenarioError says what to reduce."""
+    _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes)
     t_wall = _time.perf_counter()
+    budget.check(scenario, engine, step_s, timeline, max_memory_bytes)
     eng = Engine(scenario, world)
     grid, T = eng.grid, float(scenario.time.duration_s)
     m = eng.n_cells

@@ -6,9 +6,12 @@ both strictly increasing, and elevation_m (A, B), finite, in metres (sea floor n
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
+
+from sim.budget import DEFAULT_LIMIT_BYTES
 
 TERRAIN_FILE_FIX = ("give a .npz with lat_deg (A,) and lon_deg (B,) increasing and "
                     "elevation_m (A, B) in metres")
@@ -22,13 +25,35 @@ class TerrainFileError(ValueError):
         self.rule = rule
 
 
-def read_terrain_grid(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_declared_size(path: Path, max_bytes: float) -> None:
+    """Refuse a file whose arrays, as float64, would take more than max_bytes (with the
+    copies the run makes), from the .npy headers alone: a small compressed file can
+    declare an enormous grid."""
+    from sim.budget import TERRAIN_COPIES, format_bytes, npz_array_shapes
+    try:
+        shapes = npz_array_shapes(path)
+    except (OSError, ValueError) as error:
+        raise TerrainFileError(f"cannot read the terrain grid ({error})") from None
+    points = sum(math.prod(shape) for shape, _ in shapes.values())
+    need = TERRAIN_COPIES * 8.0 * points
+    if need > max_bytes:
+        grid = shapes.get("elevation_m", ((points,), 8))[0]
+        raise TerrainFileError(
+            f"the terrain grid declares {' x '.join(f'{n:,}' for n in grid)} points, about "
+            f"{format_bytes(need)} in memory, more than the limit of {format_bytes(max_bytes)}; "
+            "use a coarser or smaller terrain grid")
+
+
+def read_terrain_grid(path, max_bytes: float = DEFAULT_LIMIT_BYTES
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lat_deg (A,), lon_deg (B,), elevation_m (A, B)) float arrays from the .npz at
-    `path`. Raises TerrainFileError when the file is missing, unreadable or malformed."""
+    `path`. Raises TerrainFileError when the file is missing, unreadable, malformed, or
+    declares arrays needing more than max_bytes of memory (checked before loading)."""
     path = Path(path)
     if not path.is_file():
         raise TerrainFileError("the terrain file does not exist" if not path.exists()
                                else "the terrain path is not a file")
+    _check_declared_size(path, max_bytes)
     try:
         with np.load(path, allow_pickle=False) as z:
             lat = np.array(z["lat_deg"], dtype=float).reshape(-1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
-CORE = ["units", "earth", "errors", "paths", "geography", "grid", "motion", "sensors",
+CORE = ["units", "earth", "errors", "paths", "geography", "grid", "motion", "sensors", "budget",
         "access", "coverage", "runner", "stepped", "environment", "scenario.schema"]
 FORBIDDEN = {"yaml", "argparse", "matplotlib", "pygame", "tqdm"}
 

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import report
+from sim import outfiles, report
 from sim.earth import unit_vector
 
 LAT0, LON0 = 31.0, -110.0
@@ -195,7 +195,7 @@ def test_writers_are_atomic(tmp_path, monkeypatch, writer):
     path.write_text("old content")
     def broken_replace(src, dst):
         raise OSError("disk full (simulated)")
-    monkeypatch.setattr(report.os, "replace", broken_replace)
+    monkeypatch.setattr(outfiles.os, "replace", broken_replace)
     with pytest.raises(OSError, match="simulated"):
         getattr(report, f"write_{writer}")(make_result(), path)
     assert os.listdir(tmp_path) == [path.name]
@@ -206,7 +206,7 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     # A failure inside the write (here fsync) leaves no destination and no temp file.
     def broken_fsync(fd):
         raise OSError("I/O error (simulated)")
-    monkeypatch.setattr(report.os, "fsync", broken_fsync)
+    monkeypatch.setattr(outfiles.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="simulated"):
         report.write_csv(make_result(), tmp_path / "cells.csv")
     assert os.listdir(tmp_path) == []

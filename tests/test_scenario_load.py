@@ -218,16 +218,17 @@ def test_anchors_and_merge_keys():
     assert s.platforms[1].phase == 0.5
 
 
-def test_grid_guard_uses_the_map_length_of_the_preset():
+def test_a_grid_past_the_antipode_is_refused_with_the_preset_border_scaled_to_the_sphere():
     preset = BASE.replace(
         "  synthetic: {origin: {lat: 31.0, lon: -112.0}, azimuth: 90 deg, length: 800 km}",
         "  preset: us-mexico\n  own: us")
-    # 2,640 km x 600 km / 0.6^2 km^2 = 4.4 million cells: under the 6 million limit
-    assert load(preset.replace("{cell: 4 km, extent: 300 km}", "{cell: 0.6 km, extent: 600 km}"))
-    # 2,640 km x 600 km / 0.5^2 km^2 = 6,336,000 cells, x 600 bytes = 3.8 GB: refused
-    text = messages(preset.replace("{cell: 4 km, extent: 300 km}", "{cell: 0.5 km, extent: 600 km}"))
-    assert "about 6,336,000 cells" in text and "3.8 GB" in text
-    assert "use grid.cell of at least 0.6 km or a smaller grid.extent" in text
+    # On a 1,000 km sphere the 2,640 km map border (Earth radius 6,371 km) is 414 km long:
+    # half of it plus the extent must stay below half the circumference, pi x 1,000 km.
+    small = preset.replace("name: Test", "name: Test\nearth: {radius: 1000 km}")
+    assert load(small.replace("{cell: 4 km, extent: 300 km}", "{cell: 40 km, extent: 2900 km}"))
+    text = messages(small.replace("{cell: 4 km, extent: 300 km}", "{cell: 40 km, extent: 3000 km}"))
+    assert "grid.extent: the grid would reach past the antipode of the border's midpoint" in text
+    assert "(half the border 207 km + extent 3,000 km >= half the circumference 3,142 km)" in text
 
 
 def test_position_as_list_explains_the_fix():

@@ -22,6 +22,8 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
+import stat
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,8 +43,6 @@ from sim.scenario.schema import (
 MAX_FILE_BYTES = 2_000_000      # a scenario is a few kB; refuse anything above 2 MB
 MAX_NODES = 100_000             # expanded YAML nodes (anchors/aliases included)
 MAX_DEPTH = 50                  # nesting levels
-MAX_CELLS = 6_000_000           # resource guard of the grid
-BYTES_PER_CELL = 600            # rough memory per grid cell (geometry, intervals, figures)
 US_MEXICO_MAP_LENGTH_M = 2_640_000.0   # Natural Earth 1:10m border length (MODEL_REFERENCE)
 
 OVERRIDE_FILE = "--set"
@@ -211,6 +211,13 @@ def _yaml_error_problem(error: Exception, source: str, text: str) -> Problem:
     return _problem(source, 1, 1, "", "", f"YAML error: {error}", "check the file's syntax")
 
 
+# Characters YAML 1.1 does not allow in a stream (its "printable" set, spec sec. 5.1): C0
+# controls but tab, line feed and carriage return; DEL; C1 controls but NEL; surrogates;
+# U+FFFE and U+FFFF.
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                            "\U00010000-\U0010FFFF]")
+
+
 def parse_yaml_text(text: str, source: str = "<string>") -> tuple[Any, Marks]:
     """Parse YAML text safely. Returns (data, marks): plain Python data (dict, list, str, int,
     float, bool, None; timestamps stay text) and the Mark of every key path. Raises
@@ -222,7 +229,19 @@ def parse_yaml_text(text: str, source: str = "<string>") -> tuple[Any, Marks]:
     if "\x00" in text:
         raise ScenarioError(_problem(source, 1, 1, "", "", "not a text file (contains NUL bytes)",
                                      "give a YAML scenario file"))
-    loader = yaml.SafeLoader(text)
+    bad = _NON_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise ScenarioError(_problem(source, line, col, "", "",
+                                     f"the character U+{ord(bad.group()):04X} is not allowed "
+                                     "in YAML (control characters and unpaired surrogates "
+                                     "are not, even in a comment)",
+                                     "remove it; a scenario is plain text"))
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:        # the reader's own check, should ours miss one
+        raise ScenarioError(_yaml_error_problem(error, source, text)) from None
     try:
         try:
             node = loader.get_single_node()
@@ -248,7 +267,12 @@ def read_yaml_file(path) -> tuple[Any, Marks]:
     name in messages is `str(path)` as given."""
     source = str(path)
     try:
-        size = os.stat(path).st_size
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO, device or socket"
+            raise ScenarioError(_problem(source, 0, 0, "", "", f"not a regular file ({what})",
+                                         "give the path of a YAML scenario file"))
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise ScenarioError(_problem(source, 0, 0, "", "",
                                          f"the file is {size:,} bytes, larger than "
@@ -862,6 +886,10 @@ def _parse_waypoints(ck: Checker, path: tuple, value: Any):
         if points[i] == points[i - 1]:
             return ck.add(path + (i,), value[i], "the same waypoint twice in a row",
                           "remove the repeated waypoint")
+        if _nearly_antipodal(points[i - 1], points[i]):
+            return ck.add(path + (i,), value[i], f"opposite waypoint {i - 1} on the globe: the "
+                          "great circle between them is not defined",
+                          "add a waypoint between them to choose the way round")
     return tuple(points)
 
 
@@ -879,6 +907,17 @@ def _parse_heading(ck: Checker, path: tuple, value: Any):
         ck.problems[-1] = replace(last, fix=f"{last.fix}; or write '{ALONG_BORDER}' for the "
                                   "border's local direction")
     return heading
+
+
+_ANTIPODAL_RAD = math.radians(0.01)    # legs closer than this to 180 deg have no direction
+
+
+def _nearly_antipodal(a: LatLon, b: LatLon) -> bool:
+    """Central angle between a and b within _ANTIPODAL_RAD of pi (haversine form)."""
+    p1, p2 = math.radians(a.lat_deg), math.radians(b.lat_deg)
+    dl = math.radians(b.lon_deg - a.lon_deg)
+    h = math.sin(0.5 * (p2 - p1)) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(0.5 * dl) ** 2
+    return 2.0 * math.asin(min(1.0, math.sqrt(h))) > math.pi - _ANTIPODAL_RAD
 
 
 def _track_fields(kind: str) -> dict[str, Field]:
@@ -952,7 +991,13 @@ def _read_track(ck: Checker, value: Any, path: tuple, border_length_m: Optional[
     if kind == "loiter":
         return kind, LoiterTrack(parts["center"], parts["radius"], parts["direction"])
     if kind == "route":
-        return kind, RouteTrack(parts["waypoints"], parts["repeat"])
+        points = parts["waypoints"]
+        if parts["repeat"] == "loop" and _nearly_antipodal(points[-1], points[0]):
+            return ck.add(sub + ("waypoints",), _MISSING, "the last waypoint is opposite the "
+                          "first on the globe: the loop's closing great circle is not defined",
+                          "add a waypoint to choose the way back, or use repeat: reverse",
+                          key=True)
+        return kind, RouteTrack(points, parts["repeat"])
     if kind == "border_parallel":
         start, end = parts["from"], parts["to"]
         if end is not None and end <= start:
@@ -1188,22 +1233,30 @@ def _apply_override(data: dict, marks: Marks, text_: str, problems: list[Problem
 
 # ============================================================================ entry points
 
-def _grid_guard(ck: Checker, geography: GeographySpec, grid: GridSpec) -> None:
+def _wrap_guard(ck: Checker, geography: GeographySpec, grid: GridSpec, radius_m: float) -> None:
+    """Refuse geometry that wraps the planet: a border longer than half the circumference,
+    or a grid reaching past the antipode of the border's midpoint (the grid's projection
+    centre), where the equal-area lattice would fold over itself and count cells twice."""
+    half_m = math.pi * radius_m
     if geography.synthetic is not None:
-        length_m, what = geography.synthetic.length_m, "border length"
-    else:
-        length_m, what = US_MEXICO_MAP_LENGTH_M, "us-mexico map border length"
-    sides = 2 if grid.side == "both" else 1
-    cells = length_m * grid.extent_m * sides / grid.cell_m ** 2
-    if cells > MAX_CELLS:
-        min_cell_km = math.ceil(math.sqrt(length_m * grid.extent_m * sides / MAX_CELLS) / 100.0) / 10.0
-        memory_gb = cells * BYTES_PER_CELL / 1e9
-        ck.add(("grid", "cell"), _MISSING,
-               f"the grid would have about {cells:,.0f} cells ({what} {length_m / 1000:,.0f} km x "
-               f"extent {grid.extent_m / 1000:,.0f} km{' x 2 sides' if sides == 2 else ''} / cell "
-               f"{grid.cell_m / 1000:g} km squared), needing about {memory_gb:,.1f} GB; "
-               f"the limit is {MAX_CELLS:,} cells",
-               f"use grid.cell of at least {min_cell_km:g} km or a smaller grid.extent")
+        length_m, key = geography.synthetic.length_m, ("geography", "synthetic", "length")
+        if length_m > half_m:
+            ck.add(key, _MISSING, f"longer than half the circumference of the Earth "
+                   f"({half_m / 1000:,.0f} km at earth.radius {radius_m / 1000:,.0f} km): the "
+                   "border would wrap around the planet",
+                   f"use a length of at most {half_m / 1000:,.0f} km")
+            return
+    else:                        # the preset's border scales with the sphere
+        length_m = US_MEXICO_MAP_LENGTH_M * radius_m / EarthSpec().radius_m
+    reach_m = 0.5 * length_m + grid.extent_m
+    if reach_m >= half_m:
+        limit_km = math.floor((half_m - 0.5 * length_m) / 1000.0 - 1.0)
+        ck.add(("grid", "extent"), _MISSING,
+               f"the grid would reach past the antipode of the border's midpoint (half the "
+               f"border {0.5 * length_m / 1000:,.0f} km + extent {grid.extent_m / 1000:,.0f} km "
+               f">= half the circumference {half_m / 1000:,.0f} km)",
+               f"use grid.extent below {max(limit_km, 0):,} km, a shorter border or a larger "
+               "earth.radius")
 
 
 _TOP_KEYS = ("name", "description", "seed", "time", "earth", "geography", "grid", "terrain",
@@ -1262,8 +1315,8 @@ def build_scenario(data: Any, marks: Marks, source: str, base_dir: Optional[Path
     duration = time_spec.duration_s if time_spec is not _BAD else None
     platforms = (_read_platforms(ck, data["platforms"], catalog, radius, border_length, duration)
                  if "platforms" in data else _BAD)
-    if geography is not _BAD and grid is not _BAD:
-        _grid_guard(ck, geography, grid)
+    if geography is not _BAD and grid is not _BAD and earth is not _BAD:
+        _wrap_guard(ck, geography, grid, earth.radius_m)
     if ck.problems:
         raise ScenarioError(_sorted(ck.problems))
     scenario = Scenario(name=top["name"], time=time_spec, geography=geography,
@@ -1281,8 +1334,25 @@ def load_scenario_text(text: str, source: str = "<string>", overrides: Iterable[
                        base_dir=None) -> Scenario:
     """A scenario from YAML text. `source` names it in messages; relative terrain paths are
     resolved against `base_dir` (default: left as written)."""
+    if not isinstance(text, str):
+        raise TypeError(f"load_scenario_text takes YAML text (str), not {type(text).__name__}"
+                        + ("; for a file use load_scenario(path)" if isinstance(text, os.PathLike)
+                           else ""))
+    overrides = _override_list(overrides)
     data, marks = parse_yaml_text(text, source)
     return build_scenario(data, marks, source, Path(base_dir) if base_dir else None, overrides)
+
+
+def _override_list(overrides) -> list[str]:
+    """overrides as a list of "KEY=VALUE" strings, or a TypeError saying what to pass."""
+    if isinstance(overrides, (str, bytes)) or not hasattr(overrides, "__iter__"):
+        raise TypeError("overrides takes a list of 'KEY=VALUE' strings, e.g. "
+                        "['time.duration=2h'], not " + type(overrides).__name__)
+    out = list(overrides)
+    for item in out:
+        if not isinstance(item, str):
+            raise TypeError(f"each override is a 'KEY=VALUE' string, not {type(item).__name__}")
+    return out
 
 
 def load_scenario(path, overrides: Iterable[str] = ()) -> Scenario:
@@ -1291,5 +1361,14 @@ def load_scenario(path, overrides: Iterable[str] = ()) -> Scenario:
     problem of the file. Reads the terrain file if one is named and the preset's border line
     when a position or range needs it; builds the tracks for the checks and warnings of
     sim/scenario/preflight.py (Scenario.warnings)."""
+    if not isinstance(path, (str, os.PathLike)):
+        hint = (": for a mapping, write it as YAML text and use load_scenario_text(text)"
+                if isinstance(path, dict) else "")
+        raise TypeError(f"load_scenario takes the path of a YAML file (str or Path), not "
+                        f"{type(path).__name__}{hint}")
+    overrides = _override_list(overrides)
+    if isinstance(path, str) and "\n" in path and not os.path.exists(path):
+        raise ScenarioError(_problem("<string>", 0, 0, "", "", "this is YAML text, not a file name",
+                                     "use load_scenario_text(text) for text"))
     data, marks = read_yaml_file(path)
     return build_scenario(data, marks, str(path), Path(path).resolve().parent, overrides)

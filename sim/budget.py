@@ -1,0 +1,348 @@
+"""Resource budget: how much memory a run will need, estimated before the heavy work.
+
+`estimate(scenario, engine, step_s, timeline)` builds only what is cheap (the geography, a
+coarse copy of the grid, the tracks and sensors) and counts the sizes that drive memory:
+
+- cells: the grid is built at a coarse cell (at most COARSE_CELLS cells) with the real
+  geography, side, land mask and border ends, and the count scaled by (coarse / cell)^2
+  (an equal-area lattice: each cell has the same area);
+- intervals per lap: coarse cells within each sensor's reach of the lap's ground track,
+  times two passes (out and back), scaled like the cells; laps: the lap window / the lap
+  period; one-off paths (transits, routes flown once) the same way for one pass; satellites:
+  every cell of the grid times the passes a swath of width 2 x reach makes over the sphere
+  in the time on station (uniform coverage, area swept / area of the sphere);
+- samples: duration / step for the stepped engine and for --timeline;
+- terrain: the array shapes of the terrain .npz, read from the .npy headers without
+  loading the arrays.
+
+Memory is then bytes-per-item coefficients times those counts (BYTES_* below: measured
+with ru_maxrss on the benchmark cases and small variations of them; tests/test_budget.py
+checks the estimate against a measured peak within a factor 2), plus what the process
+already holds. `enforce` raises ScenarioError (exit 2) when the estimate exceeds a limit,
+saying what was asked, the estimate, the limit and how to reduce it.
+
+Core module: no printing, no argparse.
+References: spherical zone area 2 pi R^2 (1 - cos a) (e.g. Weisstein, "Spherical Cap");
+chord of a central angle c = 2 sin(a / 2).
+"""
+from __future__ import annotations
+
+import math
+import os
+import resource
+import stat
+import sys
+import zipfile
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+import numpy as np
+
+from sim.errors import Problem, ScenarioError
+
+DEFAULT_LIMIT_BYTES = 4 * 2 ** 30    # 4 GiB: room to spare on a machine of 8 GiB or more
+COARSE_CELLS = 20_000                # cells of the coarse grid that counts the real one
+PATH_POINTS_MAX = 4_000              # ground-track samples per path when counting reach
+
+# Bytes per item at the peak. Those marked "counted" add up the arrays the code holds per
+# item; the others were fitted to peaks measured (ru_maxrss) on the benchmark cases and
+# variations of them (longer, finer, single platform, timeline, stepped).
+BYTES_GRID_BUILD_PER_CELL = 600      # lattice candidates, projections, distances (measured)
+BYTES_PER_CELL = 250                 # counted: grid arrays 90, k-d tree 40, sums and figures 120
+BYTES_PER_CELL_PLATFORM = 10         # counted: per-platform score (8) and seen mask (1)
+BYTES_PER_LAP_INTERVAL = 500         # one lap's intervals: solving, sorting, masks
+BYTES_PER_LAP_COPY_INTERVAL = 10     # lap compression: kept copies and (cell, copy) tables
+BYTES_PER_ONCE_INTERVAL = 150        # one-off intervals, held whole and merged
+BYTES_PER_TIMELINE_INTERVAL = 60     # --timeline: every interval expanded and merged
+BYTES_PER_SAMPLE = 64                # counted: stepped engine times, edges, weights, sums
+BYTES_PER_SAMPLE_PLATFORM = 180      # counted: a platform's state per sample (22 arrays)
+STEPPED_CHUNK_BYTES = 80 * 2 ** 20   # stepped engine: one chunk of candidate pairs
+BYTES_PER_TERRAIN_INTERVAL = 1000    # line-of-sight samples of one lap interval
+TERRAIN_COPIES = 3                   # the terrain grid as read, as float64, and its tiles
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run will hold at its peak. peak_bytes includes the process's own footprint
+    (base_bytes). parts: label -> bytes of each term (the peak is base + the larger of the
+    grid build and everything else). `source` names the scenario in messages."""
+    peak_bytes: float
+    base_bytes: float
+    cells: float
+    intervals: float
+    samples: int
+    parts: dict = field(default_factory=dict)
+    source: str = ""
+    cell_m: float = 0.0
+    dominant: str = ""            # the largest part's label
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB'; binary units."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024.0
+    return f"{n:,.1f} TiB"
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 2 ** 10, "kb": 10 ** 3, "kib": 2 ** 10, "m": 2 ** 20,
+               "mb": 10 ** 6, "mib": 2 ** 20, "g": 2 ** 30, "gb": 10 ** 9, "gib": 2 ** 30,
+               "t": 2 ** 40, "tb": 10 ** 12, "tib": 2 ** 40}
+
+
+def parse_size(text: str) -> float:
+    """'8GiB', '8 G', '500MB', '2e9' -> bytes. Raises ValueError with a readable message."""
+    raw = str(text).strip().lower().replace(" ", "").replace("_", "")
+    i = len(raw)
+    while i > 0 and raw[i - 1].isalpha():
+        i -= 1
+    number, unit = raw[:i], raw[i:]
+    if unit not in _SIZE_UNITS:
+        raise ValueError(f"unknown size unit {unit!r}; use B, KiB, MiB, GiB or TiB")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a size; write e.g. 8GiB") from None
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{text!r}: a size must be a positive number, e.g. 8GiB")
+    return value * _SIZE_UNITS[unit]
+
+
+def peak_process_bytes() -> float:
+    """Peak resident memory of this process so far: VmHWM on Linux (ru_maxrss there can
+    carry the peak of the process that forked this one), else ru_maxrss (bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) * 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak) if sys.platform == "darwin" else float(peak) * 1024.0
+
+
+def process_bytes() -> float:
+    """Resident memory of this process now (Linux /proc/self/statm), else its peak so far."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return float(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return peak_process_bytes()
+
+
+# ------------------------------------------------------------------------------ terrain
+
+def npz_array_shapes(path) -> dict[str, tuple[tuple[int, ...], int]]:
+    """Shapes and item sizes of the arrays of an .npz file, from the .npy headers alone
+    (nothing loaded): name -> (shape, itemsize). Raises ValueError for a file that is not
+    a regular file or not an .npz of plain arrays."""
+    from numpy.lib import format as npy
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file")
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                with archive.open(info) as member:
+                    version = npy.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = npy.read_array_header_1_0(member)
+                    else:
+                        shape, _, dtype = npy.read_array_header_2_0(member)
+                out[name] = (tuple(int(n) for n in shape), int(dtype.itemsize))
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"not a readable .npz file ({error})") from None
+    return out
+
+
+def terrain_bytes(scenario) -> float:
+    """Memory of the terrain grid the run will load (0 without terrain): the float64 size of
+    every array in its .npz, times TERRAIN_COPIES."""
+    spec = scenario.terrain
+    if spec.source == "none":
+        return 0.0
+    if spec.source == "etopo5":
+        from sim.geography import ETOPO5_FILE
+        path = ETOPO5_FILE
+    else:
+        path = spec.path
+    try:
+        shapes = npz_array_shapes(path)
+    except (OSError, ValueError):
+        return 0.0           # unreadable: the terrain loader reports it, located
+    return TERRAIN_COPIES * sum(8.0 * math.prod(shape) for shape, _ in shapes.values())
+
+
+# -------------------------------------------------------------------------------- cells
+
+def _coarse_grid(scenario, geography):
+    """The grid built at a coarse cell (about COARSE_CELLS cells or fewer) and the factor
+    from its cell count to the real one's."""
+    from sim.grid import build_grid
+    spec, radius = scenario.grid, scenario.earth.radius_m
+    sides = 2 if spec.side == "both" else 1
+    a = min(spec.extent_m / radius, math.pi)
+    length = geography.map_border_length_m
+    # strip along the border plus the disc beyond its ends (a half disc per side)
+    area = sides * (length * radius * math.sin(min(a, math.pi / 2)) +
+                    math.pi * radius ** 2 * (1.0 - math.cos(a)))
+    coarse_m = max(spec.cell_m, math.sqrt(area / COARSE_CELLS))
+    grid = build_grid(replace(spec, cell_m=coarse_m), geography, scenario.earth)
+    return grid, (coarse_m / spec.cell_m) ** 2
+
+
+# ---------------------------------------------------------------------------- intervals
+
+def _path_points(segments, spacing_m: float, radius_m: float) -> np.ndarray:
+    """(K, 3) points along ArcSegments at most about spacing_m apart (capped in number)."""
+    lengths = [abs(s.rate_rad_s) * (s.t1_s - s.t0_s) * radius_m for s in segments]
+    total = sum(lengths)
+    per_m = min(1.0 / max(spacing_m, 1.0), PATH_POINTS_MAX / max(total, 1.0))
+    points = []
+    for seg, length in zip(segments, lengths):
+        n = max(2, int(math.ceil(length * per_m)) + 1)
+        points.append(seg.position_u(np.linspace(seg.t0_s, seg.t1_s, n)))
+    return np.concatenate(points) if points else np.zeros((0, 3))
+
+
+def _path_angles(cells_u: np.ndarray, points: np.ndarray, within_rad: float) -> np.ndarray:
+    """(N,) central angle from each cell to the nearest of the path points (K, 3); inf
+    beyond within_rad (a bound that makes the search fast)."""
+    from scipy.spatial import cKDTree
+    if points.shape[0] == 0 or cells_u.shape[0] == 0:
+        return np.full(cells_u.shape[0], np.inf)
+    bound = 2.0 * math.sin(0.5 * min(within_rad, math.pi)) * (1 + 1e-9) + 1e-12
+    chord, _ = cKDTree(points).query(cells_u, k=1, distance_upper_bound=bound)
+    return 2.0 * np.arcsin(np.clip(0.5 * chord, 0.0, 1.0))
+
+
+def _platform_intervals(track, sensors, platform, grid, scale: float, cells: float,
+                        radius_m: float) -> tuple[float, float, float]:
+    """(intervals of one lap, intervals over every lap, one-off intervals) of a platform,
+    summed over its sensors."""
+    from sim.motion import ArcSegment
+    lap_iv = full_iv = once_iv = 0.0
+    arcs = [s for s in track.once if isinstance(s, ArcSegment)]
+    orbit_s = sum(s.t1_s - s.t0_s for s in track.once if not isinstance(s, ArcSegment))
+    n_laps = 0.0
+    if track.lap and track.lap_period_s > 0:
+        w0, w1 = track.lap_window_s
+        n_laps = max(w1 - w0, 0.0) / track.lap_period_s + 1.0
+    altitude = track.lap[0].altitude_m if track.lap else platform.altitude_m
+    reaches = [float(s.central_angle_limits_rad(altitude)[1]) for s in sensors]
+    reaches = [r for r in reaches if math.isfinite(r) and r > 0]
+    if not reaches:
+        return 0.0, 0.0, 0.0
+    spacing_m = 0.25 * min(reaches) * radius_m
+    # the nearest sample is at most half a spacing farther than the path itself
+    slack = 0.5 * spacing_m / radius_m
+    within = max(reaches) + slack
+    lap_angle = _path_angles(grid.u, _path_points(track.lap, spacing_m, radius_m), within) \
+        if n_laps else None
+    once_angle = (_path_angles(grid.u, _path_points(arcs, spacing_m, radius_m), within)
+                  if arcs else None)
+    for reach in reaches:
+        if lap_angle is not None:
+            seen = float(np.count_nonzero(lap_angle <= reach + slack)) * scale
+            lap_iv += 2.0 * seen
+            full_iv += 2.0 * seen * n_laps
+        if once_angle is not None:
+            once_iv += float(np.count_nonzero(once_angle <= reach + slack)) * scale
+        if orbit_s > 0:
+            swath_m2 = 2.0 * reach * radius_m * platform.speed_m_s * orbit_s
+            once_iv += cells * swath_m2 / (4.0 * math.pi * radius_m ** 2)
+    if orbit_s > 0 and all(s.spec.needs_daylight for s in sensors):
+        once_iv *= 0.5           # passes over the night side are skipped
+    return lap_iv, full_iv, once_iv
+
+
+# ----------------------------------------------------------------------------- estimate
+
+def estimate(scenario, engine: str = "exact", step_s: Optional[float] = None,
+             timeline: bool = False) -> Estimate:
+    """The resources a run of `scenario` will need (see the module docstring). Builds the
+    geography, a coarse grid, tracks and sensors (cheap); solves nothing."""
+    from sim.geography import build_geography
+    from sim.motion import build_track
+    from sim.sensors import build_sensors
+    radius = scenario.earth.radius_m
+    geography = build_geography(scenario.geography, scenario.earth)
+    coarse, scale = _coarse_grid(scenario, geography)
+    cells = coarse.size * scale
+    n_platforms = len(scenario.platforms)
+    lap_iv = full_iv = once_iv = 0.0
+    for platform in scenario.platforms:
+        track = build_track(platform, scenario, geography)
+        sensors = build_sensors(platform.sensors, scenario.earth)
+        a, b, c = _platform_intervals(track, sensors, platform, coarse, scale, cells, radius)
+        lap_iv, full_iv, once_iv = lap_iv + a, full_iv + b, once_iv + c
+    duration = float(scenario.time.duration_s)
+    parts = {"grid build": cells * BYTES_GRID_BUILD_PER_CELL,
+             "cells": cells * (BYTES_PER_CELL + BYTES_PER_CELL_PLATFORM * n_platforms)}
+    samples = 0
+    if engine == "stepped":
+        step = float(step_s or scenario.time.step_s)
+        samples = int(math.ceil(duration / step)) + 1
+        parts["time steps"] = samples * (BYTES_PER_SAMPLE + BYTES_PER_SAMPLE_PLATFORM * n_platforms) \
+            + STEPPED_CHUNK_BYTES
+    else:
+        parts["intervals"] = (lap_iv * BYTES_PER_LAP_INTERVAL + full_iv * BYTES_PER_LAP_COPY_INTERVAL
+                              + once_iv * BYTES_PER_ONCE_INTERVAL)
+    if timeline:
+        timeline_samples = int(math.ceil(duration / float(scenario.time.step_s))) + 1
+        samples = max(samples, timeline_samples)
+        parts["timeline"] = ((full_iv + once_iv) * BYTES_PER_TIMELINE_INTERVAL
+                             + timeline_samples * BYTES_PER_SAMPLE)
+    parts["terrain"] = terrain_bytes(scenario)
+    if parts["terrain"] and engine == "exact":
+        parts["terrain"] += (lap_iv + once_iv) * BYTES_PER_TERRAIN_INTERVAL
+    base = process_bytes()
+    work = sum(v for k, v in parts.items() if k != "grid build")
+    peak = base + max(parts["grid build"], work)
+    dominant = max(parts, key=parts.get)
+    return Estimate(peak_bytes=peak, base_bytes=base, cells=cells, intervals=full_iv + once_iv,
+                    samples=samples, parts=parts, source=scenario.source,
+                    cell_m=scenario.grid.cell_m, dominant=dominant)
+
+
+_HOW_TO_REDUCE = {
+    "grid build": ("grid.cell", "use a larger grid.cell or a smaller grid.extent"),
+    "cells": ("grid.cell", "use a larger grid.cell or a smaller grid.extent"),
+    "intervals": ("time.duration", "use a shorter time.duration, a larger grid.cell, or "
+                  "longer laps (a loiter or racetrack of a few km at least)"),
+    "timeline": ("time.step", "use a larger time.step or a shorter time.duration "
+                 "(--timeline holds every interval of the run)"),
+    "time steps": ("time.step", "use a larger --step or a shorter time.duration"),
+    "terrain": ("terrain", "use a terrain file of fewer points (a coarser or smaller grid)"),
+}
+
+
+def enforce(estimate_: Estimate, limit_bytes: Optional[float] = DEFAULT_LIMIT_BYTES) -> None:
+    """Raise ScenarioError when the estimate exceeds limit_bytes (None: no limit)."""
+    if limit_bytes is None or estimate_.peak_bytes <= limit_bytes:
+        return
+    key, how = _HOW_TO_REDUCE[estimate_.dominant]
+    details = ", ".join(f"{label} {format_bytes(v)}" for label, v in estimate_.parts.items() if v > 0)
+    counts = f"{estimate_.cells:,.0f} cells of {estimate_.cell_m / 1000:g} km"
+    if estimate_.intervals:
+        counts += f", about {estimate_.intervals:,.0f} access intervals"
+    if estimate_.samples:
+        counts += f", {estimate_.samples:,} time samples"
+    raise ScenarioError(Problem(
+        estimate_.source, 0, 0, key, "",
+        f"this run would need about {format_bytes(estimate_.peak_bytes)} of memory ({counts}; "
+        f"{details}), more than the limit of {format_bytes(limit_bytes)}",
+        f"{how}; or raise the limit with --max-memory (e.g. --max-memory "
+        f"{math.ceil(estimate_.peak_bytes * 1.25 / 2 ** 30)}GiB) if the machine has the memory"))
+
+
+def check(scenario, engine: str = "exact", step_s: Optional[float] = None,
+          timeline: bool = False, limit_bytes: Optional[float] = DEFAULT_LIMIT_BYTES) -> Estimate:
+    """estimate() then enforce(); returns the estimate."""
+    found = estimate(scenario, engine, step_s, timeline)
+    enforce(found, limit_bytes)
+    return found
