@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from sim import runner
+from sim import budget, runner
 from sim.scenario.schema import Scenario
 
 # Headline figures in the repr (a reader's first questions: how much, how often).
@@ -131,9 +131,11 @@ class Result(runner.Result):
 
 def run(source, engine: str = "exact", step_s: Optional[float] = None, *,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
+        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES,
         **overrides) -> Result:
     """Compute coverage of a scenario file (with `--set`-style overrides) or a Scenario.
-    engine "exact" (default) or "stepped" (step_s defaulting to time.step)."""
+    engine "exact" (default) or "stepped" (step_s defaulting to time.step). A run estimated
+    to need more than max_memory_bytes (None: no limit) is refused (sim/budget.py)."""
     scenario = load(source, **overrides)
     return Result.of(runner.run(scenario, engine=engine, step_s=step_s, timeline=timeline,
-                                progress=progress))
+                                progress=progress, max_memory_bytes=max_memory_bytes))

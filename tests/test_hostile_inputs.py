@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sim
-from sim import cli
+from sim import cli, runner
 from sim.errors import ScenarioError
 from sim.geography import build_geography
 from sim.grid import build_grid
@@ -176,5 +176,7 @@ def test_run_says_what_to_pass(kwargs, error, words):
 
 
 def test_run_of_something_else_than_a_scenario():
+    with pytest.raises(TypeError, match="expected a scenario file path or a Scenario, got int"):
+        sim.run(42)
     with pytest.raises(TypeError, match="pass sim.load_scenario"):
-        sim.run(str(ONE))
+        runner.run(str(ONE))

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from sim import cli, outfiles, runner
@@ -55,7 +56,8 @@ def test_output_through_a_symlink_to_the_scenario_is_refused(scenario, tmp_path,
 
 def test_output_that_is_the_terrain_file_is_refused(scenario, tmp_path, capsys, no_work):
     terrain = tmp_path / "t.npz"
-    terrain.write_bytes(b"PK")
+    np.savez(terrain, lat_deg=np.array([30.0, 32.0]), lon_deg=np.array([-113.0, -106.0]),
+             elevation_m=np.zeros((2, 2)))
     err = _refused(capsys, ["run", scenario, "--set", f"terrain={terrain}", "--csv", terrain])
     assert "this is an input of the run" in err
 
