@@ -44,7 +44,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def view_command(args) -> int:
-    from sim.commands_run import _check_output_path
+    from sim import outfiles
     from sim.scenario.load import load_scenario
     size = _size(args.size)
     overrides = args.set or ()
@@ -59,7 +59,7 @@ def view_command(args) -> int:
         raise ScenarioError(Problem("--frames", 0, 0, "", str(args.frames), "must be >= 1",
                                     "write e.g. --frames 120"))
     if args.screenshot:
-        _check_output_path(args.screenshot, "--screenshot")
+        outfiles.check_outputs([(args.screenshot, "--screenshot")], inputs=[args.file])
     if args.script:
         from sim.view.script import read_script
         read_script(args.script)                   # check it before opening anything
