@@ -42,7 +42,10 @@ SATELLITE_TRACK_STYLE = dict(linewidth=0.6, alpha=0.55, zorder=6)
 
 def map_format(path) -> str:
     """The image format of a map file from its suffix ('png', 'svg' or 'pdf'); ValueError
-    naming the formats for any other suffix (a '.jpg' name must not get PNG bytes)."""
+    naming the formats for any other suffix (a '.jpg' name must not get PNG bytes). '-'
+    (standard output) is PNG."""
+    if os.fspath(path) == "-":
+        return "png"
     suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     if suffix not in MAP_FORMATS:
         raise ValueError(f"unknown map format {('.' + suffix) if suffix else '(no suffix)'}: "

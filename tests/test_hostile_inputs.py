@@ -93,7 +93,7 @@ def test_no_grid_has_more_area_than_the_sphere(radius_km, length_frac, extent_fr
 @pytest.mark.parametrize("extra", [[], ["--json"], ["--timeline", "--json"],
                                    ["--engine", "stepped"], ["--csv", "CSV"], ["--png", "PNG"]])
 def test_a_grid_of_no_cells_gives_its_warning(tmp_path, capsys, extra):
-    extra = [str(tmp_path / "out") if e in ("CSV", "PNG") else e for e in extra]
+    extra = [str(tmp_path / f"out.{e.lower()}") if e in ("CSV", "PNG") else e for e in extra]
     code = cli.main(["run", str(ONE), "--quiet", "--set", "geography.synthetic.coast={offset: 1 m}",
                      *extra])
     out, err = capsys.readouterr()

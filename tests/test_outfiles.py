@@ -94,6 +94,11 @@ def test_csv_to_standard_output(scenario, capsys):
     assert out.startswith("lat,lon,depth_km,along_km,area_km2,") and "Bands" not in out
 
 
+def test_png_to_standard_output(scenario, capfdbinary):
+    assert cli.main(["run", str(scenario), "--quiet", "--png", "-"]) == 0
+    assert capfdbinary.readouterr().out.startswith(b"\x89PNG\r\n\x1a\n")
+
+
 def test_writes_go_through_symlinks_and_keep_the_mode(tmp_path):
     target = tmp_path / "real.csv"
     target.write_text("old")
