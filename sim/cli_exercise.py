@@ -153,8 +153,8 @@ def _view(args) -> int:
         raise ScenarioError(Problem("--frames", 0, 0, "", str(args.frames), "must be >= 1",
                                     "write e.g. --frames 60"))
     if args.screenshot:
-        from sim.commands_run import _check_output_path
-        _check_output_path(args.screenshot, "--screenshot")
+        from sim import outfiles
+        outfiles.check_outputs([(args.screenshot, "--screenshot")], inputs=[args.file])
     from sim.view import run_headless
     stats = run_headless(args.file, args.frames, screenshot=args.screenshot, goal=goal)
     if "error" in stats:
