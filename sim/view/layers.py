@@ -20,6 +20,9 @@ References: figure definitions in sim/coverage.py (SMAD 3rd ed. sec. 7.2).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
 from sim.access import segmented_cummax
@@ -28,60 +31,154 @@ from sim.coverage import _GAP_EPS_S
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
 
 
-class IncrementalLayers:
-    """Per-cell figures over [0, t] from a merged union of intervals (K intervals, M cells).
+@dataclass
+class _Rows:
+    """Per-interval arrays of a merged union (K,), sorted by (cell, start): the interval's
+    cell, start and end, its rank within its cell, the covered time of the cell's earlier
+    intervals, and the longest gap up to its start (the first gap runs from 0)."""
+    cell: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    rank: np.ndarray
+    covered_before_s: np.ndarray
+    gap_max_s: np.ndarray
 
-    union: sim.access.Intervals merged per cell (sorted by (cell, start), disjoint).
-    """
-
-    def __init__(self, union, n_cells: int):
-        self.n_cells = int(n_cells)
+    @staticmethod
+    def of(union) -> "_Rows":
         cell = np.asarray(union.cell, dtype=np.int64)
-        self.start_s = np.asarray(union.start_s, dtype=np.float64)
-        self.end_s = np.asarray(union.end_s, dtype=np.float64)
+        start = np.asarray(union.start_s, dtype=np.float64)
+        end = np.asarray(union.end_s, dtype=np.float64)
         k = cell.size
+        if k == 0:
+            z = np.zeros(0)
+            return _Rows(cell, start, end, np.zeros(0, np.int64), z, z.copy())
         first = np.ones(k, dtype=bool)
         first[1:] = cell[1:] != cell[:-1]
         first_idx = np.flatnonzero(first)
         group = np.cumsum(first) - 1                       # (K,) which run of cells
-        self.rank = (np.arange(k) - first_idx[group]).astype(np.int32) if k else np.zeros(0, np.int32)
-        duration = self.end_s - self.start_s
-        csum = np.cumsum(duration)
-        before_run = (csum - duration)[first_idx] if k else np.zeros(0)
-        self.covered_before_s = csum - duration - before_run[group] if k else np.zeros(0)
+        rank = np.arange(k) - first_idx[group]
+        duration = end - start
+        before = np.cumsum(duration) - duration
+        covered_before = before - before[first_idx][group]
         prev_end = np.empty(k)
-        if k:
-            prev_end[1:] = self.end_s[:-1]
-            prev_end[first_idx] = 0.0
-        gap = self.start_s - prev_end
+        prev_end[1:] = end[:-1]
+        prev_end[first_idx] = 0.0
+        gap = start - prev_end
         gap = np.where(gap > _GAP_EPS_S, gap, 0.0)
-        self.gap_max_s = segmented_cummax(gap, cell) if k else gap
-        self.cell = cell
-        self.order = np.argsort(self.start_s, kind="stable")   # events: starts in time order
-        self.sorted_start_s = self.start_s[self.order]
+        return _Rows(cell, start, end, rank, covered_before, segmented_cummax(gap, cell))
+
+    FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
+
+
+class IncrementalLayers:
+    """Per-cell figures over [0, t] from a merged union of intervals (K intervals, M cells).
+
+    union: sim.access.Intervals merged per cell (sorted by (cell, start), disjoint).
+    Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
+    the affected cells' new intervals without copying the others; rows it replaces are
+    marked dead (`alive`) and skipped. Events: one or more streams of row numbers sorted by
+    start (the original union, then one per edit).
+    """
+
+    def __init__(self, union, n_cells: int, _state=None):
+        self.n_cells = int(n_cells)
+        if _state is None:
+            rows = _Rows.of(union)
+            k = rows.cell.size
+            self._buffers = _Rows(*(_with_room(getattr(rows, f)) for f in _Rows.FIELDS))
+            self._k = k
+            self.alive = np.ones(self._buffers.cell.size, dtype=bool)
+            # rows of cell c: first_row[c] .. first_row[c] + n_rows[c] - 1
+            self.n_rows = np.bincount(rows.cell, minlength=self.n_cells)
+            self.first_row = np.cumsum(self.n_rows) - self.n_rows
+            order = np.argsort(rows.start_s, kind="stable")
+            self.streams = [(order, rows.start_s[order])]
+        else:
+            (self._buffers, self._k, self.alive, self.first_row, self.n_rows,
+             self.streams) = _state
+        self._views()
         self.t_s = -np.inf
         self.cur = np.full(self.n_cells, -1, dtype=np.int64)
         # end of the last started interval per cell (NaN: none yet), kept up to date by seek
         # for the cells that change: the age layer is then one vector operation per frame
         self.end_cur_s = np.full(self.n_cells, np.nan)
-        self.seek(0.0)
+        if _state is None:
+            self.seek(0.0)
+
+    def _views(self) -> None:
+        k = self._k
+        b = self._buffers
+        self.cell, self.start_s, self.end_s = b.cell[:k], b.start_s[:k], b.end_s[:k]
+        self.rank, self.covered_before_s, self.gap_max_s = (b.rank[:k], b.covered_before_s[:k],
+                                                            b.gap_max_s[:k])
+
+    def replaced(self, affected: np.ndarray, sub) -> "IncrementalLayers":
+        """New layers equal to layers built from this union with the intervals of the
+        affected cells (M,) bool replaced by `sub` (a merged union on those cells only),
+        at this one's time: what a what-if edit of one platform needs.
+
+        The new rows go into the buffers' spare room after this object's K rows (which this
+        object never reads), the affected cells' old rows are marked dead in a copy of
+        `alive`, and the new rows' starts become one more event stream: within every cell
+        later starts keep larger row numbers, and the work is O(k log k) in the k new
+        intervals plus O(M) per-cell copies, with no pass over all K rows. Safe while another
+        thread seeks this object: it reads a snapshot of (t, cur); cells a concurrent seek
+        moved past that t are moved again by the next seek (np.maximum over the same
+        starts)."""
+        t_snap = self.t_s
+        cur_snap = self.cur.copy()
+        new = _Rows.of(sub)
+        base, k_new = self._k, new.cell.size
+        buffers = self._buffers
+        if base + k_new > buffers.cell.size:                 # out of room: grow (rare)
+            buffers = _Rows(*(_with_room(getattr(buffers, f)[:base], base + k_new)
+                              for f in _Rows.FIELDS))
+        for f in _Rows.FIELDS:
+            getattr(buffers, f)[base:base + k_new] = getattr(new, f)
+        alive = np.ones(buffers.cell.size, dtype=bool)
+        alive[:base] = self.alive[:base]
+        cells = np.flatnonzero(affected)
+        dead = _ranges(self.first_row[cells], self.n_rows[cells])
+        alive[dead] = False
+        first_row = self.first_row.copy()
+        n_rows = self.n_rows.copy()
+        n_rows[affected] = 0
+        if k_new:
+            heads = np.flatnonzero(new.rank == 0)
+            first_row[new.cell[heads]] = base + heads
+            n_rows += np.bincount(new.cell, minlength=self.n_cells)
+        by_start = np.argsort(new.start_s, kind="stable")
+        streams = self.streams + [(base + by_start, new.start_s[by_start])]
+        out = IncrementalLayers(None, self.n_cells,
+                                (buffers, base + k_new, alive, first_row, n_rows, streams))
+        out.cur = np.where(affected, -1, cur_snap)
+        due = new.start_s <= t_snap
+        np.maximum.at(out.cur, new.cell[due], base + np.flatnonzero(due))
+        out.end_cur_s = np.where(affected, np.nan, self.end_cur_s)
+        done = affected & (out.cur >= 0)
+        out.end_cur_s[done] = out.end_s[out.cur[done]]
+        out.t_s = t_snap
+        return out
 
     @property
     def n_intervals(self) -> int:
-        return int(self.cell.size)
+        return int(self._k)
 
     def seek(self, t_s: float) -> None:
         """Move to time t_s: forward by the starts in (t, t_s], backward by a rebuild."""
         t_s = float(t_s)
-        if t_s >= self.t_s:
-            lo = np.searchsorted(self.sorted_start_s, self.t_s, side="right")
-        else:
+        forward = t_s >= self.t_s
+        if not forward:
             self.cur.fill(-1)
             self.end_cur_s.fill(np.nan)
-            lo = 0
-        hi = np.searchsorted(self.sorted_start_s, t_s, side="right")
-        if hi > lo:
-            idx = self.order[lo:hi]
+        for order, starts in self.streams:
+            lo = np.searchsorted(starts, self.t_s, side="right") if forward else 0
+            hi = np.searchsorted(starts, t_s, side="right")
+            if hi <= lo:
+                continue
+            idx = order[lo:hi]
+            if len(self.streams) > 1:
+                idx = idx[self.alive[idx]]
             cells = self.cell[idx]
             # Within a cell, later starts have larger indices: the maximum is the last one.
             np.maximum.at(self.cur, cells, idx)
@@ -138,6 +235,25 @@ class IncrementalLayers:
 
     def accesses_of(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
         """All (start_s, end_s) of one cell over the whole window (the access timeline)."""
-        lo, hi = np.searchsorted(self.cell, [cell, cell + 1])
+        lo = self.first_row[cell]
+        hi = lo + self.n_rows[cell]
         return self.start_s[lo:hi], self.end_s[lo:hi]
 
+
+
+def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
+    """A copy of values (K,) in a buffer with room for half as many rows again."""
+    size = values.size if size is None else size
+    out = np.empty(max(int(size * 1.5) + 1024, size), dtype=values.dtype)
+    out[:values.size] = values
+    return out
+
+
+def _ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Concatenated aranges first[i] .. first[i] + count[i] - 1."""
+    count = np.asarray(count, dtype=np.int64)
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.repeat(np.asarray(first, dtype=np.int64) - np.cumsum(count) + count, count)
+    return starts + np.arange(total)

@@ -21,7 +21,7 @@ from sim.coverage import union_intervals
 from sim.grid import laea_forward
 from sim.runner import Engine, airspace_violations
 from sim.view.footprint import footprint_shape, reference_polygons
-from sim.view.layers import IncrementalLayers
+from sim.view.layers import IncrementalLayers, _ranges
 
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, without its black and yellow
 # (black is the map's ink; yellow vanishes on the light land).
@@ -92,6 +92,7 @@ class Scene:
         self._shapes: dict = {}
         self._states = None
         self._centre_reach = None
+        self._sorted_by_cell: dict = {}
         self._bounds = None
         self.land = None          # (codes (nx, ny) uint8, world bounds) once computed
         self.coverage: Optional[Coverage] = None
@@ -302,11 +303,44 @@ class Scene:
     def _whatif(self, index: int, scenario) -> None:
         try:
             t0 = time.perf_counter()
-            self.engine.replace_platform(index, scenario.platforms[index])
-            self.scenario = self.engine.scenario
+            engine = self.engine
+            n_sensors = range(len(engine.sensors[index]))
+            old_mask = self._cells_of([engine.full_intervals(index, j) for j in n_sensors])
+            engine.replace_platform(index, scenario.platforms[index])
+            self.scenario = engine.scenario
             self._states = None
             self._shapes = {k: v for k, v in self._shapes.items() if k[0] != index}
+            new = [engine.full_intervals(index, j) for j in range(len(engine.sensors[index]))]
+            new_mask = self._cells_of(new)
+            affected = old_mask | new_mask
+            cells = np.flatnonzero(affected)
+            others = [self._on_cells(engine.full_intervals(i, j), cells, affected)
+                      for i in range(len(engine.tracks)) if i != index
+                      for j in range(len(engine.sensors[i]))]
+            old = self.coverage
+            layers = old.layers.replaced(affected, union_intervals(others + new))
+            per_platform = list(old.per_platform_cells)
+            per_platform[index] = new_mask
             self.violations[index] = self._violations(index)
-            self.coverage = self.build_coverage(t0)
+            self.coverage = Coverage(layers, per_platform, time.perf_counter() - t0)
         except Exception as error:
             self.error = f"{type(error).__name__}: {error}"
+
+    def _on_cells(self, iv, cells: np.ndarray, mask: np.ndarray):
+        """The intervals of iv on the given cells (sorted) or mask: by binary search when
+        iv is sorted by cell (checked once per cached object), else by the mask."""
+        key = id(iv)
+        if key not in self._sorted_by_cell:
+            self._sorted_by_cell[key] = (iv, bool(np.all(np.diff(iv.cell) >= 0)))
+        if not self._sorted_by_cell[key][1]:
+            return iv.take(mask[iv.cell])
+        lo = np.searchsorted(iv.cell, cells, side="left")
+        hi = np.searchsorted(iv.cell, cells, side="right")
+        return iv.take(_ranges(lo, hi - lo))
+
+    def _cells_of(self, intervals) -> np.ndarray:
+        """(M,) bool: cells that any of these intervals covers."""
+        mask = np.zeros(self.grid.size, dtype=bool)
+        for iv in intervals:
+            mask[iv.cell] = True
+        return mask
