@@ -144,13 +144,17 @@ def _sorties(exercise: Exercise, scenario) -> list[str]:
 
 
 def grade_scenario(exercise: Exercise, scenario, start) -> Grade:
-    """Check the static rules, run the scenario with sim.run if the fixed parts hold, grade."""
+    """Check the static rules, run the scenario with sim.run unless a fixed part or the
+    platform limit is broken, and grade."""
     from sim.runner import run
     broken = static_rules(exercise, scenario, start)
-    if any(b.rule.removeprefix("fixed:") in FIXED_SECTIONS for b in broken):
+    # A changed window, grid or map, or a fleet over the limit, could cost any amount of
+    # time to run and cannot pass: it is not run.
+    if any(b.rule.removeprefix("fixed:") in FIXED_SECTIONS or b.rule == "max_platforms"
+           for b in broken):
         lines = [f"asked: {t.asked()}" for t in exercise.targets]
-        lines += [str(b) for b in broken] + ["NOT PASSED: not run, the exercise's fixed parts "
-                                             "were changed"]
+        lines += [str(b) for b in broken] + ["NOT PASSED: not run, a fixed part of the "
+                                             "exercise or its platform limit was broken"]
         return Grade(exercise, False, None, broken, lines)
     result = run(scenario)
     return grade_result(exercise, result.to_json_dict(), broken, scenario)
