@@ -150,8 +150,8 @@ def grade_scenario(exercise: Exercise, scenario, start) -> Grade:
     broken = static_rules(exercise, scenario, start)
     # A changed window, grid or map, or a fleet over the limit, could cost any amount of
     # time to run and cannot pass: it is not run.
-    if any(b.rule.removeprefix("fixed:") in FIXED_SECTIONS or b.rule == "max_platforms"
-           for b in broken):
+    not_run = {f"fixed:{name}" for name in FIXED_SECTIONS} | {"max_platforms"}
+    if any(b.rule in not_run for b in broken):
         lines = [f"asked: {t.asked()}" for t in exercise.targets]
         lines += [str(b) for b in broken] + ["NOT PASSED: not run, a fixed part of the "
                                              "exercise or its platform limit was broken"]
