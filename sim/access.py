@@ -33,7 +33,7 @@ Repeating tracks: one lap is computed, merged, and shifted by whole lap periods
 
 References: Rodrigues' rotation formula; SMAD 3rd ed. sec. 5.2 (viewing geometry); the
 bracketing + refinement scheme follows the event-finding approach described for coverage
-tools in MODEL_REFERENCE.md ("Known traps": sampling misses short accesses).
+tools in docs/model.md ("Known traps": sampling misses short accesses).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ sidereal time and the Sun. All functions are pure and vectorised with numpy broa
 
 Conventions: a ground point is a unit vector in the Earth-fixed frame (x to lat 0 lon 0,
 z to the north pole), shape (..., 3). Angles inside are radians unless the name says _deg.
-Notation follows MODEL_REFERENCE.md: R radius, h platform altitude, lambda Earth central
+Notation follows docs/model.md: R radius, h platform altitude, lambda Earth central
 angle between the sub-platform point and a ground point, eps elevation angle at the ground
 point, eta off-nadir angle at the platform.
 
@@ -131,7 +131,7 @@ def central_angle_for_off_nadir_rad(radius_m, altitude_m, off_nadir_rad):
 
 
 def slant_range_m(radius_m, altitude_m, central_angle, target_height_m=0.0):
-    """Distance from platform to ground point by the law of cosines (MODEL_REFERENCE):
+    """Distance from platform to ground point by the law of cosines (docs/model.md):
     D^2 = (R+h_t)^2 + (R+h)^2 - 2 (R+h_t)(R+h) cos(lambda)."""
     a = np.asarray(radius_m, dtype=float) + target_height_m
     b = np.asarray(radius_m, dtype=float) + altitude_m

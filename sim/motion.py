@@ -19,7 +19,7 @@ radius rho about its axis is flown at rate v / (R sin rho) rad/s (rho = pi/2 for
 
 References: Rodrigues' rotation formula (positions on arcs); Bowditch, American Practical
 Navigator, ch. 24 (great-circle sailing); coordinated turn radius r = V^2 / (g tan(bank))
-(e.g. FAA Airplane Flying Handbook, ch. 3; MODEL_REFERENCE.md); Vallado, Fundamentals of
+(e.g. FAA Airplane Flying Handbook, ch. 3; docs/model.md); Vallado, Fundamentals of
 Astrodynamics and Applications, 4th ed., eq. 9-41 (secular J2 rates) and eq. 3-45 (GMST).
 """
 from __future__ import annotations
@@ -389,7 +389,7 @@ def simplify_path_u(path_u: np.ndarray, tolerance_rad: float) -> np.ndarray:
 def turn_radius_m(speed_m_s, bank_rad):
     """Ground radius of a level coordinated turn, r = V^2 / (g tan(bank)) in m.
 
-    References: FAA Airplane Flying Handbook (FAA-H-8083-3), ch. 3; MODEL_REFERENCE.md
+    References: FAA Airplane Flying Handbook (FAA-H-8083-3), ch. 3; docs/model.md
     (200 kt at 20 deg: 3.0 km; 450 kt at 25 deg: 11.7 km).
     """
     return np.asarray(speed_m_s, dtype=float) ** 2 / (G0_M_S2 * np.tan(bank_rad))
@@ -584,7 +584,7 @@ def j2_secular_rates(altitude_m, inclination_rad) -> tuple[float, float]:
 def keplerian_period_s(altitude_m) -> float:
     """Two-body period P = 2 pi sqrt(a^3 / mu), a = equatorial radius + altitude.
 
-    References: SMAD 3rd ed. eq. 6-2 (Kepler's third law); MODEL_REFERENCE.md.
+    References: SMAD 3rd ed. eq. 6-2 (Kepler's third law); docs/model.md.
     """
     a = EQUATORIAL_RADIUS_M + altitude_m
     return TWO_PI * math.sqrt(a ** 3 / MU_EARTH_M3_S2)

@@ -59,7 +59,7 @@ class Result:
     tracks: list = field(default_factory=list)
 
     def to_json_dict(self) -> dict:
-        """The contract of design/SCENARIO_FORMAT.md (`isr-sim run --json`)."""
+        """The contract of docs/figures.md (`isr-sim run --json`)."""
         grid = self.grid
         out = {
             "scenario": self.scenario.name,

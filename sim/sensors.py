@@ -14,17 +14,17 @@ exact access engine may rely on exactly these formulas):
      back to a true central angle: lambda_0 = k * [acos(kR/(kR+h)) + acos(kR/(kR+h_t))],
      because the effective-Earth model keeps ground distances (kR * angle on the fictitious
      Earth = R * angle on the real one); gives d = sqrt(2 k R h) ~ 4.12 sqrt(h_m) km
-     (Skolnik, Introduction to Radar Systems, ch. 8; MODEL_REFERENCE "Radio/radar horizon").
+     (Skolnik, Introduction to Radar Systems, ch. 8; docs/model.md, Geometry).
    - min_elevation eps_min > 0: lambda(eps) = 90 deg - eta - eps, sin(eta) = cos(eps) sin(rho),
      sin(rho) = R/(R+h) (SMAD eqs. 5-17..5-19), geometric R even for radio sensors.
      min_elevation = 0 adds no limit beyond the horizon (so a radio horizon is not cut back
      to the geometric one).
    - max_range D_max (slant): law of cosines, D^2 = (R+h_t)^2 + (R+h)^2
-     - 2 (R+h_t)(R+h) cos(lambda) (MODEL_REFERENCE), solved for lambda.
+     - 2 (R+h_t)(R+h) cos(lambda) (docs/model.md), solved for lambda.
    - max_off_nadir eta_max < 90 deg: lambda(eta) = 90 deg - eta - eps, cos(eps) =
      sin(eta)/sin(rho) (SMAD 5-17..5-19), with eta clamped to rho (beyond the limb: horizon).
    - imaging GSD limit (focal_length, pixel_pitch and max_gsd all given):
-     GSD = D p / f <= max_gsd  <=>  D <= max_gsd f / p, then as max_range (MODEL_REFERENCE,
+     GSD = D p / f <= max_gsd  <=>  D <= max_gsd f / p, then as max_range (docs/model.md,
      "Imaging quality").
    - side-looking: lam_min = near_range / R, lam_max <= far_range / R (ground ranges).
    - nadir-swath: lam_max <= acos(cos(lam_c) cos(lam_a)), the central angle of the frame's
@@ -46,7 +46,7 @@ exact access engine may rely on exactly these formulas):
 
 References: Wertz & Larson, Space Mission Analysis and Design (SMAD), 3rd ed., sec. 5.2
 (eqs. 5-15 to 5-28); Skolnik, Introduction to Radar Systems, 3rd ed., sec. 8.2 (4/3 Earth);
-MODEL_REFERENCE.md (law of cosines slant range, GSD = D p / f).
+docs/model.md (law of cosines slant range, GSD = D p / f).
 """
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ class Sensor:
         Combines every range-like limit listed in the module docstring (horizon, radio
         horizon, min_elevation, max_range, max_off_nadir, GSD, side-looking near/far range,
         nadir-swath frame corner). An empty band has lam_max = -inf.
-        References: SMAD eqs. 5-16..5-19; Skolnik sec. 8.2; MODEL_REFERENCE.md.
+        References: SMAD eqs. 5-16..5-19; Skolnik sec. 8.2; docs/model.md.
         """
         spec, radius = self.spec, self.earth.radius_m
         h = np.asarray(altitude_m, dtype=float)
@@ -175,7 +175,7 @@ class Sensor:
 
         The rule is exactly the module docstring's: central-angle band (cosines compared),
         then sides/squint (side-looking) or the cross/along-track frame (nadir-swath).
-        References: SMAD sec. 5.2 eqs. 5-16..5-19; MODEL_REFERENCE.md.
+        References: SMAD sec. 5.2 eqs. 5-16..5-19; docs/model.md.
         """
         p = np.asarray(platform_u, dtype=float)
         u = np.asarray(cell_u, dtype=float)
@@ -235,7 +235,7 @@ class Sensor:
     def slant_m(self, altitude_m, cos_lam) -> np.ndarray:
         """Slant range (m) from the platform to a cell (at the target height) by the law of
         cosines, D^2 = (R+h_t)^2 + (R+h)^2 - 2 (R+h_t)(R+h) cos(lambda). Shapes broadcast.
-        References: MODEL_REFERENCE.md (SMAD sec. 5.2)."""
+        References: docs/model.md (SMAD sec. 5.2)."""
         a = self.earth.radius_m + self.spec.target_height_m
         b = self.earth.radius_m + np.asarray(altitude_m, dtype=float)
         c = np.asarray(cos_lam, dtype=float)
@@ -243,7 +243,7 @@ class Sensor:
 
     def gsd_m(self, slant_m) -> np.ndarray | None:
         """Ground sample distance slant * pixel_pitch / focal_length (m), same shape as
-        slant_m, or None without an imaging model. References: MODEL_REFERENCE.md."""
+        slant_m, or None without an imaging model. References: docs/model.md."""
         if not self._has_imaging:
             return None
         return np.asarray(slant_m, dtype=float) * (self.spec.pixel_pitch_m / self.spec.focal_length_m)

@@ -46,7 +46,7 @@ index of the last covered sample, gap statistics, age integral). Memory is bound
 candidate budget per chunk, never by steps x cells.
 
 References: midpoint rule (e.g. Press et al., Numerical Recipes, 3rd ed., sec. 4.1);
-figures of merit: Wertz & Larson, SMAD 3rd ed., sec. 7.2, and design/SCENARIO_FORMAT.md
+figures of merit: Wertz & Larson, SMAD 3rd ed., sec. 7.2, and docs/figures.md
 "Figures of merit"; Sun elevation: sim.earth.sun_unit_vector_ecef (Vallado alg. 29);
 chord of a central angle: c = 2 sin(lambda / 2).
 """
@@ -290,7 +290,7 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
             platform's sensors saw the cell at some sample.
     Returns:
         dict of FIGURE_KEYS -> (M,) float64 arrays (definitions in the module docstring).
-    References: SMAD 3rd ed. sec. 7.2; design/SCENARIO_FORMAT.md "Figures of merit";
+    References: SMAD 3rd ed. sec. 7.2; docs/figures.md;
         midpoint rule (Numerical Recipes 3rd ed. sec. 4.1).
     """
     duration_s = float(scenario.time.duration_s)

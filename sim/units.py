@@ -13,7 +13,7 @@ import math
 import re
 
 # --- constants (SI) -------------------------------------------------------------------
-EARTH_RADIUS_M = 6_371_000.0          # mean radius, IUGG; MODEL_REFERENCE uses 6371 km
+EARTH_RADIUS_M = 6_371_000.0          # mean radius, IUGG; docs/model.md uses 6371 km
 MU_EARTH_M3_S2 = 3.986004418e14        # WGS84 / IERS gravitational parameter
 J2_EARTH = 1.08263e-3                  # Vallado, Fundamentals of Astrodynamics, table D-3
 EQUATORIAL_RADIUS_M = 6_378_137.0      # WGS84 a, used with J2 (Vallado eq. 9-41)

@@ -1,4 +1,4 @@
-"""The direction of imports (ARCHITECTURE.md): the core never imports yaml, argparse,
+"""The direction of imports (README.md, Architecture): the core never imports yaml, argparse,
 matplotlib or pygame, and never prints. Checked two ways: a fresh interpreter imports each
 core module and must not have loaded yaml/matplotlib/pygame (scipy.spatial itself loads
 argparse, so argparse is checked in the modules' own source instead), and each core

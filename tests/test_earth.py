@@ -1,6 +1,6 @@
 """Spherical-Earth geometry (sim/earth.py) against textbook values and identities.
 
-Authorities: tests/authorities/ground_range_smad.csv (SMAD sec. 5.2 via MODEL_REFERENCE.md),
+Authorities: tests/authorities/ground_range_smad.csv (SMAD sec. 5.2 via docs/model.md),
 Bowditch's horizon rule, Skolnik's 4/3-Earth radio horizon, Vallado example 3-5 (GMST).
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from sim import earth
 
-R = 6_371_000.0                      # MODEL_REFERENCE mean radius
+R = 6_371_000.0                      # docs/model.md mean radius
 ONE_KM = 1_000.0
 AUTHORITIES = Path(__file__).parent / "authorities"
 
@@ -39,7 +39,7 @@ def test_ground_range_table_smad():
 
 
 def test_horizon_21km():
-    # MODEL_REFERENCE: h = 21.3 km gives about 521 km of ground arc; hand calculation
+    # docs/model.md: h = 21.3 km gives about 521 km of ground arc; hand calculation
     # R acos(6371/6392.3) = 6371 km * 0.081658 = 520.2 km.
     got = R * earth.horizon_central_angle_rad(R, 21_300.0)
     assert abs(got - 520.2e3) < 0.2e3
@@ -66,7 +66,7 @@ def test_radio_horizon(h_m):
 
 
 def test_horizon_target_height_adds_its_own_horizon():
-    # MODEL_REFERENCE: to a target of height h_t add its own horizon distance; geometric
+    # docs/model.md: to a target of height h_t add its own horizon distance; geometric
     # 3.57 sqrt(h_t) km (Bowditch): 100 m -> 35.7 km more than to the ground.
     base = R * earth.horizon_central_angle_rad(R, 10_000.0)
     with_target = R * earth.horizon_central_angle_rad(R, 10_000.0, 100.0)
@@ -95,7 +95,7 @@ def test_slant_elevation_off_nadir_consistency():
 
 def test_slant_range_nadir_and_horizon():
     # Hand calculations: at lambda = 0 the slant range is h; at the horizon it is the tangent
-    # length sqrt(2 R h + h^2) (MODEL_REFERENCE "straight-line distance").
+    # length sqrt(2 R h + h^2) (docs/model.md, Geometry).
     h = 21_300.0
     assert earth.slant_range_m(R, h, 0.0) == pytest.approx(h, rel=1e-9)
     lam0 = earth.horizon_central_angle_rad(R, h)

@@ -8,7 +8,7 @@ Each expected number is derived in the test from a textbook formula:
   >= cos lam (spherical law of cosines), i.e. a time fraction acos(q) / pi;
 - racetrack: a cell seen once per lap has max revisit + access length = lap period;
 - satellite: successive ascending passes are one nodal period apart and shifted west by
-  360 deg x P / 86164 s (MODEL_REFERENCE.md: 24.7 deg for Landsat at 705 km).
+  360 deg x P / 86164 s (docs/model.md: 24.7 deg for Landsat at 705 km).
 """
 import math
 
@@ -175,5 +175,5 @@ def test_satellite_passes_are_one_orbit_apart_and_shift_west():
     dt = np.diff(asc_t)
     assert np.allclose(dt, P, atol=5.0)
     shift = np.mod(np.diff(asc_lon) + 180.0, 360.0) - 180.0
-    expected = -360.0 * P / 86164.0            # MODEL_REFERENCE: westward shift per orbit
+    expected = -360.0 * P / 86164.0            # docs/model.md: westward shift per orbit
     assert np.allclose(shift, expected, atol=0.3)

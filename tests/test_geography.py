@@ -1,5 +1,5 @@
 """Geography: synthetic great-circle border (exact expectations from spherical geometry) and
-the real us-mexico preset (expectations from MODEL_REFERENCE.md, IBWC and UNCLOS)."""
+the real us-mexico preset (expectations from docs/model.md, IBWC and UNCLOS)."""
 import math
 
 import numpy as np
@@ -145,14 +145,14 @@ def usmx():
 
 
 def test_real_border_ends_and_length(usmx):
-    # MODEL_REFERENCE: Pacific end at Monument 258 about 32.534 N 117.122 W; Rio Grande
+    # docs/model.md: Pacific end at Monument 258 about 32.534 N 117.122 W; Rio Grande
     # mouth about 25.96 N 97.15 W
     assert usmx.border_lat_deg[0] == pytest.approx(32.534, abs=0.1)
     assert usmx.border_lon_deg[0] == pytest.approx(-117.122, abs=0.1)
     assert usmx.border_lat_deg[-1] == pytest.approx(25.96, abs=0.1)
     assert usmx.border_lon_deg[-1] == pytest.approx(-97.15, abs=0.1)
-    assert len(usmx.border_u) == 967            # MODEL_REFERENCE: 967 shared vertices
-    # MODEL_REFERENCE: the Natural Earth 1:10m border measures about 2,640 km (measured:
+    assert len(usmx.border_u) == 967            # docs/model.md: 967 shared vertices
+    # docs/model.md: the Natural Earth 1:10m border measures about 2,640 km (measured:
     # 2,640.4 km on R = 6371 km); the official IBWC length is 3,145 km
     assert usmx.map_border_length_m == pytest.approx(2_640_000.0, rel=0.03)
     assert usmx.official_border_length_m == 3_145_000.0

@@ -1,6 +1,6 @@
 """Tests of sim/motion.py: tracks as analytic segments.
 
-Every expected number cites its source in a comment: MODEL_REFERENCE.md (public figures),
+Every expected number cites its source in a comment: docs/model.md (public figures),
 an analytic formula, or a hand calculation.
 """
 from __future__ import annotations
@@ -61,7 +61,7 @@ RACETRACK = RacetrackTrack(LatLon(32.0, -110.0), length_m=250_000.0,
 # ------------------------------------------------------------------------ turn radius
 
 def test_coordinated_turn_radius_matches_model_reference():
-    # MODEL_REFERENCE: r = V^2 / (g tan bank); 200 kt at 20 deg -> 3.0 km, 450 kt at 25 deg -> 11.7 km
+    # docs/model.md: r = V^2 / (g tan bank); 200 kt at 20 deg -> 3.0 km, 450 kt at 25 deg -> 11.7 km
     assert turn_radius_m(200 * KT, math.radians(20)) == pytest.approx(3000.0, abs=50.0)
     assert turn_radius_m(450 * KT, math.radians(25)) == pytest.approx(11_700.0, abs=50.0)
 
@@ -89,7 +89,7 @@ def ascending_nodes(seg, t_end_s, step_s=1.0):
 
 
 def test_orbit_period_landsat():
-    # USGS Landsat 8: 705 km, period 98.9 min; MODEL_REFERENCE P = 2 pi sqrt(a^3/mu) with
+    # USGS Landsat 8: 705 km, period 98.9 min; docs/model.md P = 2 pi sqrt(a^3/mu) with
     # a = 6378.137 + 705 km gives 98.88 min (hand calculation).
     assert motion.keplerian_period_s(705_000.0) / 60 == pytest.approx(98.9, abs=0.1)
     seg = landsat_segment()
@@ -108,7 +108,7 @@ def test_ground_track_shift_per_orbit():
     _, lon = ascending_nodes(seg, 6 * 3600.0)
     shift_deg = -np.diff(lon)               # westward positive
     shift_deg = np.mod(shift_deg, 360.0)
-    # USGS / MODEL_REFERENCE: about 360 deg * P / 86164 s = 24.7 deg for Landsat
+    # USGS / docs/model.md: about 360 deg * P / 86164 s = 24.7 deg for Landsat
     assert shift_deg == pytest.approx(24.7, abs=0.15)
     approx = 360.0 * seg.period_s() / 86164.0
     assert shift_deg == pytest.approx(approx, rel=0.005)
@@ -118,7 +118,7 @@ def test_ground_track_shift_per_orbit():
 
 
 def test_sun_synchronous_nodal_rate():
-    # MODEL_REFERENCE / SMAD: sun-synchronous needs +0.9856 deg/day; 705 km at 98.2 deg is one.
+    # docs/model.md / SMAD: sun-synchronous needs +0.9856 deg/day; 705 km at 98.2 deg is one.
     raan_rate, _ = motion.j2_secular_rates(705_000.0, math.radians(98.2))
     assert math.degrees(raan_rate) * 86400.0 == pytest.approx(0.9856, rel=0.02)
     # prograde orbits regress (cos i > 0 -> dO/dt < 0), Vallado eq. 9-41
@@ -258,7 +258,7 @@ def test_loiter_circle():
     assert _turn_sense(seg) > 0                         # ccw = left turns
     cw = build_track(aircraft(LoiterTrack(center, r, "cw"), speed=v), scenario())
     assert _turn_sense(cw.lap[0]) < 0
-    # radius None: the coordinated turn radius, 200 kt at 20 deg -> ~2966 m (MODEL_REFERENCE 3.0 km)
+    # radius None: the coordinated turn radius, 200 kt at 20 deg -> ~2966 m (docs/model.md 3.0 km)
     d = build_track(aircraft(LoiterTrack(center), speed=200 * KT, bank=math.radians(20)),
                     scenario())
     assert angle_m(d.lap[0].start_u, c) == pytest.approx(3000.0, abs=50.0)

@@ -15,7 +15,7 @@ from sim.sensors import Sensor, build_sensors
 
 R = 6_371_000.0
 EARTH = EarthSpec(radius_m=R, refraction_k=4.0 / 3.0)
-H = 21_300.0                          # high-altitude reconnaissance aircraft (MODEL_REFERENCE)
+H = 21_300.0                          # high-altitude reconnaissance aircraft (docs/model.md)
 DEG = math.pi / 180.0
 
 # Hand-built frame at (0, 0) heading north: p = x, t = z (north), left normal n = p x t = -y (west).
@@ -41,7 +41,7 @@ def at(bearing_deg, ground_m, origin=P0):
 # ------------------------------------------------------------------------------------ limits
 
 def test_horizon_geometric_limit():
-    # R acos(R/(R+h)) = 6371 km * acos(6371/6392.3) = 520.2 km (hand; MODEL_REFERENCE ~521 km)
+    # R acos(R/(R+h)) = 6371 km * acos(6371/6392.3) = 520.2 km (hand; docs/model.md ~521 km)
     lam_min, lam_max = sensor("horizon").central_angle_limits_rad(H)
     assert lam_min == 0.0
     assert R * lam_max == pytest.approx(520.2e3, abs=0.2e3)
@@ -59,7 +59,7 @@ def test_radio_horizon_limit_and_target_height():
 
 
 def test_min_elevation_limit():
-    # SMAD 5.2 / MODEL_REFERENCE table: h 21.3 km, eps 5 deg -> 205 km ground range
+    # SMAD 5.2 / docs/model.md table: h 21.3 km, eps 5 deg -> 205 km ground range
     lam = sensor("conic", min_elevation_rad=5 * DEG).central_angle_limits_rad(H)[1]
     assert R * lam == pytest.approx(205e3, abs=1e3)
     # geometric R even for radio sensors: same limit
@@ -116,7 +116,7 @@ def test_gsd_limit_equals_slant_limit():
 
 
 def test_slant_m_law_of_cosines():
-    # nadir: slant = h; horizon: sqrt(2 R h + h^2) (MODEL_REFERENCE)
+    # nadir: slant = h; horizon: sqrt(2 R h + h^2) (docs/model.md)
     s = sensor("conic")
     assert float(s.slant_m(H, 1.0)) == pytest.approx(H, rel=1e-9)
     cos0 = R / (R + H)
@@ -137,7 +137,7 @@ def test_side_looking_band():
 
 def test_nadir_swath_limits():
     # Landsat-like, h = 705 km, half_angle 7.5 deg: flat Earth h tan(7.5) = 92.8 km half swath
-    # (MODEL_REFERENCE: 185 km swath); sphere within 1 %. Outer bound = frame corner
+    # (docs/model.md: 185 km swath); sphere within 1 %. Outer bound = frame corner
     # acos(cos lam_c cos lam_a) (Napier's rule for a right spherical triangle).
     s = sensor("nadir-swath", half_angle_rad=7.5 * DEG, along_half_angle_rad=2.5 * DEG)
     lam_c, lam_a = s.swath_central_angles_rad(705e3)
@@ -156,7 +156,7 @@ def test_limits_vectorised_over_altitude():
     hs = np.array([7.6e3, 15.2e3, 21.3e3, 617e3])
     lam_min, lam_max = s.central_angle_limits_rad(hs)
     assert lam_max.shape == (4,)
-    # MODEL_REFERENCE table, eps 5 deg column: 81, 153, 205, 2195 km (within 1 km)
+    # docs/model.md table, eps 5 deg column: 81, 153, 205, 2195 km (within 1 km)
     np.testing.assert_allclose(R * lam_max, [81e3, 153e3, 205e3, 2195e3], atol=1e3)
     for h, lm in zip(hs, lam_max):
         assert s.central_angle_limits_rad(float(h))[1] == pytest.approx(lm)
@@ -288,7 +288,7 @@ def test_nadir_swath_matches_atan2_rule_random():
 
 def test_nadir_swath_limited_by_min_elevation():
     # A wide 60 deg swath from 617 km is cut by min_elevation 20 deg to the band of
-    # 1229 km (MODEL_REFERENCE table): a cell 1300 km cross-track is inside the swath angle
+    # 1229 km (docs/model.md table): a cell 1300 km cross-track is inside the swath angle
     # (lam(60 deg) > lam(eps 20)) but not visible.
     s = sensor("nadir-swath", half_angle_rad=60 * DEG, min_elevation_rad=20 * DEG)
     assert R * s.central_angle_limits_rad(617e3)[1] == pytest.approx(1229e3, abs=1e3)
@@ -348,7 +348,7 @@ def test_build_sensors_and_needs_direction():
 
 
 def test_core_module_imports_no_front_end():
-    # ARCHITECTURE rule: core modules never import yaml, argparse, matplotlib or pygame.
+    # The architecture rule (README.md): core modules never import yaml, argparse, matplotlib or pygame.
     code = ("import sys, sim.sensors; bad = [m for m in ('yaml', 'argparse', 'matplotlib', "
             "'pygame') if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -169,7 +169,7 @@ def test_two_windows_two_sensors():
 
 def test_best_gsd_at_nadir():
     # Platform 20 km above the cell; GSD = slant * p / f = 20000 m * 10e-6 / 1.0 = 0.2 m
-    # (MODEL_REFERENCE "Imaging quality"). A second cell 0.2 deg north (about 22.2 km ground
+    # (docs/model.md, Sensors). A second cell 0.2 deg north (about 22.2 km ground
     # distance) has slant ~ sqrt(20^2 + 22.2^2) ~ 29.9 km -> GSD ~ 0.30 m (law of cosines).
     cam = conic(focal_length_m=1.0, pixel_pitch_m=10e-6)
     grid = make_grid([30.0, 30.2], [-110.0, -110.0])

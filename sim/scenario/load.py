@@ -43,7 +43,7 @@ from sim.scenario.schema import (
 MAX_FILE_BYTES = 2_000_000      # a scenario is a few kB; refuse anything above 2 MB
 MAX_NODES = 100_000             # expanded YAML nodes (anchors/aliases included)
 MAX_DEPTH = 50                  # nesting levels
-US_MEXICO_MAP_LENGTH_M = 2_640_000.0   # Natural Earth 1:10m border length (MODEL_REFERENCE)
+US_MEXICO_MAP_LENGTH_M = 2_640_000.0   # Natural Earth 1:10m border length (docs/model.md)
 
 OVERRIDE_FILE = "--set"
 _BAD = object()                 # marks a value that failed validation (a problem was recorded)
