@@ -79,7 +79,7 @@ def test_solution_passes(ex_id, solutions):
     assert not [line for line in grade.lines if line.startswith("note:")]   # plausible answer
 
 
-def _cheat(ex_id: str, overrides: list[str]):
+def _variant(ex_id: str, overrides: list[str]):
     """The solution with overrides; an override "+ITEM" appends ITEM to the platforms."""
     e = load_exercise(ex_id)
     text = e.solution_path.read_text()
@@ -122,7 +122,7 @@ CHEATS = [
 @pytest.mark.parametrize("ex_id, overrides, rule", CHEATS,
                          ids=[f"{c[0]}-{c[2]}" for c in CHEATS])
 def test_cheating_answer_fails_with_the_rule_named(ex_id, overrides, rule):
-    grade = _cheat(ex_id, overrides)
+    grade = _variant(ex_id, overrides)
     assert not grade.passed
     assert rule in [b.rule for b in grade.broken], grade.lines
     assert any(line.startswith(f"rule broken ({rule}): ") for line in grade.lines)
@@ -130,8 +130,24 @@ def test_cheating_answer_fails_with_the_rule_named(ex_id, overrides, rule):
         assert grade.figure is None                    # not even run
 
 
-def test_every_exercise_has_a_cheat():
+def test_every_exercise_has_a_variant():
     assert {c[0] for c in CHEATS} == set(IDS)
+
+
+# Near misses a student makes on the way (from working the course): the second hint.
+NEAR_MISSES = [
+    ("01-horizon", ["platforms.0.altitude=15000ft"]),
+    ("04-racetrack", ["platforms.0.track.racetrack.length=150km"]),
+    ("05-phasing", ["platforms.1.phase=0.25"]),
+    ("09-territorial-sea", ["platforms.0.track.route.waypoints.5={lat: 22.5, lon: -110.0}"]),
+]
+
+
+@pytest.mark.parametrize("ex_id, overrides", NEAR_MISSES, ids=[m[0] for m in NEAR_MISSES])
+def test_a_near_miss_gets_the_second_hint(ex_id, overrides):
+    grade = _variant(ex_id, overrides)
+    assert not grade.passed and not grade.broken
+    assert grade.lines[-2] == f"hint 2: {grade.exercise.hints[1]}"
 
 
 # ------------------------------------------------------------------ analytic answers
