@@ -130,7 +130,7 @@ def test_cheating_answer_fails_with_the_rule_named(ex_id, overrides, rule):
         assert grade.figure is None                    # not even run
 
 
-def test_every_exercise_has_a_variant():
+def test_every_exercise_has_a_cheat():
     assert {c[0] for c in CHEATS} == set(IDS)
 
 
