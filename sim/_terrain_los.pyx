@@ -321,8 +321,8 @@ cdef struct Slopes:
 
 
 cdef inline double _time_bound(double n_lo, double kr, double kg, double slope) noexcept nogil:
-    """Lower bound of n / (kr + kg s) over samples with slope n >= n_lo and s <= slope."""
-    return n_lo / (kr + kg * slope) if n_lo >= 0.0 else n_lo / kr
+    """Lower bound of n / hypot(kr, kg s) over samples with slope n >= n_lo and s <= slope."""
+    return n_lo / hypot(kr, kg * slope) if n_lo >= 0.0 else n_lo / kr
 
 
 cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const double* c,
@@ -331,7 +331,7 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
                         double step_e, long chunk, long sub, double kr, double kg,
                         double slope_min, double tau_cap) noexcept nogil:
     """Signed time margin of one ray (rays_margin): min over the samples of _ray_blocked of
-    n_j / (kr + kg s_j), n_j = (ray height - terrain) / (ground distance from the cell),
+    n_j / hypot(kr, kg s_j), n_j = (ray height - terrain) / (ground distance from the cell),
     s_j the terrain slope bound near sample j (at least slope_min); the sea surface counts
     as a sample with s = 0."""
     cdef double r_e = k * radius_m
@@ -435,7 +435,7 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
                         n = -1e-15
                 elif n < 0.0:
                     n = 0.0
-                tau = n / (kr + kg * s_j)
+                tau = n / sqrt(kr * kr + kg * kg * s_j * s_j)
                 if tau < best:
                     best = tau
                     if best <= -tau_cap:     # blocked long enough: no need for more
@@ -518,7 +518,7 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
                 double slope_anywhere, const double[::1] kr, const double[::1] kg,
                 const double[::1] slope_min, double tau_cap):
     """(K,) signed time margins (s) of the rays of rays_blocked (same first arguments):
-    tau = min over the profile samples j of n_j / (kr + kg * s_j), with
+    tau = min over the profile samples j of n_j / hypot(kr, kg * s_j), with
     n_j = (ray height - terrain) / (ground distance from the cell) the sample's clearance
     slope and s_j = max(slope_min, slope_fine at the sample) (slope_tile near a tile,
     slope_anywhere anywhere: bounds on the terrain slope near each node or tile, same

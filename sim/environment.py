@@ -55,6 +55,10 @@ refine every change of the answer. Three independent masks, each only where it a
    (5 arc-minute cells).
    Radio sensors (spec.radio) use the 4/3 Earth: the sphere has radius k R and central
    angles are divided by k (ground distances kept), consistent with sim/sensors.py.
+   The terrain mask also applies each cell's own horizon and slant-range limits, with its
+   elevation added to the target height (Sensor.within_own_reach): the sensor geometry
+   admits cells out to the limits of the highest cell, and a cell on a plateau is then
+   seen as far as its own height allows.
 
 Time step for refinement (`refine_step_s`): the engines sample each access at this step and
 bisect every change, so the step must be short enough that the mask changes at most once
@@ -96,6 +100,7 @@ from sim import earth as E
 from sim.errors import Problem, ScenarioError
 from sim.rowpool import map_rows
 from sim.scenario.schema import Scenario, SensorSpec
+from sim.sensors import Sensor
 from sim.terrain_file import TERRAIN_FILE_FIX, TerrainFileError, read_terrain_grid
 
 SUN_TABLE_STEP_S = 60.0          # Sun direction table spacing (see Environment.sun_u)
@@ -194,6 +199,7 @@ class Environment:
         self._region_max = None
         self._terrain_max_m = 0.0
         self.terrain_slope_max = 0.0
+        self._sensors: dict[SensorSpec, Sensor] = {}
         self._slope_tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.terrain_on:
             lat, lon, elev = self._load_terrain(scenario)
@@ -293,7 +299,21 @@ class Environment:
         p = np.broadcast_to(np.asarray(platform_u, dtype=float), (k, 3))
         h = np.broadcast_to(np.asarray(altitude_m, dtype=float), (k,))
         h_obs = max(OBSERVER_HEIGHT_M, float(spec.target_height_m))
-        return ~self.terrain_blocked(p, h, cell_index, h_obs, spec.radio)
+        ok = self.sensor_of(spec).within_own_reach(_dot(p, self.cells_u[cell_index]), h,
+                                                   self.cell_elevation_m[cell_index])
+        rows = np.flatnonzero(ok)
+        if rows.size:
+            ok[rows] = ~self.terrain_blocked(p[rows], h[rows], cell_index[rows], h_obs,
+                                             spec.radio)
+        return ok
+
+    def sensor_of(self, spec: SensorSpec) -> Sensor:
+        """The sensor geometry of spec (sim.sensors), for each cell's own horizon and slant
+        range with terrain (Sensor.within_own_reach)."""
+        sensor = self._sensors.get(spec)
+        if sensor is None:
+            sensor = self._sensors[spec] = Sensor(spec, self.scenario.earth)
+        return sensor
 
     def time_step_s(self, spec: SensorSpec) -> float:
         """Refinement step of the time-dependent masks (inf when none applies)."""
@@ -554,7 +574,7 @@ class Environment:
                        slope_min, tau_cap_s: float, reach_cells: int) -> np.ndarray:
         """(K,) signed time margins (s) of the lines of sight of the paired rows
         (platform_u (K, 3), altitude_m (K,), cell_index (K,)): the least, over the profile
-        samples of terrain_blocked, of n / (kr + kg s), n the sample's clearance slope
+        samples of terrain_blocked, of n / hypot(kr, kg s), n the sample's clearance slope
         ((ray height - terrain) / ground distance from the cell), s the terrain's slope
         within reach_cells grid cells of the sample (at least slope_min (K,)); kr, kg (K,)
         1/s. Negative exactly where terrain_blocked is True; known to within tau_cap_s.

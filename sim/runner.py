@@ -156,10 +156,18 @@ class Engine:
         self._build_sensors = build_sensors
         self.geography, self.grid, self.tree = world.geography, world.grid, world.tree
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
-        self.sensors = [build_sensors(p.sensors, scenario.earth) for p in scenario.platforms]
         self._sources: dict[int, list[SourceIntervals]] = {}
         self._full: dict[tuple[int, int], Intervals] = {}
         self._environment = None
+        self.sensors = [self._sensors_of(p) for p in scenario.platforms]
+
+    def _sensors_of(self, platform: PlatformSpec):
+        """The platform's sensors; with terrain, their geometry reaches as far as the
+        highest cell could be seen (each cell's own limit is the terrain mask's)."""
+        top = 0.0
+        if self.scenario.terrain.source != "none" and self.n_cells:
+            top = float(self.environment.cell_elevation_m.max())
+        return self._build_sensors(platform.sensors, self.scenario.earth, top)
 
     @property
     def n_cells(self) -> int:
@@ -273,7 +281,7 @@ class Engine:
         if self._environment is not None:      # the terrain step reads the platforms
             self._environment.scenario = self.scenario
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
-        self.sensors[index] = self._build_sensors(platform.sensors, self.scenario.earth)
+        self.sensors[index] = self._sensors_of(platform)
         self._sources.pop(index, None)
         for key in [k for k in self._full if k[0] == index]:
             self._full.pop(key)

@@ -31,7 +31,12 @@ exact access engine may rely on exactly these formulas):
      corner (spherical right triangle, Napier's rule), which contains the whole frame;
      lam_c = lambda(half_angle), lam_a = lambda(along_half_angle) by the off-nadir relation.
    Elevation and off-nadir angles are those of the ground point (target height ignored);
-   target_height only enters the horizon and the slant range. If the limits leave nothing,
+   target_height only enters the horizon and the slant range. With terrain, a cell's own
+   elevation adds to target_height in those two limits (a cell on a 2,000 m plateau is seen
+   beyond the sea-level horizon): central_angle_limits_rad then uses the most generous
+   elevation up to terrain_top_m (the highest cell), and the terrain mask
+   (sim/environment.py) applies each cell's own limit (within_own_reach).
+   If the limits leave nothing,
    lam_max is returned as -inf (then lam_max < lam_min and nothing is visible).
 
 2. Direction (side-looking and nadir-swath, `needs_direction`). t is the velocity projected
@@ -79,13 +84,14 @@ class Sensor:
     ground-velocity direction matters). See the module docstring for the exact rule.
     """
 
-    def __init__(self, spec: SensorSpec, earth: EarthSpec):
+    def __init__(self, spec: SensorSpec, earth: EarthSpec, terrain_top_m: float = 0.0):
         if spec.kind not in SENSOR_KINDS:
             raise ValueError(f"unknown sensor kind {spec.kind!r}; expected one of {SENSOR_KINDS}")
         if spec.sides not in ("left", "right", "both"):
             raise ValueError(f"sides must be left, right or both, got {spec.sides!r}")
         self.spec = spec
         self.earth = earth
+        self.terrain_top_m = max(0.0, float(terrain_top_m))
         self.needs_direction = spec.kind in _DIRECTIONAL_KINDS
         self._has_imaging = spec.focal_length_m is not None and spec.pixel_pitch_m is not None
         self._gsd_slant_max_m = (spec.max_gsd_m * spec.focal_length_m / spec.pixel_pitch_m
@@ -129,25 +135,18 @@ class Sensor:
         """
         spec, radius = self.spec, self.earth.radius_m
         h = np.asarray(altitude_m, dtype=float)
-        h_t = spec.target_height_m
-
-        if spec.radio:
-            k = self.earth.refraction_k
-            lam_max = k * horizon_central_angle_rad(k * radius, h, h_t)
-        else:
-            lam_max = horizon_central_angle_rad(radius, h, h_t)
-        lam_max = np.asarray(lam_max, dtype=float)
+        # With terrain a cell stands up to terrain_top_m high: the horizon reaches farthest
+        # for the highest cell, the slant range for the cell closest to the platform's height.
+        top = self.terrain_top_m
+        lam_max = self._horizon_rad(h, top)
         lam_min = np.zeros_like(lam_max)
         empty = np.zeros(lam_max.shape, dtype=bool)
 
         if spec.min_elevation_rad > 0.0:
             lam_max = np.minimum(lam_max, central_angle_for_elevation_rad(
                 radius, h, spec.min_elevation_rad))
-        for slant_max in (spec.max_range_m, self._gsd_slant_max_m):
-            if math.isfinite(slant_max):
-                empty |= slant_max < h - h_t       # even the nadir point is too far
-                lam_max = np.minimum(lam_max, central_angle_for_slant_range_rad(
-                    radius, h, slant_max, h_t))
+        lam_max, empty = self._slant_limits(h, np.clip(h - spec.target_height_m, 0.0, top),
+                                            lam_max, empty)
         if spec.max_off_nadir_rad < math.pi / 2:
             lam_max = np.minimum(lam_max, self._off_nadir_central_angle(h, spec.max_off_nadir_rad))
         if spec.kind == "side-looking":
@@ -161,6 +160,44 @@ class Sensor:
         empty |= lam_max < lam_min
         lam_max = np.where(empty, -np.inf, lam_max)
         return _maybe_float(lam_min), _maybe_float(lam_max)
+
+    def _horizon_rad(self, h, elevation_m) -> np.ndarray:
+        """Horizon central angle for a target target_height + elevation_m above the sphere
+        (radio: on the k R Earth, converted back to a true angle). Shapes broadcast."""
+        h_t = self.spec.target_height_m + np.asarray(elevation_m, dtype=float)
+        radius = self.earth.radius_m
+        if self.spec.radio:
+            k = self.earth.refraction_k
+            return np.asarray(k * horizon_central_angle_rad(k * radius, h, h_t), dtype=float)
+        return np.asarray(horizon_central_angle_rad(radius, h, h_t), dtype=float)
+
+    def _slant_limits(self, h, elevation_m, lam_max, empty):
+        """lam_max and empty cut by the slant-range limits (max_range, GSD) for a target
+        target_height + elevation_m above the sphere (law of cosines)."""
+        h_t = self.spec.target_height_m + np.asarray(elevation_m, dtype=float)
+        for slant_max in (self.spec.max_range_m, self._gsd_slant_max_m):
+            if math.isfinite(slant_max):
+                empty = empty | (slant_max < h - h_t)   # even the nadir point is too far
+                lam_max = np.minimum(lam_max, central_angle_for_slant_range_rad(
+                    self.earth.radius_m, h, slant_max, h_t))
+        return lam_max, empty
+
+    def within_own_reach(self, cos_lam, altitude_m, elevation_m) -> np.ndarray:
+        """(K,) bool: the horizon and slant-range limits hold for cells standing
+        elevation_m (K,) above the sphere (paired with cos_lam (K,), altitude_m (K,) or
+        scalar). central_angle_limits_rad uses the most generous elevation up to
+        terrain_top_m; this is each cell's own (the terrain mask applies it)."""
+        h = np.asarray(altitude_m, dtype=float)
+        lam, empty = self._slant_limits(h, elevation_m, self._horizon_rad(h, elevation_m),
+                                        np.zeros(np.shape(cos_lam), dtype=bool))
+        return ~empty & (np.asarray(cos_lam, dtype=float) >= np.cos(lam))
+
+    def own_reach_rad(self, altitude_m, elevation_m) -> np.ndarray:
+        """The central angle within_own_reach allows (-inf where nothing), shapes as there."""
+        h = np.asarray(altitude_m, dtype=float)
+        lam, empty = self._slant_limits(h, elevation_m, self._horizon_rad(h, elevation_m),
+                                        np.zeros(np.broadcast(h, elevation_m).shape, dtype=bool))
+        return np.where(empty, -np.inf, lam)
 
     # ------------------------------------------------------------------------- visibility
 
@@ -249,6 +286,6 @@ class Sensor:
         return np.asarray(slant_m, dtype=float) * (self.spec.pixel_pitch_m / self.spec.focal_length_m)
 
 
-def build_sensors(specs, earth: EarthSpec) -> tuple[Sensor, ...]:
-    """One Sensor per SensorSpec, in order."""
-    return tuple(Sensor(spec, earth) for spec in specs)
+def build_sensors(specs, earth: EarthSpec, terrain_top_m: float = 0.0) -> tuple[Sensor, ...]:
+    """One Sensor per SensorSpec, in order; terrain_top_m: the highest cell (see Sensor)."""
+    return tuple(Sensor(spec, earth, terrain_top_m) for spec in specs)

@@ -73,8 +73,8 @@ import numpy as np
 from sim import earth as E
 from sim.access import Intervals, refine_at_samples
 
-FIRST_STEP_S = 60.0      # first samples along each access, before any gap is split
-FLOOR_S = 0.5            # unknown stretches shorter than this are not split further
+FIRST_STEP_S = 120.0     # first samples along each access, before any gap is split
+FLOOR_S = 1.0            # unknown stretches shorter than this are not split further
 RATE_MARGIN = 1.05       # on the rate bound (chunked lat/lon interpolation, see above)
 MAX_LEVELS = 40          # splits per gap: FIRST_STEP_S / 2^40 is far below FLOOR_S
 
@@ -146,6 +146,7 @@ class ClearanceBound:
         self.r_e = self.k * env.radius_m
         self.cell = cell
         self.r_c = self.r_e + env.cell_elevation_m[cell] + env.observer_height_m(spec)
+        self.sensor = env.sensor_of(spec)
         # Over a gap of at most FIRST_STEP_S a sample at ground distance s moves at most
         # s omega dt / sin(lam_lo) <= 1.5 omega R dt where lam_hi <= 1.5 sin(lam_lo).
         spacing = env.terrain_spacing_m
@@ -154,7 +155,7 @@ class ClearanceBound:
 
     def rates(self, rows, lam, altitude_m):
         """(kr, kg, slope_min) (S,) for samples of intervals rows (S,) at central angles
-        lam (S,): |d n_j/dt| <= kr + kg s_j for every gap of at most FIRST_STEP_S that has
+        lam (S,): |d n_j/dt| <= hypot(kr, kg s_j) for every gap of at most FIRST_STEP_S that has
         the sample at one end, s_j the terrain slope bound near sample j, at least
         slope_min (the slope anywhere where the sample may move beyond the slope tables'
         reach). kr = inf where the platform may pass overhead (lam may reach 0)."""
@@ -175,14 +176,22 @@ class ClearanceBound:
         slope_min = np.where(far, self.env.terrain_slope_max, 0.0)
         return np.where(ok, kr, 1e30), np.where(ok, kg, 1e30), slope_min
 
+    def reach_margin(self, rows, lam, altitude_m) -> np.ndarray:
+        """(S,) signed time margin (s) of the cells' own horizon and slant-range limit
+        (Sensor.own_reach_rad at the cell's elevation): lam changes at most omega rad/s."""
+        own = self.sensor.own_reach_rad(altitude_m, self.env.cell_elevation_m[self.cell[rows]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.omega > 0, (own - lam) / self.omega,
+                            np.where(own >= lam, np.inf, -np.inf))
+
     def entry(self, rows, lam, altitude_m, kr, kg) -> np.ndarray:
         """(S,) the time margin of samples appearing at the platform's end of the ray,
-        (h - H) / (R lam_hi) / (kr + kg G), H the highest terrain the ray can pass and G
+        (h - H) / (R lam_hi) / hypot(kr, kg G), H the highest terrain the ray can pass and G
         the slope anywhere; -inf where h <= H (no proof)."""
         reach_m = self.radius_m * np.clip(lam + self.omega * FIRST_STEP_S, 0.0, math.pi)
         top = self.env.terrain_top_m(self.cell[rows], reach_m)
         with np.errstate(divide="ignore", invalid="ignore"):
-            e = (altitude_m - top) / reach_m / (kr + kg * self.env.terrain_slope_max)
+            e = (altitude_m - top) / reach_m / np.hypot(kr, kg * self.env.terrain_slope_max)
         return np.where((altitude_m > top) & (reach_m > 0), e, -np.inf)
 
 
@@ -214,6 +223,9 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
         kr, kg, slope_min = bound.rates(owner, lam, alt)
         tau = env.terrain_margin(spec, pos, alt, iv.cell[owner], kr, kg, slope_min,
                                  FIRST_STEP_S, bound.reach_cells)
+        # Seen where both the line of sight and the cell's own reach allow: the margin of
+        # the two is the smaller (the longer-held blockage when either blocks).
+        tau = np.minimum(tau, bound.reach_margin(owner, lam, alt))
         return tau, bound.entry(owner, lam, alt, kr, kg)
 
     owner, t = first_samples(iv, FIRST_STEP_S)

@@ -370,11 +370,49 @@ def test_chord_below_sea_level_sphere_is_blocked(tmp_path):
     # = 1.758 + 0.045 = 1.803 deg (SMAD eq. 5-16 plus the target term). Beyond it the chord
     # passes below the sphere: blocked even over flat zero terrain; inside it, seen.
     # Platform over lon 2.0 deg; cells east of it, away from the ridge at 0.5 deg.
+    # The sensor's target is 2 m up too, so that its own horizon (below) is the same.
     lons = [1.0, 3.0, 3.5, 3.78, 3.83, 3.95]
     env = _terrain_env(tmp_path, lons)
     p = np.tile(E.unit_vector(0.0, 2.0), (len(lons), 1))
-    ok = env.allows(PLAIN, np.zeros(len(lons)), p, 3000.0, np.arange(len(lons)))
+    eye = SensorSpec(name="eye", kind="horizon", target_height_m=OBSERVER_HEIGHT_M)
+    ok = env.allows(eye, np.zeros(len(lons)), p, 3000.0, np.arange(len(lons)))
     assert ok.tolist() == [True, True, True, True, False, False]
+    # A sensor whose target is at ground level (target height 0) has its own horizon at
+    # acos(R/(R+3000)) = 1.758 deg: the cell 1.78 deg away is beyond it.
+    ok = env.allows(PLAIN, np.zeros(len(lons)), p, 3000.0, np.arange(len(lons)))
+    assert ok.tolist() == [True, True, True, False, False, False]
+
+
+def test_cell_on_a_plateau_seen_beyond_the_sea_level_horizon(tmp_path):
+    # A platform at 10 km; cells 2,000 m up on the near edge of plateaus (east of it, each
+    # in its own latitude band, the platform at the cell's latitude). Horizon to sea level:
+    # acos(R/(R+10 km)) = 3.208 deg; to a point 2,000 m up it adds acos(R/(R+2000)) =
+    # 1.435 deg: 4.644 deg (SMAD eq. 5-16 with the target term). Each plateau falls to 0 over
+    # one node (0.05 deg, a 36 % slope) towards the platform, which the ray (descending
+    # about 1 % from the cell) clears: cells at 3.5 and 4.6 deg are seen, 4.7 deg is not.
+    lat = np.round(np.arange(-1.0, 1.0 + 1e-9, 0.05), 6)
+    lon = np.round(np.arange(-0.5, 7.0 + 1e-9, 0.05), 6)
+    elev = np.zeros((lat.size, lon.size))
+    for (lat0, lat1), edge in (((-1.0, -0.35), 3.5), ((-0.25, 0.25), 4.6), ((0.35, 1.0), 4.7)):
+        band = (lat >= lat0 - 1e-9) & (lat <= lat1 + 1e-9)
+        elev[np.ix_(band, lon >= edge - 1e-9)] = 2000.0
+    path = tmp_path / "plateaus.npz"
+    np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=elev)
+    cell_lat, cell_lon = [-0.7, 0.0, 0.7], [3.5, 4.6, 4.7]
+    env = Environment(make_scenario(terrain=TerrainSpec(source="file", path=str(path))),
+                      make_grid(cell_lat, cell_lon), None)
+    assert np.allclose(env.cell_elevation_m, 2000.0)
+    p = E.unit_vector(np.array(cell_lat), np.zeros(3))
+    ok = env.allows(PLAIN, np.zeros(3), p, 10_000.0, np.arange(3))
+    assert ok.tolist() == [True, True, False]
+    # The sensor geometry with terrain reaches the highest cell's horizon (the mask then
+    # applies each cell's own), without terrain the sea-level one.
+    from sim.sensors import Sensor
+    from sim.scenario.schema import EarthSpec
+    reach = math.degrees(Sensor(PLAIN, EarthSpec(), terrain_top_m=2000.0)
+                         .central_angle_limits_rad(10_000.0)[1])
+    flat = math.degrees(Sensor(PLAIN, EarthSpec()).central_angle_limits_rad(10_000.0)[1])
+    assert reach == pytest.approx(4.644, abs=1e-3) and flat == pytest.approx(3.208, abs=1e-3)
 
 
 def test_sun_table_matches_the_almanac():

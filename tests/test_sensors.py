@@ -353,3 +353,24 @@ def test_core_module_imports_no_front_end():
             "'pygame') if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_own_reach_adds_the_cell_elevation_to_horizon_and_slant_range():
+    # max_range 300 km from 10 km up. A cell 1,500 m up: slant range by the law of cosines
+    # D^2 = a^2 + b^2 - 2ab cos(lam), a = R + 1500, b = R + 10000 (MODEL_REFERENCE), solved
+    # for lam; the horizon to it (acos(R/b) + acos(R/a) = 4.452 deg) is farther than that.
+    from sim.scenario.schema import SensorSpec as Spec
+    spec = Spec(name="r", kind="horizon", max_range_m=300_000.0)
+    r = EARTH.radius_m
+    a, b = r + 1500.0, r + 10_000.0
+    lam_cell = math.acos((a * a + b * b - 300_000.0 ** 2) / (2 * a * b))
+    lam_sea = math.acos(((r * r) + b * b - 300_000.0 ** 2) / (2 * r * b))
+    assert lam_cell > lam_sea                      # nearer the platform's height: farther
+    sensor = Sensor(spec, EARTH)
+    assert float(sensor.own_reach_rad(10_000.0, 1500.0)) == pytest.approx(lam_cell, rel=1e-12)
+    cos = np.cos([lam_cell * 0.999, lam_cell * 1.001])
+    assert sensor.within_own_reach(cos, 10_000.0, np.full(2, 1500.0)).tolist() == [True, False]
+    # The geometry with terrain up to 1,500 m reaches exactly that far; without, the sea's.
+    assert Sensor(spec, EARTH, 1500.0).central_angle_limits_rad(10_000.0)[1] == \
+        pytest.approx(lam_cell, rel=1e-12)
+    assert sensor.central_angle_limits_rad(10_000.0)[1] == pytest.approx(lam_sea, rel=1e-12)
