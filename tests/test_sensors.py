@@ -359,8 +359,7 @@ def test_own_reach_adds_the_cell_elevation_to_horizon_and_slant_range():
     # max_range 300 km from 10 km up. A cell 1,500 m up: slant range by the law of cosines
     # D^2 = a^2 + b^2 - 2ab cos(lam), a = R + 1500, b = R + 10000 (MODEL_REFERENCE), solved
     # for lam; the horizon to it (acos(R/b) + acos(R/a) = 4.452 deg) is farther than that.
-    from sim.scenario.schema import SensorSpec as Spec
-    spec = Spec(name="r", kind="horizon", max_range_m=300_000.0)
+    spec = SensorSpec(name="r", kind="horizon", max_range_m=300_000.0)
     r = EARTH.radius_m
     a, b = r + 1500.0, r + 10_000.0
     lam_cell = math.acos((a * a + b * b - 300_000.0 ** 2) / (2 * a * b))
