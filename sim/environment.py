@@ -69,7 +69,7 @@ a point moving at |w|, and morphs linearly between knots). Terrain: half the tim
 platform carrying the sensor needs to cross one terrain spacing (a rule of thumb for the
 stepped engine's users). The exact engine does not use it for terrain: sim/terrain_refine.py
 bounds how fast each line of sight's clearance can change (terrain_margin, with the surface's
-slope bound terrain_slope_max) and proves that no window longer than 0.5 s is missed; terrain
+slope bounds) and proves that no window longer than 1 s is missed; terrain
 edges are bisected to 0.05 s. For that bound the terrain grid gets a ring of 0 m nodes one
 spacing outside its edge, so that the surface falls to the sea over one spacing rather than
 by a cliff (continuous, with a bounded slope).

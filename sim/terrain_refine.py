@@ -3,56 +3,62 @@
 Terrain depends only on where the platform is, so the engine applies it to one lap (and to
 the one-off transit legs) before laps are replicated or compressed. Every access is sampled
 until, between any two neighbouring samples, visibility is either proven constant or can
-change only within a stretch shorter than FLOOR_S; every change is then bisected to
+change only within a stretch shorter than FLOOR_S (1 s); every change is then bisected to
 env.terrain_tol_s (sim.access.refine_at_samples). No window of visibility or of blockage
-longer than FLOOR_S (0.5 s) can be missed.
+longer than FLOOR_S can be missed.
 
 The bound. The line of sight test (sim/environment.py, sim/_terrain_los.pyx) compares the
 straight ray from the platform (altitude h) to the observer point above the cell with the
 terrain at samples j fixed at ground distances s_j = j * step from the cell, towards the
 platform. Let f_j(t) be the ray's height above the terrain at sample j (metres) and
-n(t) = min_j f_j / s_j its clearance slope (with the sea surface as a continuous profile
-at 0 m): the ray is blocked exactly where n < 0. With angles measured on the effective
+n_j = f_j / s_j its clearance slope (the sea surface counts as a continuous profile at
+0 m): the ray is blocked exactly where some n_j < 0. With angles measured on the effective
 sphere of radius r_e = k R (k = 1, or 4/3 for radio), lam the central angle platform-cell,
 y_j = s_j / r_e, r_p = r_e + h and r_c = r_e + (cell elevation + observer height), the
 ray is 1 / r(y) = cos(y) / r_c + sin(y) (1 / r_p - cos(lam) / r_c) / sin(lam), so
 
     d r(y_j) / d lam = -r^2 sin(y_j) (r_p - r_c cos lam) / (r_p r_c sin^2 lam).
 
-The platform's sub-point moves at most omega rad/s (true angle; the fastest segment of the
-track), so |d lam / dt| <= omega / k, and r <= max(r_p, r_c) on the chord, sin y <= y:
+The platform's ground velocity (at most omega R, omega the fastest segment's angular rate)
+splits into a part along the great circle to the cell, which changes lam, and a part
+across it, which turns the platform's azimuth seen from the cell; their rates satisfy
+(d lam / dt)^2 + (sin(lam) d psi / dt)^2 <= omega^2. Along: |d lam_e / dt| <= omega / k,
+and r <= max(r_p, r_c) on the chord, sin y <= y, so the ray's height at j changes by at
+most s_j kr per unit of the along rate / omega, with
 
-    |d(ray height at j)/dt| / s_j <= kappa_ray
-        = max(r_p, r_c)^2 |r_p - r_c cos lam| omega / (k r_e r_p r_c sin^2 lam).
+    kr = max(r_p, r_c)^2 |r_p - r_c cos lam| omega / (k r_e r_p r_c sin^2 lam).
 
-The sample's ground point turns with the platform's azimuth seen from the cell, which
-changes at most omega / sin(lam_true); the point then moves at most s_j omega /
-sin(lam_true), and the bilinear terrain (continuous: a ring of 0 m nodes surrounds the grid)
-changes at most G (the surface's largest slope, Environment.terrain_slope_max) times that:
+Across: sample j's ground point turns with the azimuth, moving at most s_j omega /
+sin(lam_true) for the full rate, and the bilinear terrain (continuous: a ring of 0 m nodes
+surrounds the grid) changes by at most s_j its local slope bound s times that: kg s with
+kg = omega / sin(lam_true). By Cauchy-Schwarz over the two parts,
 
-    |d(terrain at j)/dt| / s_j <= kappa_terrain = G omega / sin(lam_true).
+    |d n_j / dt| <= kappa_j = hypot(kr, kg s_j),
 
-Between two samples at t_a, t_b (dt = t_b - t_a), lam stays within
-(lam_a + lam_b) / 2 +- omega dt / 2, where each bound is largest at an end of that range:
-kappa = RATE_MARGIN (kappa_ray + kappa_terrain) there bounds |d(f_j / s_j)/dt| for every
-sample over the whole gap (the 5 % margin covers the test's linear interpolation of latitude
-and longitude between exact points three grid spacings apart, off the great circle by under
-1 % of a sample spacing).
+s_j the largest slope within the distance the sample can move (ClearanceBound: the slope
+tables of Environment.slope_tables, or the slope anywhere). Each sample's margin is
+tau_j = n_j / kappa_j (seconds); tau = min_j tau_j (Environment.terrain_margin), and the
+cell's own horizon and slant-range limit adds (own reach - lam) / omega. The rates are
+taken at the worse end of lam +- omega FIRST_STEP_S, so they hold over every gap of at most
+FIRST_STEP_S that has the sample at one end (RATE_MARGIN, 5 %, covers the test's linear
+interpolation of latitude and longitude between exact points three grid spacings apart,
+off the great circle by under 1 % of a sample spacing).
 
-Proof sketch. If n(t_a) = n_a >= 0 and n(t_b) = n_b >= 0 and n_a + n_b >= kappa dt, every
-sample present at t_a stays clear on [t_a, t_a + n_a / kappa) and every sample present at
-t_b on (t_b - n_b / kappa, t_b], which together cover the gap. Samples also appear and
+Proof sketch. If tau_a >= 0, tau_b >= 0 at the ends of a gap [t_a, t_b] and tau_a + tau_b
+>= t_b - t_a, every sample present at t_a stays clear on [t_a, t_a + tau_a) and every sample
+present at t_b on (t_b - tau_b, t_b], which together cover the gap. Samples also appear and
 disappear at the platform's end of the ray (s_j = ground distance to the platform); there
 f_j = h - terrain under the platform >= h - H (H the highest terrain the ray can pass), so
-with e = (h - H) / (R lam_hi) in place of n_a and n_b where smaller, those samples are
-covered as well. If n_a < 0 and n_b < 0, the blocking samples found stay blocking for
-|n_a| / kappa and |n_b| / kappa (they cannot leave the ray while below it when h > H), and
-|n_a| + |n_b| >= kappa dt covers the gap. Otherwise the known parts are [t_a, t_a + |n_a| /
-kappa) and (t_b - |n_b| / kappa, t_b]; while the unknown middle is longer than FLOOR_S it
-is sampled at its midpoint and both halves are examined again. So any window missed lies
-inside an unknown stretch shorter than FLOOR_S, and an edge found by bisection is off by
-at most FLOOR_S (only where such a short window sits next to it; else by terrain_tol_s).
-When h <= H no gap is proven and the access is sampled every FLOOR_S (correct, slower).
+with the entry margin e = (h - H) / (R lam_hi) / hypot(kr, kg G) in place of tau_a and
+tau_b where smaller, those samples are covered as well. If tau_a < 0 and tau_b < 0, the
+blocking samples found stay blocking for |tau_a| and |tau_b| (they cannot leave the ray
+while below it when h > H), and |tau_a| + |tau_b| >= t_b - t_a covers the gap. Otherwise
+the known parts are [t_a, t_a + |tau_a|) and (t_b - |tau_b|, t_b]; while the unknown middle
+is longer than FLOOR_S it is sampled at its midpoint and both halves are examined again.
+So any window missed lies inside an unknown stretch shorter than FLOOR_S, and an edge found
+by bisection is off by at most FLOOR_S (only where such a short window sits next to it;
+else by terrain_tol_s). When h <= H no gap is proven and the access is sampled every
+FLOOR_S (correct, slower).
 
 The proof is about the line of sight test as sampled (profile samples a third of a terrain
 spacing apart), not about the continuous terrain between samples; sim/environment.py
@@ -60,7 +66,8 @@ states what that sampling can miss (grazes of a few metres).
 
 References: straight line in polar coordinates (Bronshtein, Handbook of Mathematics,
 sec. 3.5.2); Lipschitz bounds for root isolation (e.g. Hansen, Jaumard and Lu, "Global
-optimization of univariate Lipschitz functions", Math. Programming 55, 1992).
+optimization of univariate Lipschitz functions", Math. Programming 55, 1992); the
+Cauchy-Schwarz inequality.
 
 Shapes: intervals are sim.access.Intervals (K rows); times in seconds from time.start.
 """
