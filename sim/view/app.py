@@ -222,13 +222,15 @@ class Window:
         self.say(f"wrote {out}")
         return out
 
-    def screenshot(self, path: Optional[str] = None) -> str:
+    def screenshot(self, path: Optional[str] = None, announce: bool = True) -> str:
+        """Save the window as PNG (S: NAME-view-K.png in the current folder)."""
         if path is None:
             self.screenshots += 1
             stem = os.path.splitext(os.path.basename(self.path))[0]
             path = f"{stem}-view-{self.screenshots}.png"
         render.save_png(self.screen, path)
-        self.say(f"saved {path}")
+        if announce:
+            self.say(f"saved {path}")
         return path
 
 

@@ -24,9 +24,10 @@ from sim.view.footprint import footprint_shape, reference_polygons
 from sim.view.layers import IncrementalLayers, _ranges
 
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, without its black and yellow
-# (black is the map's ink; yellow vanishes on the light land).
+# (black is the map's ink; yellow vanishes on the light land), then Paul Tol's wine and a
+# brown (no grey: it would read as "never seen").
 PLATFORM_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (0, 114, 178),
-                    (204, 121, 167), (213, 94, 0), (120, 120, 120), (150, 110, 40))
+                    (204, 121, 167), (213, 94, 0), (136, 34, 85), (150, 110, 40))
 TRAIL_S = 1800.0            # simulated seconds of trail behind each platform
 TRAIL_N = 40                # trail points
 AIRSPACE_CODES = ("international sea", "own land", "neighbour land", "own territorial sea",
@@ -226,6 +227,33 @@ class Scene:
             return np.zeros((0, 2))
         x, y = self.project(ll[:, 0], ll[:, 1])
         return np.stack([x, y], axis=-1)
+
+    def band_edges(self) -> list[tuple[float, np.ndarray]]:
+        """Depth-band limits as map lines: per band edge (km from the border), (S, 2, 2)
+        world segments, the cell sides between lattice neighbours on either side of it."""
+        lat, g = self.lattice, self.grid
+        edges_m = list(self.scenario.grid.bands_m)[:-1]
+        band = np.searchsorted(edges_m, np.abs(g.depth_m), side="right")
+        out = []
+        half = 0.5 * lat.cell_m
+        for k, edge_m in enumerate(edges_m):
+            segments = []
+            for di, dj in ((1, 0), (0, 1)):
+                i2, j2 = lat.ix + di, lat.iy + dj
+                ok = (i2 < lat.nx) & (j2 < lat.ny)
+                other = np.full(g.size, -1)
+                other[ok] = self.cell_index[i2[ok], j2[ok]]
+                has = other >= 0
+                cross = np.zeros(g.size, dtype=bool)
+                cross[has] = (band[has] <= k) != (band[other[has]] <= k)
+                c = np.flatnonzero(cross)
+                x = lat.x0_m + lat.ix[c] * lat.cell_m + di * half
+                y = lat.y0_m + lat.iy[c] * lat.cell_m + dj * half
+                a = np.stack([x - dj * half, y - di * half], axis=-1)
+                b = np.stack([x + dj * half, y + di * half], axis=-1)
+                segments.append(np.stack([a, b], axis=1))
+            out.append((edge_m / 1000.0, np.concatenate(segments)))
+        return out
 
     # ------------------------------------------------------------------ map background
     def airspace_raster(self, bounds_m: tuple[float, float, float, float], nx: int, ny: int

@@ -15,6 +15,8 @@ import numpy as np
 OUTSIDE, NEVER = 0, 1
 FIRST, LAST = 2, 255
 NEVER_RGB = (232, 232, 232)
+# "ever covered": viridis near its yellow end, unlike every platform colour
+EVER_INDEX = LAST - 24
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def layer_values(key: str, layers) -> tuple[np.ndarray, np.ndarray]:
 def to_index(values: np.ndarray, seen: np.ndarray, vmax: float, binary: bool = False) -> np.ndarray:
     """(M,) uint8 palette indices: NEVER where not seen, else FIRST..LAST over [0, vmax]."""
     if binary:
-        idx = np.full(values.shape, (FIRST + LAST) // 2 + 40, dtype=np.uint8)
+        idx = np.full(values.shape, EVER_INDEX, dtype=np.uint8)
     else:
         scaled = values * ((LAST - FIRST) / vmax)
         scaled += FIRST

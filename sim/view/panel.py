@@ -10,7 +10,7 @@ import pygame
 
 from sim.report import format_duration
 from sim.view import draw as D
-from sim.view.palette import FIRST, LAST, NEVER_RGB, STYLES, scale_max, ticks
+from sim.view.palette import EVER_INDEX, FIRST, LAST, NEVER_RGB, STYLES, scale_max, ticks
 
 PANEL_BG = (246, 246, 242)
 HELP = (("1..6", "layer: footprints, ever covered, time covered, age, max revisit, accesses"),
@@ -210,7 +210,7 @@ def draw_legend(window, surf) -> None:
         y += 30
     elif window.layer == "ever":
         pal = window.renderer.palettes["ever"]
-        pygame.draw.rect(surf, pal[(FIRST + LAST) // 2 + 40], (x, y, 14, 12))
+        pygame.draw.rect(surf, pal[EVER_INDEX], (x, y, 14, 12))
         text.blit(surf, "seen at least once", (x + 20, y), 16)
         y += 16
     pygame.draw.rect(surf, NEVER_RGB, (x, y, 14, 12))

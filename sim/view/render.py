@@ -41,6 +41,7 @@ class Renderer:
         self._raster_key = None
         self._background_key = None
         self._lines_key = None
+        self._bands = None
         self._map_raster = None
         self.border_m = np.stack(scene.project(scene.geography.border_lat_deg,
                                                scene.geography.border_lon_deg), axis=-1)
@@ -198,13 +199,33 @@ class Renderer:
             lines = pygame.Surface((view.width, view.height), pygame.SRCALPHA)
             for i, track in enumerate(self.tracks_m):
                 dark = tuple(int(c * 0.6) for c in scene.colours[i])
-                D.polyline(lines, view, track, dark + (200,), 1)
+                sat = scene.scenario.platforms[i].kind == "satellite"   # many passes: faint
+                D.polyline(lines, view, track, dark + (90 if sat else 200,), 1)
+            self._band_lines(lines)
             for coast in self.coasts_m:
                 D.polyline(lines, view, coast, D.COAST_RGB, 2)
             D.polyline(lines, view, self.border_m, D.BORDER_RGB, 3)
             self._country_names(lines)
             self._lines_surface, self._lines_key = lines, key
         surf.blit(self._lines_surface, (0, 0))
+
+    def _band_lines(self, surf) -> None:
+        """The depth bands' limits (thin dark lines along cell sides), labelled in km."""
+        view = self.w.view
+        if self._bands is None:
+            self._bands = self.w.scene.band_edges()
+        for km, segments in self._bands:
+            if not len(segments):
+                continue
+            px = view.to_screen(segments)
+            inside = np.all((px[..., 0] > -5) & (px[..., 0] < view.width + 5)
+                            & (px[..., 1] > -5) & (px[..., 1] < view.height + 5), axis=1)
+            for a, b in px[inside]:
+                pygame.draw.line(surf, (60, 60, 70, 150), a, b, 1)
+            if inside.any():
+                mid = px[inside][np.argmin(np.abs(px[inside][:, 0, 0] - 0.3 * view.width))][0]
+                self.text.blit(surf, f"{km:g} km", (mid[0], mid[1] + 2), 15, (40, 40, 50),
+                               box=(255, 255, 255))
 
     def _country_names(self, surf) -> None:
         scene, view = self.w.scene, self.w.view
