@@ -16,10 +16,13 @@ Cases (scenarios/benchmarks/):
                      border, 4 h, with and without ETOPO5 terrain
     terrain-agreement  the terrain case cut to 1 h and 8 km cells, against the stepped engine
                      at a 1 s step (line of sight tested at every step)
+    view             the window on border-day, headless (frame times with the age layer at
+                     1,000x warp, what-if drags; --cases view runs it alone)
 Targets (issue 3): border-day exact < 3 s and < 1.5 GiB; exact >= 50x faster than stepped
 at 10 s; week/day <= 2.5; 1 km/2 km <= 5; agreement: ever-covered within 0.5 % of area,
 time-covered within 1 %; terrain at most 3x the same case without terrain (issue 4), and the
-same agreement tolerances with terrain.
+same agreement tolerances with terrain; the window (issue 11): median frame <= 16.7 ms, p95 <=
+33 ms, what-if <= 250 ms from release to updated layers.
 """
 from __future__ import annotations
 
@@ -67,7 +70,35 @@ TARGETS = {
     "terrain_over_no_terrain": 3.0,
     "terrain_agreement_ever_covered_area_frac": 0.005,
     "terrain_agreement_time_covered_frac": 0.01,
+    "view_frame_ms_median": 16.7,
+    "view_frame_ms_p95": 33.0,
+    "view_whatif_ms": 250.0,
 }
+
+# The window (issue 11): border-day at 1280 x 800, the age-of-data layer at 1,000x warp,
+# VIEW_FRAMES headless frames, and three what-if drags (a loiter, a racetrack, the widest
+# camera platform) timed from release to updated layers.
+VIEW_FRAMES = 600
+VIEW_SCRIPT = """\
+100 drag Male-2 30 0
+300 drag Male-1 0 20
+500 drag Recon-West 0 15
+"""
+
+
+def measure_view(tmp: str) -> dict:
+    """`isr-sim view border-day --frames N --stats` in a fresh interpreter (dummy SDL)."""
+    script = os.path.join(tmp, "view-script.txt")
+    with open(script, "w") as f:
+        f.write(VIEW_SCRIPT)
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    cmd = [sys.executable, "-m", "sim", "view", str(BENCH_DIR / "border-day.yaml"),
+           "--frames", str(VIEW_FRAMES), "--layer", "4", "--warp", "1000", "--size", "1280x800",
+           "--stats", "--script", script]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench view failed: {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _measure(case: Case, engine: str, step_s: float | None, out_npz: str) -> dict:
@@ -123,8 +154,17 @@ def run_bench(names=None, progress=print, quick: bool = False) -> dict:
             row["stepped"]["step_s"] = case.stepped_step_s
             row["speedup"] = row["stepped"]["wall_s"] / row["exact"]["wall_s"]
             row["disagreement"] = disagreement(os.path.join(tmp, f"{case.name}-exact.npz"), st_npz)
+        if not names or "view" in names:
+            progress("[bench] view: border-day window, headless ...")
+            results["view"] = measure_view(tmp)
     c = results["cases"]
     derived = {}
+    if "view" in results:
+        v = results["view"]
+        derived["view_frame_ms_median"] = v["frame_ms_median"]
+        derived["view_frame_ms_p95"] = v["frame_ms_p95"]
+        if v.get("whatif_ms"):
+            derived["view_whatif_ms"] = max(v["whatif_ms"])
     if "border-day" in c:
         derived["border_day_exact_wall_s"] = c["border-day"]["exact"]["wall_s"]
         derived["border_day_exact_peak_mib"] = c["border-day"]["exact"]["peak_mib"]
@@ -176,6 +216,14 @@ def format_bench(results: dict) -> str:
             extra = (f"  cells disagreeing on ever-covered: {100 * d['disagreeing_area_frac']:.3f} % of area"
                      if "disagreeing_area_frac" in d else "")
             lines.append(f"  {key:<22} region {d['region']:<12.6g} cell {d['max_cell']:<12.6g}{extra}")
+    if "view" in results:
+        v = results["view"]
+        lines += ["", f"view (border-day, 1280x800, age layer, 1,000x, {v['frames']} headless "
+                      f"frames): median {v['frame_ms_median']:.1f} ms, p95 {v['frame_ms_p95']:.1f} ms "
+                      f"(drawing thread's CPU time: median {v['frame_cpu_ms_median']:.1f} ms, "
+                      f"p95 {v['frame_cpu_ms_p95']:.1f} ms); "
+                      f"map shown after {v['map_ms']:.0f} ms, layers after {v['layers_s']:.1f} s; "
+                      f"what-if {', '.join(f'{x:.0f}' for x in v.get('whatif_ms', []))} ms"]
     lines += ["", "targets:"]
     for key, target in results["targets"].items():
         if key in results["measured"]:
