@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_exercise_parser(sub)
     from sim.cli_view import add_view_parser     # the window: its own module (sim/view)
     add_view_parser(sub)
+
+    from sim.commands_sweep import add_commands      # sweep
+    add_commands(sub)
     return parser
 
 

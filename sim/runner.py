@@ -126,9 +126,11 @@ class World:
 
     @staticmethod
     def key_of(scenario: Scenario) -> tuple:
-        """Every section a World depends on (all but platforms, airspace and the texts)."""
+        """Every section a World depends on: all but platforms, airspace and the texts, and
+        the seed only when there are clouds (its one use)."""
+        clouds = scenario.weather is not None and scenario.weather.cloud_fraction > 0
         return (scenario.earth, scenario.geography, scenario.grid, scenario.time,
-                scenario.terrain, scenario.weather, scenario.seed)
+                scenario.terrain, scenario.weather, scenario.seed if clouds else None)
 
     def environment_for(self, scenario: Scenario) -> Environment:
         """The environment of `scenario` (which must fit this World)."""
