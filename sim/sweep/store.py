@@ -71,8 +71,8 @@ class ResultStore:
         if has_results and not resume:
             refuse("the folder already holds a sweep's results",
                    "add --resume to run only what is missing, or use another --out")
-        from sim.report import _atomic_file
-        with _atomic_file(manifest) as f:
+        from sim.outfiles import atomic_file
+        with atomic_file(manifest) as f:
             f.write(json.dumps(describe, indent=2) + "\n")
 
     def _repair(self) -> None:

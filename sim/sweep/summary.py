@@ -131,12 +131,12 @@ def chart_name(axis) -> str:
 def write_charts(spec, records: list[dict], out_dir) -> list:
     """One PNG per swept axis in out_dir (written atomically); their paths."""
     from pathlib import Path
-    from sim.report import _atomic_file
+    from sim.outfiles import atomic_file
     paths = []
     for axis in spec.axes:
         fig = chart_figure(axis, spec.axes, records, len(spec.seeds))
         path = Path(out_dir) / chart_name(axis)
-        with _atomic_file(path, binary=True) as f:
+        with atomic_file(path, binary=True) as f:
             fig.savefig(f, format="png")
         paths.append(path)
     return paths
