@@ -317,6 +317,8 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
 cdef struct Slopes:
     const double* fine                 # (n_lat, n_lon): bound on the slope near each node
     const double* tile                 # (n_tile_lat, n_tile_lon): near each tile
+    const double* fine_near            # the same for samples that move less (within near_m)
+    const double* tile_near
     double anywhere                    # bound anywhere
 
 
@@ -329,7 +331,7 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
                         double h_m, double r_c, double k, double radius_m,
                         double terrain_max_m, double region_top_m, double region_m,
                         double step_e, long chunk, long sub, double kr, double kg,
-                        double slope_min, double tau_cap) noexcept nogil:
+                        double slope_min, double near_m, double tau_cap) noexcept nogil:
     """Signed time margin of one ray (rays_margin): min over the samples of _ray_blocked of
     n_j / hypot(kr, kg s_j), n_j = (ray height - terrain) / (ground distance from the cell),
     s_j the terrain slope bound near sample j (at least slope_min); the sea surface counts
@@ -392,7 +394,8 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
         wraps = fabs(lon_b - lon_a) >= 180.0
         if not wraps:
             lat_m, lon_m = 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)
-            s_j = _bound(sl.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
+            s_j = _bound(sl.tile_near if r_e * step_e * jb <= near_m else sl.tile,
+                         g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
             f = _ray_min(amp, x_c, r_e, xb, xa) \
                 - _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
             f = f / (r_e * step_e * jb) if f >= 0.0 else f / (r_e * ya)
@@ -406,7 +409,8 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
             if not wraps:
                 f = (0.5 * (js + je) - ja) * inv_span
                 lat_m, lon_m = lat_a + (lat_b - lat_a) * f, lon_a + (lon_b - lon_a) * f
-                s_j = _bound(sl.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
+                s_j = _bound(sl.fine_near if r_e * step_e * je <= near_m else sl.fine,
+                             g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
                 f = _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js) \
                     - _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
                 f = f / (r_e * step_e * je) if f >= 0.0 else f / (r_e * step_e * js)
@@ -423,7 +427,8 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
                     f = (j - ja) * inv_span
                     lat = lat_a + (lat_b - lat_a) * f
                     lon = lon_a + (lon_b - lon_a) * f
-                    s_j = _bound(sl.fine, g.n_lat, g.n_lon, 1, g, lat, lon)
+                    s_j = _bound(sl.fine_near if r_e * step_e * j <= near_m else sl.fine,
+                                 g.n_lat, g.n_lon, 1, g, lat, lon)
                     if s_j < slope_min:
                         s_j = slope_min
                 elev = _elevation(g, lat, lon)
@@ -507,6 +512,10 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
     return out.view(bool)
 
 
+cdef bint _same_shape(const double[:, ::1] a, const double[:, ::1] b):
+    return a.shape[0] == b.shape[0] and a.shape[1] == b.shape[1]
+
+
 def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, ::1] c,
                 const double[::1] r_c_m, double k, double radius_m, double terrain_max_m,
                 const double[::1] region_top_m, double region_m, double step_e,
@@ -515,27 +524,30 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
                 const double[:, ::1] elev, const double[:, ::1] tile_max, long tile_nodes,
                 const double[:, ::1] fine_max, long chunk, long sub,
                 const double[:, ::1] slope_fine, const double[:, ::1] slope_tile,
+                const double[:, ::1] slope_fine_near, const double[:, ::1] slope_tile_near,
                 double slope_anywhere, const double[::1] kr, const double[::1] kg,
-                const double[::1] slope_min, double tau_cap):
+                const double[::1] slope_min, const double[::1] near_m, double tau_cap):
     """(K,) signed time margins (s) of the rays of rays_blocked (same first arguments):
     tau = min over the profile samples j of n_j / hypot(kr, kg * s_j), with
     n_j = (ray height - terrain) / (ground distance from the cell) the sample's clearance
     slope and s_j = max(slope_min, slope_fine at the sample) (slope_tile near a tile,
     slope_anywhere anywhere: bounds on the terrain slope near each node or tile, same
-    layout as fine_max and tile_max); the sea surface counts as a sample with s = 0.
+    layout as fine_max and tile_max; the _near tables for samples at most near_m (K,)
+    metres of ground from the cell); the sea surface counts as a sample with s = 0.
     kr, kg (K,) 1/s: the rate bounds of sim/terrain_refine.py. tau < 0 exactly where
     rays_blocked is True. The scan stops once the answer is known to within tau_cap: when
     tau < 0 some sample has margin tau (the least, or one at most -tau_cap); when tau >= 0
     it is the least margin or a lower bound >= tau_cap."""
     cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, lon_360, elev,
                         tile_max, tile_nodes, fine_max)
-    if slope_fine.shape[0] != elev.shape[0] or slope_fine.shape[1] != elev.shape[1] \
-            or slope_tile.shape[0] != tile_max.shape[0] \
-            or slope_tile.shape[1] != tile_max.shape[1]:
+    if not (_same_shape(slope_fine, elev) and _same_shape(slope_fine_near, elev)
+            and _same_shape(slope_tile, tile_max) and _same_shape(slope_tile_near, tile_max)):
         raise ValueError("slope tables must have the shapes of fine_max and tile_max")
     cdef Slopes sl
     sl.fine = &slope_fine[0, 0]
     sl.tile = &slope_tile[0, 0]
+    sl.fine_near = &slope_fine_near[0, 0]
+    sl.tile_near = &slope_tile_near[0, 0]
     sl.anywhere = slope_anywhere
     cdef Py_ssize_t n_rows = p.shape[0], row
     out = np.zeros(n_rows)
@@ -547,7 +559,7 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
             o[row] = _ray_margin(&g, &sl, &p[row, 0], &c[row, 0], h_m[row], r_c_m[row], k,
                                  radius_m, terrain_max_m, region_top_m[row], region_m,
                                  step_e, chunk, sub, kr[row], kg[row], slope_min[row],
-                                 tau_cap)
+                                 near_m[row], tau_cap)
     return out
 
 

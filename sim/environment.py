@@ -571,13 +571,13 @@ class Environment:
         return np.concatenate(map_rows(rays, p.shape[0], TERRAIN_SPLIT_ROWS))
 
     def terrain_margin(self, spec: SensorSpec, platform_u, altitude_m, cell_index, kr, kg,
-                       slope_min, tau_cap_s: float, reach_cells: int) -> np.ndarray:
+                       slope_min, tau_cap_s: float, reach_cells: int, near_m=0.0) -> np.ndarray:
         """(K,) signed time margins (s) of the lines of sight of the paired rows
         (platform_u (K, 3), altitude_m (K,), cell_index (K,)): the least, over the profile
         samples of terrain_blocked, of n / hypot(kr, kg s), n the sample's clearance slope
         ((ray height - terrain) / ground distance from the cell), s the terrain's slope
-        within reach_cells grid cells of the sample (at least slope_min (K,)); kr, kg (K,)
-        1/s. Negative exactly where terrain_blocked is True; known to within tau_cap_s.
+        within reach_cells grid cells of the sample (at least slope_min (K,)), or within
+        one cell for samples at most near_m (K,) metres from the cell; kr, kg (K,) 1/s. Negative exactly where terrain_blocked is True; known to within tau_cap_s.
         See sim/_terrain_los.pyx (rays_margin) and sim/terrain_refine.py."""
         p = np.ascontiguousarray(np.asarray(platform_u, dtype=float).reshape(-1, 3))
         n = p.shape[0]
@@ -585,6 +585,7 @@ class Environment:
         def rows_of(x):
             return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
         h, kr, kg, slope_min = rows_of(altitude_m), rows_of(kr), rows_of(kg), rows_of(slope_min)
+        near_m = rows_of(near_m)
         cell_index = np.asarray(cell_index, dtype=np.int64).reshape(-1)
         if not self.terrain_on or n == 0:
             return np.full(n, float(tau_cap_s))
@@ -596,6 +597,7 @@ class Environment:
         top = self._regional_max_m()[cell_index]
         g = self._los_grid
         fine, tile = self.slope_tables(reach_cells)
+        fine_near, tile_near = self.slope_tables(1)
 
         def rays(rows: slice) -> np.ndarray:
             return _los.rays_margin(
@@ -603,8 +605,9 @@ class Environment:
                 top[rows], REGION_RADIUS_M, step_e, g["lat"], g["lon"], g["lat_uniform"],
                 g["lon_uniform"], self._terrain_lon_360, g["elev"], g["tile_max"],
                 TERRAIN_TILE_NODES, g["fine_max"], TERRAIN_CHUNK_SAMPLES,
-                TERRAIN_SAMPLES_PER_SPACING, fine, tile, self.terrain_slope_max, kr[rows],
-                kg[rows], slope_min[rows], float(tau_cap_s))
+                TERRAIN_SAMPLES_PER_SPACING, fine, tile, fine_near, tile_near,
+                self.terrain_slope_max, kr[rows], kg[rows], slope_min[rows], near_m[rows],
+                float(tau_cap_s))
         return np.concatenate(map_rows(rays, n, TERRAIN_SPLIT_ROWS))
 
     def slope_tables(self, reach_cells: int) -> tuple[np.ndarray, np.ndarray]:

@@ -183,6 +183,14 @@ class ClearanceBound:
         slope_min = np.where(far, self.env.terrain_slope_max, 0.0)
         return np.where(ok, kr, 1e30), np.where(ok, kg, 1e30), slope_min
 
+    def near_m(self, lam) -> np.ndarray:
+        """(S,) ground distance from the cell (m) within which a sample moves at most one
+        terrain spacing over a gap of FIRST_STEP_S: s omega dt / sin(lam_lo) <= spacing."""
+        lam_lo = np.clip(lam - self.omega * FIRST_STEP_S, 0.0, math.pi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            near = self.env.terrain_spacing_m * np.sin(lam_lo) / (self.omega * FIRST_STEP_S)
+        return np.nan_to_num(near, nan=0.0, posinf=0.0)
+
     def reach_margin(self, rows, lam, altitude_m) -> np.ndarray:
         """(S,) signed time margin (s) of the cells' own horizon and slant-range limit
         (Sensor.own_reach_rad at the cell's elevation): lam changes at most omega rad/s."""
@@ -213,12 +221,53 @@ def unknown_stretch(tau_a, tau_b, entry_a, entry_b, t_a, t_b):
     return t_a + known(tau_a, entry_a), t_b - known(tau_b, entry_b)
 
 
+def own_reach_cut(env, spec, segments, iv: Intervals) -> Intervals:
+    """iv cut to each cell's own horizon and slant-range limit (Sensor.own_reach_rad at
+    the cell's elevation), in closed form on arcs: along an ArcSegment (axis a, start p0,
+    swept angle theta) cos(lam) = u.p = (u.p0 - (a.p0)(u.a)) cos theta + u.(a x p0)
+    sin theta + (a.p0)(u.a) (Rodrigues, as sim.access), so cos(lam) >= cos(own) holds on
+    theta within phi +- acos((cos(own) - C) / M). Other segments are kept whole (the
+    refinement's reach margin handles them). Returns merged Intervals."""
+    own = env.sensor_of(spec).own_reach_rad(segments[0].altitude_m, env.cell_elevation_m[iv.cell])
+    cos_own = np.cos(np.clip(own, 0.0, math.pi))
+    parts = []
+    for seg in segments:
+        t0, t1 = np.maximum(iv.start_s, seg.t0_s), np.minimum(iv.end_s, seg.t1_s)
+        rows = np.flatnonzero(t1 > t0)
+        if rows.size == 0:
+            continue
+        if not hasattr(seg, "axis_u"):
+            parts.append(Intervals(iv.cell[rows], t0[rows], t1[rows], iv.best_cos[rows]))
+            continue
+        a, p0 = np.asarray(seg.axis_u, float), np.asarray(seg.start_u, float)
+        u = env.cells_u[iv.cell[rows]]
+        ua, cos_rho = u @ a, float(a @ p0)
+        amp_a, amp_b, const = u @ p0 - cos_rho * ua, u @ np.cross(a, p0), cos_rho * ua
+        amp, phi = np.hypot(amp_a, amp_b), np.arctan2(amp_b, amp_a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = (cos_own[rows] - const) / amp
+        half = np.arccos(np.clip(np.nan_to_num(q, nan=-2.0), -1.0, 1.0))
+        half = np.where(q > 1.0, -1.0, half)            # never within reach: empty below
+        th_a = seg.rate_rad_s * (t0[rows] - seg.t0_s)
+        th_b = seg.rate_rad_s * (t1[rows] - seg.t0_s)
+        for m in range(-1, 3):
+            lo = np.maximum(th_a, phi - half + 2 * math.pi * m)
+            hi = np.minimum(th_b, phi + half + 2 * math.pi * m)
+            keep = hi > lo
+            parts.append(Intervals(iv.cell[rows][keep], seg.t0_s + lo[keep] / seg.rate_rad_s,
+                                   seg.t0_s + hi[keep] / seg.rate_rad_s,
+                                   iv.best_cos[rows][keep]))
+    return Intervals.concat(parts).merged() if parts else Intervals.empty()
+
+
 def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     """The parts of iv (intervals of sensor `spec` on a track of `segments`) where terrain
     does not block the line of sight: sampled until every gap is proven or shorter than
     FLOOR_S (module docstring), each change bisected to env.terrain_tol_s."""
+    iv = own_reach_cut(env, spec, segments, iv)
     if iv.size == 0:
         return iv
+    arcs_only = all(hasattr(seg, "axis_u") for seg in segments)
     where = positions_along(segments)
     bound = ClearanceBound(env, spec, ground_rate_rad_s(segments), iv.cell)
     cells_u = env.cells_u
@@ -229,10 +278,12 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
         lam = E.central_angle_rad(pos, cells_u[iv.cell[owner]])
         kr, kg, slope_min = bound.rates(owner, lam, alt)
         tau = env.terrain_margin(spec, pos, alt, iv.cell[owner], kr, kg, slope_min,
-                                 FIRST_STEP_S, bound.reach_cells)
+                                 FIRST_STEP_S, bound.reach_cells, bound.near_m(lam))
         # Seen where both the line of sight and the cell's own reach allow: the margin of
-        # the two is the smaller (the longer-held blockage when either blocks).
-        tau = np.minimum(tau, bound.reach_margin(owner, lam, alt))
+        # the two is the smaller (the longer-held blockage when either blocks). On arcs
+        # own_reach_cut has applied the reach exactly already.
+        if not arcs_only:
+            tau = np.minimum(tau, bound.reach_margin(owner, lam, alt))
         return tau, bound.entry(owner, lam, alt, kr, kg)
 
     owner, t = first_samples(iv, FIRST_STEP_S)

@@ -8,6 +8,8 @@
    against a dense reference (the line of sight test every 0.1 s): no window of
    visibility or blockage longer than 1 s is missed, covered time within 2 s per access,
    and every margin the refinement trusts holds on the dense reference.
+3. Each cell's own horizon (its elevation counted) cut in closed form along a loiter,
+   against the rule checked every 0.1 s.
 Kept small (tens of cells, short laps) so that the dense reference stays cheap.
 """
 import math
@@ -19,12 +21,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sim import earth as E
 from sim.access import Intervals, source_intervals
 from sim.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
-from sim.motion import great_circle_leg
+from sim.motion import great_circle_leg, small_circle_arc
 from sim.runner import Engine
 from sim.scenario.load import load_scenario_text
 from sim.scenario.schema import SensorSpec, TerrainSpec
 from sim.terrain_refine import (FIRST_STEP_S, ClearanceBound, ground_rate_rad_s,
-                                positions_along, terrain_cut)
+                                own_reach_cut, positions_along, terrain_cut)
 from tests.test_environment import make_grid, make_scenario
 
 R = 6_371_000.0
@@ -191,9 +193,40 @@ def test_no_window_longer_than_a_second_is_missed(tmp_path, seed, loiter, offset
         lam = E.central_angle_rad(pos, env.cells_u[iv.cell[own]])
         kr, kg, slope_min = bound.rates(own, lam, alt)
         tau = env.terrain_margin(sensor.spec, pos, alt, iv.cell[own], kr, kg, slope_min,
-                                 FIRST_STEP_S, bound.reach_cells)
+                                 FIRST_STEP_S, bound.reach_cells, bound.near_m(lam))
         entry = bound.entry(own, lam, alt, kr, kg)
         held = np.where(tau >= 0, np.minimum(tau, entry), np.where(entry > 0, -tau, 0.0))
         for tp, sign, span in zip(probe, tau >= 0, np.minimum(held, FIRST_STEP_S)):
             near = np.abs(t - tp) < span
             assert (seen[near] == sign).all()
+
+
+def test_own_reach_cut_in_closed_form_matches_dense_checks(tmp_path):
+    # Cells 2,000 m up (flat plateau) around a loiter's horizon: the closed-form cut of
+    # own_reach_cut against Sensor.within_own_reach every 0.1 s (edges within 0.1 s).
+    lat = np.round(np.arange(-4.0, 4.0 + 1e-9, 0.1), 6)
+    lon = np.round(np.arange(-1.0, 8.0 + 1e-9, 0.1), 6)
+    path = tmp_path / "flat2000.npz"
+    np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=np.full((lat.size, lon.size), 2000.0))
+    rng = np.random.default_rng(4)
+    cell_lat, cell_lon = rng.uniform(-1.0, 1.0, 40), rng.uniform(3.5, 5.0, 40)
+    env = Environment(make_scenario(terrain=TerrainSpec(source="file", path=str(path))),
+                      make_grid(cell_lat, cell_lon), None)
+    loiter = small_circle_arc(E.unit_vector(0.3, 0.0), E.unit_vector(0.0, 0.0), 2 * math.pi,
+                              True, 0.0, 150.0, R, 10_000.0, "loiter")
+    iv = Intervals(np.arange(40), np.zeros(40), np.full(40, loiter.t1_s), np.ones(40))
+    cut = own_reach_cut(env, PLAIN, [loiter], iv)
+    sensor = env.sensor_of(PLAIN)
+    t = np.arange(0.0, loiter.t1_s, DENSE_S)
+    pos = loiter.position_u(t)
+    changes = 0
+    for k in range(40):
+        inside = sensor.within_own_reach(pos @ env.cells_u[k], 10_000.0,
+                                         np.full(t.size, env.cell_elevation_m[k]))
+        changes += int(np.sum(inside[1:] != inside[:-1]))
+        got = _inside(cut, k, t)
+        far = np.ones(t.size, dtype=bool)        # 0.1 s from every dense change
+        for edge in np.flatnonzero(inside[1:] != inside[:-1]):
+            far[max(edge - 1, 0): edge + 3] = False
+        assert (got[far] == inside[far]).all()
+    assert changes > 20                          # the reach limit is crossed many times
