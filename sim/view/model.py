@@ -212,6 +212,14 @@ class Scene:
         rows = airspace_violations(self.engine.tracks[i], self.geography, self.duration_s)
         return [(r["start_s"], r["end_s"]) for r in rows]
 
+    def swath_half_width_m(self, i: int) -> float:
+        """Ground half-width (m) of the widest sensor of platform i at its altitude: the
+        largest central angle it can see (Sensor.central_angle_limits_rad) times R."""
+        alt = self.scenario.platforms[i].altitude_m
+        reach = [s.central_angle_limits_rad(alt)[1] for s in self.engine.sensors[i]]
+        reach = [r for r in reach if np.isfinite(r)]
+        return float(max(reach)) * self.grid.radius_m if reach else 0.0
+
     def planned_track(self, i: int, step_m: float) -> np.ndarray:
         """World (K, 2) polyline of platform i's path over the window, NaN rows at breaks;
         satellites only where they pass near the map."""

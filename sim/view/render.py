@@ -200,6 +200,11 @@ class Renderer:
             for i, track in enumerate(self.tracks_m):
                 dark = tuple(int(c * 0.6) for c in scene.colours[i])
                 sat = scene.scenario.platforms[i].kind == "satellite"   # many passes: faint
+                if sat:                       # each pass's swath: the sensors' widest reach
+                    width_px = 2.0 * scene.swath_half_width_m(i) * view.px_per_m
+                    if width_px >= 3.0:
+                        D.polyline(lines, view, track, scene.colours[i] + (45,),
+                                   int(min(width_px, 4000)))
                 D.polyline(lines, view, track, dark + (90 if sat else 200,), 1)
             self._band_lines(lines)
             for coast in self.coasts_m:
