@@ -182,3 +182,17 @@ def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario():
     c = int(np.argmax(fresh.accesses()))
     for a, b in zip(layers.accesses_of(c), fresh.accesses_of(c)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_no_screen_is_a_clear_error_not_a_crash(tmp_path):
+    """Without a usable video driver the window says so (exit 2) and suggests --frames."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, SDL_VIDEODRIVER="no-such-driver")
+    env.pop("DISPLAY", None)
+    out = subprocess.run([sys.executable, "-m", "sim", "view", str(SMALL)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "cannot open a window" in out.stderr and "--frames" in out.stderr
+    assert "internal error" not in out.stderr

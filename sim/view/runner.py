@@ -15,7 +15,13 @@ from sim.view.script import KEYS, Action, read_script
 
 
 def run_interactive(path: str, goal, size, overrides) -> int:
-    window = Window(path, size, goal=goal, overrides=overrides)
+    try:
+        window = Window(path, size, goal=goal, overrides=overrides)
+    except pygame.error as error:           # no screen here: say so, as a user error (exit 2)
+        from sim.errors import Problem, ScenarioError
+        raise ScenarioError(Problem(path, 0, 0, "", "", f"cannot open a window ({error})",
+                                    "run it on a desktop (or over X forwarding), or add "
+                                    "--frames N for a run without a screen")) from None
     clock = pygame.time.Clock()
     last = time.perf_counter()
     try:
