@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.cli_view import add_view_parser     # the window: its own module (sim/view)
     add_view_parser(sub)
 
-    from sim.commands_sweep import add_commands      # sweep
+    from sim.commands_sweep import add_commands      # sweep, report
     add_commands(sub)
     return parser
 

@@ -1,4 +1,4 @@
-"""`isr-sim sweep`: argparse glue over sim.sweep.
+"""`isr-sim sweep` and `isr-sim report`: argparse glue over sim.sweep and sim.report_html.
 
 Front-end code: it prints (the progress bar on stderr, the summary table on stdout). Every
 argument is checked, and every run's scenario built, before anything runs (exit 2 on a bad
@@ -28,8 +28,17 @@ def add_commands(sub) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on this Dask distributed scheduler (tcp://HOST:PORT) instead")
     p.add_argument("--resume", action="store_true", help="run only the runs missing in DIR")
+    p.add_argument("--report", action="store_true", help="also write DIR/report.html")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=sweep_command)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of one scenario, "
+                                      "or of two side by side")
+    p.add_argument("files", nargs="+", metavar="FILE", help="one scenario, or two to compare")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for report.html")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a value of every scenario, as in run")
+    p.set_defaults(func=report_command)
 
 
 def _bad(option: str, value, rule: str, fix: str) -> ScenarioError:
@@ -83,4 +92,18 @@ def sweep_command(args) -> int:
     print(f"{len(records)} run(s) in {os.path.join(args.out, 'results.jsonl')}")
     for path in charts:
         print(f"chart: {path}")
+    if args.report:
+        from sim.report_html import write_sweep_report
+        print(f"report: {write_sweep_report(spec, records, charts, args.out)}")
+    return 0
+
+
+def report_command(args) -> int:
+    from sim.report_html import write_report
+    if len(args.files) > 2:
+        raise _bad("FILE", args.files[2], "a report takes one scenario or two to compare",
+                   "give one or two files")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise _bad("--out", args.out, "this is a file", "give a folder")
+    print(f"report: {write_report(args.files, args.out, overrides=args.set or ())}")
     return 0
