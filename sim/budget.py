@@ -41,7 +41,7 @@ import numpy as np
 from sim.errors import Problem, ScenarioError
 
 DEFAULT_LIMIT_BYTES = 4 * 2 ** 30    # 4 GiB: room to spare on a machine of 8 GiB or more
-COARSE_CELLS = 20_000                # cells of the coarse grid that counts the real one
+COARSE_CELLS = 8_000                 # cells of the coarse grid that counts the real one
 PATH_POINTS_MAX = 4_000              # ground-track samples per path when counting reach
 
 # Bytes per item at the peak. Those marked "counted" add up the arrays the code holds per

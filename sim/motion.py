@@ -40,6 +40,9 @@ TWO_PI = 2.0 * math.pi
 # (876600 h + 8640184.812866 s) per Julian century of UT1, in seconds of sidereal time.
 GMST_RATE_RAD_S = (876600.0 * 3600.0 + 8640184.812866) / 36525.0 / 86400.0 * TWO_PI / 86400.0
 _SWEEP_TOL_RAD = 1e-9
+# Smallest small-circle radius flown: below it the rate v / (R sin rho) loses its precision
+# (rho is computed from unit vectors to about 1e-16 rad, 0.6 nm on the Earth) or divides by 0.
+MIN_TURN_RADIUS_M = 1e-3
 
 
 def _times(t_s) -> np.ndarray:
@@ -435,6 +438,9 @@ def small_circle_arc(start_u, center_u, sweep_rad, clockwise, t0_s, speed_m_s, r
     """
     c = earth.normalize(center_u)
     rho = float(earth.central_angle_rad(c, start_u))
+    if radius_m * math.sin(rho) < MIN_TURN_RADIUS_M:
+        raise ValueError(f"a turn or circle of radius {radius_m * math.sin(rho):.3g} m cannot "
+                         f"be flown (at least {MIN_TURN_RADIUS_M:g} m)")
     rate = speed_m_s / (radius_m * math.sin(rho))
     axis = -c if clockwise else c
     return ArcSegment(t0_s, t0_s + sweep_rad / rate, start_u, axis, rate, altitude_m, kind)

@@ -5,10 +5,12 @@ Bounded and deterministic: derandomized, no example database, 200 examples in al
 from __future__ import annotations
 
 import copy
+import os
 
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from sim import budget
 from sim.errors import ScenarioError
 from sim.paths import SCENARIOS_DIR
 from sim.scenario.load import load_scenario_text
@@ -94,3 +96,71 @@ def test_mutations_of_a_valid_scenario(mutations):
 
 def test_the_unmutated_document_loads():
     load_scenario_text(yaml.safe_dump(VALID), "valid.yaml")
+
+
+# ----------------------------------------------------------------- --set overrides
+
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.text(alphabet=st.sampled_from(["\x07", "\x7f", "\u202e", "\ufeff", "\u0301", "\x85",
+                                      "\U0001f6f0", "a", " ", ":", "#", "\\", "'", '"', "k", "m"]),
+            max_size=8),
+    st.sampled_from(["1e308 km", "1e-320 m", "-0.0", "5e-324", "1e400", "9" * 400, "inf h",
+                     "nan deg", "10**9 km", "0x10 km", "1_000 km", "∞", "١٢ km", "12 ｋｍ"]))
+VALUES = st.one_of(
+    HOSTILE_TEXT,
+    st.integers(min_value=-10**400, max_value=10**400).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    documents.map(lambda d: yaml.safe_dump(d, default_flow_style=True, allow_unicode=True,
+                                           width=10**6).strip()),
+)
+SET_KEYS = st.one_of(st.sampled_from([".".join(str(k) for k in p) for p in PATHS]),
+                     st.text(max_size=15))
+
+
+@FUZZ
+@given(st.lists(st.tuples(SET_KEYS, VALUES), min_size=1, max_size=3))
+def test_set_overrides_give_located_errors_naming_the_override(pairs):
+    """A valid file with --set overrides loads, or fails with problems that each have a rule
+    and a fix, at least one of them naming the override (the file alone is valid)."""
+    overrides = [f"{key}={value}" for key, value in pairs]
+    try:
+        load_scenario_text(VALID_TEXT, "valid.yaml", overrides=overrides)
+    except ScenarioError as error:
+        assert all(p.rule and p.fix for p in error.problems)
+        assert any(p.file == "--set" or "(after --set " in p.rule for p in error.problems), str(error)
+
+
+# ------------------------------------------------- shipped documents, one field mutated
+
+SHIPPED = sorted((SCENARIOS_DIR / d / f) for d in ("examples", "seeds", "benchmarks")
+                 for f in os.listdir(SCENARIOS_DIR / d) if f.endswith(".yaml"))
+SHIPPED_DOCS = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in SHIPPED]
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(st.integers(min_value=0, max_value=len(SHIPPED) - 1), st.data())
+def test_one_field_mutated_is_located_or_runs_its_preparation(index, data):
+    """Every field of every shipped scenario (documents valid by the schema) replaced by a
+    hostile value: the loader either accepts it, and then the run's preparation (geography,
+    coarse grid, tracks, sensors: sim.budget.estimate) raises nothing but ScenarioError, or
+    reports problems located in the file (a line, or a key path)."""
+    doc = copy.deepcopy(SHIPPED_DOCS[index])
+    paths = [p for p in _paths(doc) if p]
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(st.one_of(scalars, HOSTILE_TEXT, documents))
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    try:
+        scenario = load_scenario_text(text, "mutated.yaml", base_dir=SHIPPED[index].parent)
+    except ScenarioError as error:
+        assert all(p.rule and p.fix and (p.line > 0 or p.path) for p in error.problems), str(error)
+        return
+    try:
+        budget.estimate(scenario)
+    except ScenarioError as error:
+        assert all(p.rule and p.fix for p in error.problems)

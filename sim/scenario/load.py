@@ -19,6 +19,7 @@ v = sqrt(mu / a) (Vallado, Fundamentals of Astrodynamics, eq. 1-28; SMAD sec. 6.
 """
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import os
@@ -1266,7 +1267,35 @@ _TOP_KEYS = ("name", "description", "seed", "time", "earth", "geography", "grid"
 def build_scenario(data: Any, marks: Marks, source: str, base_dir: Optional[Path] = None,
                    overrides: Iterable[str] = (), catalog: Optional[dict] = None) -> Scenario:
     """Check plain data (from parse_yaml_text) and build the Scenario; raises ScenarioError
-    with every problem found. `overrides` ("KEY=VALUE") are applied to the data first."""
+    with every problem found. `overrides` ("KEY=VALUE") are applied to the data first; a
+    problem they cause elsewhere in the file (e.g. bands no longer increasing after
+    --set grid.bands.0=...) names them."""
+    overrides = list(overrides)
+    if not overrides:
+        return _build_scenario(data, marks, source, base_dir, (), catalog)
+    original = (copy.deepcopy(data), dict(marks))
+    try:
+        return _build_scenario(data, marks, source, base_dir, overrides, catalog)
+    except ScenarioError as error:
+        raise _blame_overrides(error, *original, source, base_dir, overrides, catalog) from None
+
+
+def _blame_overrides(error: ScenarioError, data: Any, marks: Marks, source: str,
+                     base_dir: Optional[Path], overrides: list, catalog) -> ScenarioError:
+    """The problems of `error`, those the file alone does not have marked as caused by the
+    overrides (found by checking the file without them)."""
+    try:
+        _build_scenario(data, marks, source, base_dir, (), catalog)
+        alone: set = set()
+    except ScenarioError as plain:
+        alone = {(p.line, p.col, p.path, p.rule) for p in plain.problems}
+    shown = ", ".join(f"--set {short_value(o, 60)[1:-1]}" for o in overrides)
+    return ScenarioError([p if p.file == OVERRIDE_FILE or (p.line, p.col, p.path, p.rule) in alone
+                          else replace(p, rule=f"{p.rule} (after {shown})") for p in error.problems])
+
+
+def _build_scenario(data: Any, marks: Marks, source: str, base_dir: Optional[Path],
+                    overrides: Iterable[str], catalog: Optional[dict]) -> Scenario:
     if catalog is None:
         from sim.scenario.catalog import load_catalog
         catalog = load_catalog()
