@@ -86,3 +86,12 @@ def test_bad_seeds_and_workers_are_refused(tmp_path, capsys):
     assert main(base + ["--workers", "0"]) == 2
     assert main(base + ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_scheduler_is_refused_before_anything_is_written(tmp_path, capsys,
+                                                                         monkeypatch):
+    monkeypatch.setattr("sim.sweep.executors.CONNECT_TIMEOUT_S", 2.0)
+    assert main(["sweep", RACETRACK, "--out", str(tmp_path / "o"), "--set",
+                 "platforms.0.phase=0,0.5", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--scheduler: 'tcp://127.0.0.1:9': cannot reach the scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

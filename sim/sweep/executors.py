@@ -38,21 +38,23 @@ def local(workers: int):
 
 def dask(address: str):
     """Runs on the Dask distributed scheduler at `address` (e.g. tcp://host:8786). The
-    cluster's workers need isr-sim installed (the same version)."""
+    cluster's workers need isr-sim installed (the same version). Connects at once, so that
+    a wrong address is refused before the sweep writes anything."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError:
+        raise ScenarioError(Problem("--scheduler", 0, 0, "", repr(address),
+                                    "Dask distributed is not installed",
+                                    "pip install 'isr-sim[cluster]'")) from None
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ScenarioError(Problem("--scheduler", 0, 0, "", repr(address),
+                                    f"cannot reach the scheduler ({error})",
+                                    "check the address (tcp://HOST:PORT) and that the "
+                                    "scheduler is running")) from None
+
     def execute(tasks, on_record) -> None:
-        try:
-            from distributed import Client, as_completed as dask_completed
-        except ImportError:
-            raise ScenarioError(Problem("--scheduler", 0, 0, "", repr(address),
-                                        "Dask distributed is not installed",
-                                        "pip install 'isr-sim[cluster]'")) from None
-        try:
-            client = Client(address, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise ScenarioError(Problem("--scheduler", 0, 0, "", repr(address),
-                                        f"cannot reach the scheduler ({error})",
-                                        "check the address (tcp://HOST:PORT) and that the "
-                                        "scheduler is running")) from None
         with client:
             futures = client.map(run_task, tasks, pure=False)
             try:
