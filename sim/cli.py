@@ -15,6 +15,7 @@ import tempfile
 import threading
 import traceback
 
+from sim import __version__
 from sim.errors import Problem, ScenarioError
 
 
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="isr-sim",
         description="Educational simulator of ISR sensor coverage along a border.")
-    parser.add_argument("--version", action="version", version="isr-sim 0.1.0")
+    parser.add_argument("--version", action="version", version=f"isr-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate scenario files (exit 0 ok, 2 invalid)")

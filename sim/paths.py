@@ -1,9 +1,25 @@
-"""Where the shipped data lives: assets/ and scenarios/ beside the sim package (a clone or
-an editable install)."""
+"""Where the shipped data lives: the packages sim.assets (platform classes, geography,
+terrain) and sim.scenarios (examples, seeds, benchmarks), found through importlib.resources
+so that a wheel, `pip install .` and an editable install all find them from any directory.
+
+In the source tree they are the top-level assets/ and scenarios/ directories; setup.py
+maps them into the package (package_dir), so they stay the one copy of the data.
+"""
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ASSETS_DIR = PROJECT_ROOT / "assets"
-SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
+
+def _package_dir(package: str) -> Path:
+    """The directory of a data package. pip installs packages unpacked, so it is a real
+    directory; a zipped install would not be, and is refused with a fix."""
+    root = files(package)
+    if not isinstance(root, Path):
+        raise ImportError(f"isr-sim's data package {package} is not a directory ({root!r}); "
+                          "install isr-sim with pip (not zipped)")
+    return root
+
+
+ASSETS_DIR = _package_dir("sim.assets")
+SCENARIOS_DIR = _package_dir("sim.scenarios")

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from sim import cli
-from sim.paths import PROJECT_ROOT, SCENARIOS_DIR
+from sim.paths import SCENARIOS_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 GOOD = str(SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml")
 BAD = str(Path(__file__).parent / "scenarios" / "bad" / "typo-key.yaml")
