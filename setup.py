@@ -15,7 +15,7 @@ from setuptools import Extension, find_packages, setup
 DATA_PACKAGES = {"sim.assets": "assets", "sim.scenarios": "scenarios"}
 # Every kind of file under assets/ and scenarios/ (a test checks the wheel holds them all).
 DATA_FILES = {"sim.assets": ["NOTICE", "*.yaml", "**/*.npz", "**/*.yaml"],
-              "sim.scenarios": ["*.md", "**/*.yaml"]}
+              "sim.scenarios": ["*.md", "**/*.md", "**/*.yaml"]}
 LOOPS = ("_terrain_los", "_sweep", "_arcs", "_orbit", "_expand")
 
 setup(
