@@ -12,6 +12,7 @@ import math
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +22,9 @@ from sim import budget, cli, runner
 from sim.errors import ScenarioError
 from sim.geography import build_geography
 from sim.grid import build_grid
-from sim.paths import PROJECT_ROOT, SCENARIOS_DIR
+from sim.paths import SCENARIOS_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 from sim.scenario.load import load_scenario
 
 ONE = str(SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml")

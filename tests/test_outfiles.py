@@ -10,12 +10,15 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim import cli, outfiles, runner
-from sim.paths import PROJECT_ROOT, SCENARIOS_DIR
+from sim.paths import SCENARIOS_DIR
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ONE = SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml"
 
