@@ -5,25 +5,69 @@ Data: the top-level assets/ and scenarios/ directories are installed as the pack
 sim.assets and sim.scenarios (package_dir maps them), so a wheel, `pip install .` and an
 editable install all carry them and sim/paths.py finds them with importlib.resources.
 
-Compiled modules (Cython): sim._terrain_los (terrain line of sight), sim._sweep (coverage
-sums), sim._arcs (access intervals along arcs), sim._orbit (orbit states for the satellite
-refinement) and sim._expand (kept lap copies, compressed).
+Compiled modules (Cython), all optional: sim._terrain_los (terrain line of sight),
+sim._sweep (coverage sums), sim._arcs (access intervals along arcs), sim._orbit (orbit
+states for the satellite refinement) and sim._expand (kept lap copies, compressed). When
+they cannot be built (no C compiler or Python headers), the install still succeeds with a
+warning and the package runs their numpy versions (sim/_fallback/, chosen by sim/loops.py),
+the pattern PyYAML uses for its C extension.
 """
-from Cython.Build import cythonize
+import sys
+
 from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
+from setuptools.errors import CCompilerError, ExecError, PlatformError
 
 DATA_PACKAGES = {"sim.assets": "assets", "sim.scenarios": "scenarios"}
 # Every kind of file under assets/ and scenarios/ (a test checks the wheel holds them all).
 DATA_FILES = {"sim.assets": ["NOTICE", "*.yaml", "**/*.npz", "**/*.yaml"],
               "sim.scenarios": ["*.md", "**/*.md", "**/*.yaml"]}
 LOOPS = ("_terrain_los", "_sweep", "_arcs", "_orbit", "_expand")
+BUILD_ERRORS = (CCompilerError, ExecError, PlatformError, OSError)
+
+
+def _warn(what: str, error: Exception) -> None:
+    print(f"WARNING: isr-sim: {what} ({type(error).__name__}: {error}); the package will use "
+          "the numpy versions of its loops (same results, slower). Install a C compiler and "
+          "the Python headers and reinstall to get the compiled ones.", file=sys.stderr)
+
+
+class OptionalBuildExt(build_ext):
+    """build_ext where a failed compile is a warning, not a failed install."""
+
+    def run(self):
+        try:
+            super().run()
+        except BUILD_ERRORS as error:
+            _warn("cannot build the compiled loops", error)
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except BUILD_ERRORS as error:
+            _warn(f"cannot build {ext.name}", error)
+
+
+def _extensions() -> list:
+    try:
+        from Cython.Build import cythonize
+    except ImportError as error:   # pip installs Cython for the build (pyproject.toml)
+        _warn("Cython is not available", error)
+        return []
+    extensions = cythonize([Extension(f"sim.{name}", [f"sim/{name}.pyx"],
+                                      extra_compile_args=["-O3"]) for name in LOOPS],
+                           language_level=3)
+    for ext in extensions:
+        # setuptools then skips a module that was not built when it copies the built
+        # modules beside the sources (editable installs), instead of failing there
+        ext.optional = True
+    return extensions
+
 
 setup(
     packages=find_packages(include=["sim", "sim.*"]) + list(DATA_PACKAGES),
     package_dir=DATA_PACKAGES,
     package_data=DATA_FILES,
     include_package_data=False,
-    ext_modules=cythonize(
-        [Extension(f"sim.{name}", [f"sim/{name}.pyx"], extra_compile_args=["-O3"])
-         for name in LOOPS],
-        language_level=3))
+    ext_modules=_extensions(),
+    cmdclass={"build_ext": OptionalBuildExt})

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim import _arcs
+from sim.loops import arcs as _arcs
 
 
 COARSE_STEP_S = 30.0          # orbit screening step; safe by the Lipschitz bound

@@ -143,7 +143,8 @@ def run_bench(names=None, progress=print, quick: bool = False) -> dict:
     """Every case's exact run first, back to back, then the stepped runs: the ratios between
     exact runs (week/day, 1 km/2 km, terrain/no terrain) are then measured under the same
     conditions, not one of them right after a minute-long stepped run."""
-    results = {"cases": {}, "targets": TARGETS}
+    from sim import loops                 # the workers inherit the same choice
+    results = {"loops": loops.describe(), "cases": {}, "targets": TARGETS}
     cases = [case for case in CASES if not names or case.name in names]
     with tempfile.TemporaryDirectory(prefix="isr-bench-") as tmp:
         for case in cases:
@@ -199,7 +200,8 @@ def run_bench(names=None, progress=print, quick: bool = False) -> dict:
 
 
 def format_bench(results: dict) -> str:
-    lines = ["isr-sim bench (wall time includes loading and building the grid; peak = max RSS)", ""]
+    lines = ["isr-sim bench (wall time includes loading and building the grid; peak = max RSS; "
+             f"{results.get('loops', 'loops: ?')})", ""]
     head = f"{'case':<18} {'cells':>9} {'exact s':>9} {'exact MiB':>10} {'stepped s':>10} {'MiB':>7} {'ratio':>7}"
     lines += [head, "-" * len(head)]
     for name, row in results["cases"].items():

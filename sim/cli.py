@@ -71,11 +71,41 @@ def _cmd_bench(args) -> int:
     return bench_command(args)
 
 
+class _VersionAction(argparse.Action):
+    """--version: the version and which loops are in use (sim/loops.py), then exit.
+    Imports the loops only when asked, so that building the parser stays light."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from sim import loops
+        print(f"isr-sim {__version__} ({loops.describe()})")
+        parser.exit()
+
+
+# Commands that never run the engine's loops: no notice about which loops are in use.
+_NO_LOOPS = ("check", "classes")
+
+
+def _loops_notice(command: str) -> None:
+    """One line on stderr per run when the numpy versions of the loops are in use (after
+    the output of a run that succeeded: a located error stays alone on stderr)."""
+    if command in _NO_LOOPS:
+        return
+    from sim import loops
+    if loops.BACKEND != loops.COMPILED:
+        print(f"isr-sim: note: {loops.describe()}; same results, slower (README: Install)",
+              file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="isr-sim",
         description="Educational simulator of ISR sensor coverage along a border.")
-    parser.add_argument("--version", action="version", version=f"isr-sim {__version__}")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show the version and which loops run (compiled or numpy), and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate scenario files (exit 0 ok, 2 invalid)")
@@ -162,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     old_handlers = _catch_signals()
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        if code == 0:
+            _loops_notice(args.command)
+        return code
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return 2

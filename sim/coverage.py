@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import _sweep
+from sim.loops import sweep as _sweep
 from sim.access import Intervals, sort_by_cell_then_time
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",

@@ -95,7 +95,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
 from scipy.special import ndtri
 
-from sim import _terrain_los as _los
+from sim.loops import terrain_los as _los
 from sim import earth as E
 from sim.errors import Problem, ScenarioError
 from sim.rowpool import map_rows

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import _expand
+from sim.loops import expand as _expand
 from sim.access import Intervals
 
 _TOUCH_S = 1e-6          # Intervals.merged's default: closer intervals are one access

@@ -30,7 +30,8 @@ from typing import Optional, Union
 
 import numpy as np
 
-from sim import _orbit, earth
+from sim import earth
+from sim.loops import orbit as _orbit
 from sim.scenario.schema import (BorderParallelTrack, LoiterTrack, OrbitTrack, PlatformSpec,
                                  RacetrackTrack, RouteTrack, Scenario)
 from sim.units import EQUATORIAL_RADIUS_M, G0_M_S2, J2_EARTH, MU_EARTH_M3_S2

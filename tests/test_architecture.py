@@ -12,7 +12,9 @@ import pytest
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 CORE = ["units", "earth", "errors", "paths", "geography", "grid", "motion", "sensors", "budget",
-        "access", "coverage", "runner", "stepped", "environment", "scenario.schema"]
+        "access", "coverage", "runner", "stepped", "environment", "scenario.schema",
+        "loops", "_fallback.arcs", "_fallback.expand", "_fallback.orbit", "_fallback.sweep",
+        "_fallback.terrain_los"]
 FORBIDDEN = {"yaml", "argparse", "matplotlib", "pygame", "tqdm"}
 
 

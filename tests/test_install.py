@@ -1,13 +1,14 @@
 """isr-sim installs anywhere pip does: a built wheel, installed into a fresh virtual
 environment, runs a shipped scenario from an unrelated directory (the data is package data,
-found through importlib.resources, not files beside a clone).
+found through importlib.resources, not files beside a clone); and without a C compiler the
+install still succeeds and runs the numpy versions of the compiled loops.
 
 To stay quick the fresh environment gets only isr-sim from pip (--no-deps); its
 dependencies are made visible from the test environment by a .pth line, written after the
 install so that pip never sees (or touches) the test environment's own isr-sim. The tests
 check that `sim` is imported from the fresh environment, not from the source tree.
-These tests build the package (about a minute with the compiler): marked slow, and run by
-.ci/run with everything else.
+These tests build the package (about a minute with the compiler, less without): marked
+slow, and run by .ci/run with everything else.
 """
 from __future__ import annotations
 
@@ -96,10 +97,10 @@ def data_files_in_tree() -> set[str]:
     return want
 
 
-def check_installed_tool(home: Path, tmp: Path, env: dict | None = None) -> str:
+def check_installed_tool(home: Path, tmp: Path, env: dict | None = None) -> tuple[str, str]:
     """Runs the installed tool from an unrelated directory: it imports its own copy, finds
     its platform classes, and runs a shipped scenario that reads the geography and terrain
-    files. Returns the `--version` line."""
+    files. Returns the `--version` line and the run's stderr."""
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
     where = subprocess.run([str(env_python(home)), "-c", "import sim; print(sim.__file__)"],
@@ -119,7 +120,7 @@ def check_installed_tool(home: Path, tmp: Path, env: dict | None = None) -> str:
     version = run_tool(home, elsewhere, "--version", env=env)
     assert version.returncode == 0, version.stderr
     assert sim.__version__ in version.stdout
-    return version.stdout.strip()
+    return version.stdout.strip(), run.stderr
 
 
 def test_wheel_installs_and_runs_a_shipped_scenario_from_anywhere(tmp_path):
@@ -136,4 +137,24 @@ def test_wheel_installs_and_runs_a_shipped_scenario_from_anywhere(tmp_path):
     pip("--python", str(env_python(home)), "install", "--quiet", "--no-deps", "--no-index",
         str(wheel))
     share_test_dependencies(home)
-    check_installed_tool(home, tmp_path)
+    version, stderr = check_installed_tool(home, tmp_path)
+    assert version.endswith("(loops: compiled)")
+    assert "numpy fallback" not in stderr
+
+
+def test_install_without_a_compiler_runs_the_numpy_loops(tmp_path):
+    """CC=false makes every compile fail, as on a machine without a C compiler: pip
+    install still succeeds, no compiled module is installed, and the tool runs the numpy
+    versions of the loops, saying so once per run and in --version."""
+    src = source_copy(tmp_path)
+    home = fresh_env(tmp_path, "no-compiler")
+    pip("--python", str(env_python(home)), "install", "--quiet", "--no-deps", str(src),
+        env=clean_environ(CC="false"))
+    installed = env_site_packages(home) / "sim"
+    assert (installed / "_fallback" / "sweep.py").is_file()
+    assert not [p.name for p in installed.iterdir() if p.suffix in (".so", ".pyd")]
+    share_test_dependencies(home)
+    version, stderr = check_installed_tool(home, tmp_path)
+    assert "(loops: numpy fallback, compiled module sim._" in version
+    notices = [line for line in stderr.splitlines() if "numpy fallback" in line]
+    assert len(notices) == 1 and notices[0].startswith("isr-sim: note: "), stderr

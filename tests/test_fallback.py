@@ -1,0 +1,207 @@
+"""The numpy fallback of each compiled loop (sim/_fallback/) against the compiled module
+(sim/_*.pyx) on random input drawn by hypothesis: the same intervals, sums and answers.
+Every input honours the preconditions in the .pyx docstrings (sorted, merged per source,
+touch_s >= 0); the expected values are the compiled loop's own, the independent
+implementation being the point. Tolerances are a few ulps of the values compared: the two
+do the same arithmetic, in a different order only where a sum is regrouped."""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from sim import _arcs, _expand, _orbit, _sweep, _terrain_los
+from sim._fallback import arcs, expand, orbit, sweep, terrain_los
+from scipy.ndimage import maximum_filter
+
+from sim.environment import (Environment, TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING,
+                             TERRAIN_TILE_NODES, _tile_maxima)
+
+SEEDS = st.integers(0, 2**32 - 1)
+FEW = settings(max_examples=40, deadline=None)
+
+
+def _close(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+@FEW
+@given(SEEDS, st.integers(0, 50))
+def test_orbit_state(seed, n):
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-1e6, 1e6, n)
+    args = (*rng.uniform(-7, 7, 2) * [1, 1e-6], *rng.uniform(-7, 7, 1), 1e-3 * rng.uniform(0.5, 1.5),
+            rng.uniform(0, 7), 7.29e-5, rng.uniform(0, math.pi))
+    for got, want in zip(orbit.orbit_state(t, *args), _orbit.orbit_state(t, *args)):
+        _close(got, want)
+
+
+def _sorted_merged(rng, n, lo, hi, grid=0.25):
+    """n non-overlapping sorted intervals in [lo, hi] on a coarse time grid (ties happen)."""
+    pts = np.sort(rng.choice(np.arange(lo, hi + grid, grid), size=2 * n, replace=False))
+    return pts[0::2], pts[1::2]
+
+
+@FEW
+@given(SEEDS, st.integers(1, 12), st.integers(1, 6), st.sampled_from([0.0, 0.25, 1.0]))
+def test_kept_copies_compressed(seed, n_cells, n_copies, touch_s):
+    rng = np.random.default_rng(seed)
+    period = 40.0
+    cells = np.sort(rng.choice(1000, n_cells, replace=False)).astype(np.int64)
+    lap_cell, lap_start, lap_end = [], [], []
+    for c in cells:
+        if rng.random() < 0.2:
+            continue                                   # a cell the lap never sees
+        s, e = _sorted_merged(rng, int(rng.integers(1, 5)), 0.0, period)
+        lap_cell += [c] * s.size
+        lap_start.append(s)
+        lap_end.append(e)
+    lap_cell = np.array(lap_cell, dtype=np.int64)
+    lap_start = np.concatenate(lap_start) if lap_start else np.zeros(0)
+    lap_end = np.concatenate(lap_end) if lap_end else np.zeros(0)
+    lap_best = rng.uniform(0, 1, lap_cell.size)
+    kept = rng.random((n_cells, n_copies)) < 0.6
+    removed_before = (np.cumsum(~kept, axis=1) - ~kept).astype(np.int32)
+    rows, ks = (a.astype(np.int64) for a in np.nonzero(kept))
+    args = (lap_cell, lap_start, lap_end, lap_best, cells, rows, ks,
+            np.ascontiguousarray(removed_before), rng.uniform(-100, 100), period,
+            int(rng.integers(-3, 3)), rng.uniform(-200, 0), rng.uniform(0, 400), touch_s)
+    got, want = expand.kept_copies_compressed(*args), _expand.kept_copies_compressed(*args)
+    np.testing.assert_array_equal(got[0], want[0])
+    for g, w in zip(got[1:], want[1:]):
+        _close(g, w)
+
+
+@FEW
+@given(SEEDS, st.integers(1, 4), st.integers(1, 15), st.sampled_from([0.0, 0.25]),
+       st.sampled_from([0.0, 0.5]))
+def test_sweep(seed, n_sources, n_cells, touch_s, gap_eps_s):
+    rng = np.random.default_rng(seed)
+    m = n_cells + 3
+    window_end = rng.choice([20.0, 50.0], m)
+    cells, starts, ends = [], [], []
+    for _ in range(n_sources):
+        c_list, s_list, e_list = [], [], []
+        for c in np.sort(rng.choice(m, n_cells, replace=False)):
+            if rng.random() < 0.3:
+                continue
+            s, e = _sorted_merged(rng, int(rng.integers(1, 5)), 0.0, window_end[c])
+            c_list += [c] * s.size
+            s_list.append(s)
+            e_list.append(e)
+        cells.append(np.array(c_list, dtype=np.int64))
+        starts.append(np.concatenate(s_list) if s_list else np.zeros(0))
+        ends.append(np.concatenate(e_list) if e_list else np.zeros(0))
+    init = rng.choice([0.0, 3.0], (7, m))               # the sums add to what is there
+    out_got, out_want = init.copy(), init.copy()
+    sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_got)
+    _sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_want)
+    _close(out_got, out_want)
+
+
+@FEW
+@given(SEEDS, st.integers(0, 60), st.integers(0, 6), st.sampled_from([0, 1, 2]),
+       st.sampled_from([0, 1, 2]), st.booleans(), st.booleans())
+def test_arc_cell_intervals(seed, m, n_cross, kind, sides, squint, min_angle):
+    rng = np.random.default_rng(seed)
+    d_abc = np.ascontiguousarray(np.r_[rng.uniform(-0.3, 0.3, (2, m)), rng.uniform(0.6, 1.0, (1, m))])
+    g_abc, f_abc = (rng.uniform(-0.2, 0.2, (3, m)) for _ in range(2))
+    crossings = rng.uniform(-1, 1, (n_cross, 3, m))
+    crossings[:, 2] *= rng.uniform(0, 2)                # some boundaries have no root
+    args = (d_abc, np.ascontiguousarray(g_abc), np.ascontiguousarray(f_abc),
+            np.ascontiguousarray(crossings), rng.uniform(0.01, 2 * math.pi),
+            rng.uniform(0.6, 0.95), rng.uniform(0.95, 1.0) if min_angle else 2.0, kind, sides,
+            rng.uniform(0, 2) if squint else -1.0, rng.uniform(0.05, 0.3),
+            rng.uniform(0.01, 0.2), rng.uniform(0.01, 0.5))
+    got, want = arcs.arc_cell_intervals(*args), _arcs.arc_cell_intervals(*args)
+    np.testing.assert_array_equal(got[0], want[0])
+    for g, w in zip(got[1:], want[1:]):
+        _close(g, w)
+
+
+def _terrain(rng, even: bool, lon_360: bool):
+    """A random rough surface of 21 x 25 nodes over 4 x 4 degrees, as the engine hands it
+    to the loop (Environment._build_los_grid)."""
+    lat0, lon0 = 30.0, (250.0 if lon_360 else -110.0)
+    lat, lon = np.linspace(lat0, lat0 + 4, 21), np.linspace(lon0, lon0 + 4, 25)
+    if not even:                                         # nodes moved by up to 30 % of a spacing
+        lat[1:-1] += rng.uniform(-0.3, 0.3, lat.size - 2) * (4 / 20)
+        lon[1:-1] += rng.uniform(-0.3, 0.3, lon.size - 2) * (4 / 24)
+    elev = rng.uniform(0, 1, (lat.size, lon.size)) ** 3 * 3000.0
+    holder = types.SimpleNamespace()
+    Environment._build_los_grid(holder, lat, lon, elev)
+    return holder._los_grid
+
+
+def _unit(lat_deg, lon_deg):
+    la, lo = np.radians(lat_deg), np.radians(lon_deg)
+    return np.ascontiguousarray(np.c_[np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def _rays(rng, g, lon_360: bool, k: float, n: int = 400):
+    """Arguments of rays_blocked for n random rays from platforms around the terrain to
+    cells on it, and n."""
+    lon0 = g["lon"][0]
+    cells = _unit(rng.uniform(30.2, 33.8, n), rng.uniform(lon0 + 0.2, lon0 + 3.8, n))
+    platform = _unit(rng.uniform(29, 35, n), rng.uniform(lon0 - 1, lon0 + 5, n))
+    h = rng.uniform(50.0, 20_000.0, n)
+    radius = 6_371_000.0
+    lat_c = np.degrees(np.arcsin(cells[:, 2]))
+    lon_c = np.degrees(np.arctan2(cells[:, 1], cells[:, 0]))
+    cell_elev = terrain_los.elevations(lat_c, np.mod(lon_c, 360.0) if lon_360 else lon_c,
+                                       g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"],
+                                       g["elev"])
+    r_c = k * radius + cell_elev + 2.0
+    # the loop's precondition: samples a third of the smallest node spacing apart (as
+    # Environment computes terrain_spacing_m)
+    spacing_m = radius * math.radians(min(np.diff(g["lat"]).min(),
+                                          np.diff(g["lon"]).min() * math.cos(math.radians(34))))
+    step_e = spacing_m / (TERRAIN_SAMPLES_PER_SPACING * k * radius)
+    top = np.full(n, g["elev"].max())
+    return (platform, h, cells, r_c, k, radius, float(g["elev"].max()), top, 100_000.0, step_e,
+            g["lat"], g["lon"], g["lat_uniform"], g["lon_uniform"], lon_360, g["elev"],
+            g["tile_max"], TERRAIN_TILE_NODES, g["fine_max"], TERRAIN_CHUNK_SAMPLES,
+            TERRAIN_SAMPLES_PER_SPACING), n
+
+
+@settings(max_examples=15, deadline=None)
+@given(SEEDS, st.booleans(), st.booleans(), st.sampled_from([1.0, 4.0 / 3.0]))
+def test_rays_blocked_and_elevations(seed, even, lon_360, k):
+    rng = np.random.default_rng(seed)
+    g = _terrain(rng, even, lon_360)
+    args, n = _rays(rng, g, lon_360, k)
+    lon0 = g["lon"][0]
+    got, want = terrain_los.rays_blocked(*args), _terrain_los.rays_blocked(*args)
+    assert 0 < want.sum() < n                           # both answers occur
+    np.testing.assert_array_equal(got, want)
+    q_lat, q_lon = rng.uniform(29.9, 34.1, 500), rng.uniform(lon0 - 0.1, lon0 + 4.1, 500)
+    _close(terrain_los.elevations(q_lat, q_lon, g["lat"], g["lon"], g["lat_uniform"],
+                                  g["lon_uniform"], g["elev"]),
+           _terrain_los.elevations(q_lat, q_lon, g["lat"], g["lon"], g["lat_uniform"],
+                                   g["lon_uniform"], g["elev"]))
+
+
+@settings(max_examples=15, deadline=None)
+@given(SEEDS, st.booleans(), st.booleans(), st.sampled_from([1.0, 4.0 / 3.0]))
+def test_rays_margin(seed, even, lon_360, k):
+    """Slope tables built as the engine builds them (a dilated per-cell slope, then tile
+    maxima), so that the loop's skips are exact and only the samples' own margins count."""
+    rng = np.random.default_rng(seed)
+    g = _terrain(rng, even, lon_360)
+    args, n = _rays(rng, g, lon_360, k)
+    slope_fine = np.ascontiguousarray(maximum_filter(rng.uniform(0.0, 0.6, g["elev"].shape),
+                                                     size=5, mode="nearest"))
+    slope_tile = np.ascontiguousarray(_tile_maxima(slope_fine, TERRAIN_TILE_NODES))
+    more = (slope_fine, slope_tile, float(slope_fine.max()), rng.uniform(1e-3, 0.05, n),
+            rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), 1.0)
+    got = terrain_los.rays_margin(*args, *more)
+    want = _terrain_los.rays_margin(*args, *more)
+    # every kind of answer occurs: capped, clear, blocked, blocked beyond the cap
+    assert (want == 1.0).any() and ((want >= 0) & (want < 1)).any()
+    assert ((want < 0) & (want > -1)).any() and (want <= -1.0).any()
+    np.testing.assert_array_equal(got < 0, want < 0)
+    _close(got, want)
