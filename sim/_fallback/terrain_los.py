@@ -235,9 +235,10 @@ def rays_blocked(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: flo
 
 
 def _time_bound(n_lo, kr, kg, slope):
-    """The loop's _time_bound: lower bound of n / (kr + kg s) for n >= n_lo, s <= slope."""
+    """The loop's _time_bound: lower bound of n / hypot(kr, kg s) for n >= n_lo and
+    s <= slope."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n_lo >= 0.0, n_lo / (kr + kg * slope), n_lo / kr)
+        return np.where(n_lo >= 0.0, n_lo / np.hypot(kr, kg * slope), n_lo / kr)
 
 
 def _sea_margin(rays: _Rays, r_c_m, r_p, kr):
@@ -280,7 +281,8 @@ def _chunk_margin(rays: _Rays, rows, ja, chunk: int, lon_360: bool, grid, slope_
     n = (1.0 / (amp * cos_a) - r_e - elev) / (r_e * rays.step_e * j)
     blocked = ((elev + r_e) * amp * cos_a > 1.0) & real   # the sign is rays_blocked's test
     n = np.where(blocked, np.minimum(n, -1e-15), np.maximum(n, 0.0))
-    tau = np.where(real, n / (kr[:, None] + kg[:, None] * s), np.inf)
+    kr, kg = kr[:, None], kg[:, None]
+    tau = np.where(real, n / np.sqrt(kr * kr + kg * kg * s * s), np.inf)
     return tau, blocked
 
 
@@ -304,8 +306,8 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
                 slope_anywhere: float, kr, kg, slope_min, tau_cap: float):
     """(K,) signed time margins (s) of the rays of rays_blocked, as
     sim._terrain_los.rays_margin (same arguments and rule; see its docstring): the least
-    n_j / (kr + kg s_j) over the samples j = 1 .. floor(lam_e / step_e) and the sea surface,
-    at most tau_cap; the first sample at or below -tau_cap ends a ray's scan, as there.
+    n_j / hypot(kr, kg s_j) over the samples j = 1 .. floor(lam_e / step_e) and the sea
+    surface, at most tau_cap; the first sample at or below -tau_cap ends a ray's scan, as there.
     Chunks are taken in order for all rays at once; a ray stops where the loop's bound
     shows no later sample can lower its margin."""
     p, c = (np.asarray(x, dtype=np.float64).reshape(-1, 3) for x in (p, c))
