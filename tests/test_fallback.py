@@ -193,11 +193,12 @@ def test_rays_margin(seed, even, lon_360, k):
     rng = np.random.default_rng(seed)
     g = _terrain(rng, even, lon_360)
     args, n = _rays(rng, g, lon_360, k)
-    slope_fine = np.ascontiguousarray(maximum_filter(rng.uniform(0.0, 0.6, g["elev"].shape),
-                                                     size=5, mode="nearest"))
-    slope_tile = np.ascontiguousarray(_tile_maxima(slope_fine, TERRAIN_TILE_NODES))
-    more = (slope_fine, slope_tile, float(slope_fine.max()), rng.uniform(1e-3, 0.05, n),
-            rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), 1.0)
+    raw = rng.uniform(0.0, 0.6, g["elev"].shape)
+    fine, near = (np.ascontiguousarray(maximum_filter(raw, size=size, mode="nearest"))
+                  for size in (5, 3))                   # far and near reach
+    tiles = [np.ascontiguousarray(_tile_maxima(x, TERRAIN_TILE_NODES)) for x in (fine, near)]
+    more = (fine, tiles[0], near, tiles[1], float(fine.max()), rng.uniform(1e-3, 0.05, n),
+            rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), rng.uniform(0, 40e3, n), 1.0)
     got = terrain_los.rays_margin(*args, *more)
     want = _terrain_los.rays_margin(*args, *more)
     # every kind of answer occurs: capped, clear, blocked, blocked beyond the cap

@@ -255,10 +255,11 @@ def _sea_margin(rays: _Rays, r_c_m, r_p, kr):
     return np.where(sunk, np.minimum(q_sunk, -1e-12), q / kr), sunk
 
 
-def _chunk_margin(rays: _Rays, rows, ja, chunk: int, lon_360: bool, grid, slope_fine,
-                  s_any, slope_min, kr, kg):
+def _chunk_margin(rays: _Rays, rows, ja, chunk: int, lon_360: bool, grid, slopes, s_any,
+                  slope_min, near_m, kr, kg):
     """Per ray of `rows` (R,): the samples ja .. min(ja + chunk, j_last + 1) - 1 as the
-    loop takes them: tau (R, chunk) (inf past the last sample) and blocked (R, chunk)."""
+    loop takes them: tau (R, chunk) (inf past the last sample) and blocked (R, chunk).
+    slopes: (slope_fine, slope_fine_near), the latter for samples within near_m (R,)."""
     lat_a, lon_a = rays.ground(rows, ja, lon_360)
     lat_b, lon_b = rays.ground(rows, ja + chunk, lon_360)
     wraps = np.abs(lon_b - lon_a) >= 180.0
@@ -271,8 +272,10 @@ def _chunk_margin(rays: _Rays, rows, ja, chunk: int, lon_360: bool, grid, slope_
     if exact.any():
         r_ex = np.broadcast_to(rows[:, None], j.shape)[exact]
         lat[exact], lon[exact] = rays.ground(r_ex, j[exact], lon_360)
-    s = np.maximum(_tile_bound(slope_fine, 1, grid, lat.ravel(), lon.ravel()).reshape(j.shape),
-                   slope_min[:, None])
+    near = rays.r_e * rays.step_e * j <= near_m[:, None]
+    s = np.where(near, _tile_bound(slopes[1], 1, grid, lat.ravel(), lon.ravel()).reshape(j.shape),
+                 _tile_bound(slopes[0], 1, grid, lat.ravel(), lon.ravel()).reshape(j.shape))
+    s = np.maximum(s, slope_min[:, None])
     s = np.where(wraps[:, None], s_any[:, None], s)
     elev = _elevations(lat.ravel(), lon.ravel(), *grid).reshape(j.shape)
     cos_a = np.cos(rays.lam_e[rows][:, None] - rays.step_e * j - rays.x_c[rows][:, None])
@@ -303,7 +306,8 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
                 region_top_m, region_m: float, step_e: float, lat_nodes, lon_nodes,
                 lat_uniform: bool, lon_uniform: bool, lon_360: bool, elev, tile_max,
                 tile_nodes: int, fine_max, chunk: int, sub: int, slope_fine, slope_tile,
-                slope_anywhere: float, kr, kg, slope_min, tau_cap: float):
+                slope_fine_near, slope_tile_near, slope_anywhere: float, kr, kg, slope_min,
+                near_m, tau_cap: float):
     """(K,) signed time margins (s) of the rays of rays_blocked, as
     sim._terrain_los.rays_margin (same arguments and rule; see its docstring): the least
     n_j / hypot(kr, kg s_j) over the samples j = 1 .. floor(lam_e / step_e) and the sea
@@ -311,13 +315,15 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
     Chunks are taken in order for all rays at once; a ray stops where the loop's bound
     shows no later sample can lower its margin."""
     p, c = (np.asarray(x, dtype=np.float64).reshape(-1, 3) for x in (p, c))
-    h_m, r_c_m, region_top_m, kr, kg, slope_min = (
-        np.asarray(x, dtype=np.float64) for x in (h_m, r_c_m, region_top_m, kr, kg, slope_min))
+    h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m = (
+        np.asarray(x, dtype=np.float64)
+        for x in (h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m))
     lat_nodes, lon_nodes, elev = (np.asarray(x, dtype=np.float64)
                                   for x in (lat_nodes, lon_nodes, elev))
     _check_grid(lat_nodes, lon_nodes, elev)
-    slope_fine, slope_tile = (np.asarray(x, dtype=np.float64) for x in (slope_fine, slope_tile))
-    if slope_fine.shape != elev.shape or slope_tile.shape != np.shape(tile_max):
+    slopes = tuple(np.asarray(x, dtype=np.float64) for x in (slope_fine, slope_fine_near))
+    if any(x.shape != elev.shape for x in slopes) \
+            or any(np.shape(x) != np.shape(tile_max) for x in (slope_tile, slope_tile_near)):
         raise ValueError("slope tables must have the shapes of fine_max and tile_max")
     r_e = k * radius_m
     dot = np.einsum("ij,ij->i", p, c)
@@ -332,7 +338,7 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
     j_last = np.floor(lam_e / step_e).astype(np.int64)
     rays = _Rays(p[todo], c[todo], k, r_e, step_e, lam, lam_e, np.hypot(a_coef, b_coef),
                  np.arctan2(b_coef, a_coef), np.ones(todo.shape[0], dtype=np.int64), j_last)
-    kr, kg, slope_min = kr[todo], kg[todo], slope_min[todo]
+    kr, kg, slope_min, near_m = kr[todo], kg[todo], slope_min[todo], near_m[todo]
     sea, sunk = _sea_margin(rays, r_c_m[todo], r_p, kr)
     best = np.where(sunk, sea, np.minimum(sea, float(tau_cap)))
     top = np.where(k * lam_e * radius_m <= region_m, region_top_m[todo], terrain_max_m)
@@ -347,8 +353,9 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
         live, ja = live[going], ja[going]
         if not live.shape[0]:
             break
-        tau, hit = _chunk_margin(rays, live, ja, int(chunk), bool(lon_360), grid, slope_fine,
-                                 s_any[live], slope_min[live], kr[live], kg[live])
+        tau, hit = _chunk_margin(rays, live, ja, int(chunk), bool(lon_360), grid, slopes,
+                                 s_any[live], slope_min[live], near_m[live], kr[live],
+                                 kg[live])
         blocked[live] |= hit.any(axis=1)
         deep = tau <= -tau_cap                            # the loop returns at the first
         done = deep.any(axis=1)
