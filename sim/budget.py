@@ -12,6 +12,9 @@ coarse copy of the grid, the tracks and sensors) and counts the sizes that drive
   every cell of the grid times the passes a swath of width 2 x reach makes over the sphere
   in the time on station (uniform coverage, area swept / area of the sphere);
 - samples: duration / step for the stepped engine and for --timeline;
+- evaluations (the stepped engine's running time): samples x, per platform and sensor, the
+  cells of one footprint (the cap of the sensor's reach, 2 pi R^2 (1 - cos reach), over the
+  cell area, at most every cell), i.e. the (sample, cell, sensor) visibility tests it makes;
 - terrain: the array shapes of the terrain .npz, read from the .npy headers without
   loading the arrays.
 
@@ -19,7 +22,8 @@ Memory is then bytes-per-item coefficients times those counts (BYTES_* below: me
 with ru_maxrss on the benchmark cases and small variations of them; tests/test_budget.py
 checks the estimate against a measured peak within a factor 2), plus what the process
 already holds. `enforce` raises ScenarioError (exit 2) when the estimate exceeds a limit,
-saying what was asked, the estimate, the limit and how to reduce it.
+saying what was asked, the estimate, the limit and how to reduce it. `enforce_work` does the
+same for the stepped engine's evaluations against DEFAULT_WORK_LIMIT (a bound on time).
 
 Core module: no printing, no argparse.
 References: spherical zone area 2 pi R^2 (1 - cos a) (e.g. Weisstein, "Spherical Cap");
@@ -41,6 +45,14 @@ import numpy as np
 from sim.errors import Problem, ScenarioError
 
 DEFAULT_LIMIT_BYTES = 4 * 2 ** 30    # 4 GiB: room to spare on a machine of 8 GiB or more
+# Stepped engine: evaluations per second, measured on a 2-core machine under load (6 million
+# on one-recon at 2 s, 19 million on border-day at 60 s and at 10 s with 1 km cells, 44 million
+# on border-week at 10 s); a round middle figure for the minutes shown in messages.
+STEPPED_EVALUATIONS_PER_S = 1e7
+# About 50 minutes at that rate. Above every documented stepped run (the largest: the bench's
+# border-week at 10 s, 2.2e10; its 1 km case at 10 s, 1.3e10); below one-recon at 1 ms, even
+# over 1 h (3.4e10).
+DEFAULT_WORK_LIMIT = 3e10
 COARSE_CELLS = 8_000                 # cells of the coarse grid that counts the real one
 PATH_POINTS_MAX = 4_000              # ground-track samples per path when counting reach
 
@@ -75,6 +87,8 @@ class Estimate:
     source: str = ""
     cell_m: float = 0.0
     dominant: str = ""            # the largest part's label
+    evaluations: float = 0.0      # stepped engine: (sample, cell, sensor) visibility tests
+    step_s: float = 0.0           # stepped engine: the step those evaluations are for
 
 
 def format_bytes(n: float) -> str:
@@ -220,6 +234,23 @@ def _path_angles(cells_u: np.ndarray, points: np.ndarray, within_rad: float) -> 
     return 2.0 * np.arcsin(np.clip(0.5 * chord, 0.0, 1.0))
 
 
+def _reaches_rad(track, sensors, platform) -> list[float]:
+    """Each sensor's largest central angle of view (rad) at the platform's altitude; sensors
+    that see nothing are left out."""
+    altitude = track.lap[0].altitude_m if track.lap else platform.altitude_m
+    reaches = [float(s.central_angle_limits_rad(altitude)[1]) for s in sensors]
+    return [r for r in reaches if math.isfinite(r) and r > 0]
+
+
+def _footprint_cells(reaches_rad: list[float], cells: float, cell_m: float,
+                     radius_m: float) -> float:
+    """Cells the stepped engine tests per sample for one platform: per sensor, the cells of
+    the cap of its reach (area 2 pi R^2 (1 - cos reach) over the cell area), at most every
+    cell."""
+    cap_m2 = [2.0 * math.pi * radius_m ** 2 * (1.0 - math.cos(min(r, math.pi))) for r in reaches_rad]
+    return sum(min(cells, a / cell_m ** 2) for a in cap_m2)
+
+
 def _platform_intervals(track, sensors, platform, grid, scale: float, cells: float,
                         radius_m: float) -> tuple[float, float, float]:
     """(intervals of one lap, intervals over every lap, one-off intervals) of a platform,
@@ -232,9 +263,7 @@ def _platform_intervals(track, sensors, platform, grid, scale: float, cells: flo
     if track.lap and track.lap_period_s > 0:
         w0, w1 = track.lap_window_s
         n_laps = max(w1 - w0, 0.0) / track.lap_period_s + 1.0
-    altitude = track.lap[0].altitude_m if track.lap else platform.altitude_m
-    reaches = [float(s.central_angle_limits_rad(altitude)[1]) for s in sensors]
-    reaches = [r for r in reaches if math.isfinite(r) and r > 0]
+    reaches = _reaches_rad(track, sensors, platform)
     if not reaches:
         return 0.0, 0.0, 0.0
     spacing_m = 0.25 * min(reaches) * radius_m
@@ -275,18 +304,22 @@ def estimate(scenario, engine: str = "exact", step_s: Optional[float] = None,
     cells = coarse.size * scale
     n_platforms = len(scenario.platforms)
     lap_iv = full_iv = once_iv = 0.0
+    cells_per_sample = 0.0       # stepped engine: cells tested per sample, all sensors
     for platform in scenario.platforms:
         track = build_track(platform, scenario, geography)
         sensors = build_sensors(platform.sensors, scenario.earth)
         a, b, c = _platform_intervals(track, sensors, platform, coarse, scale, cells, radius)
         lap_iv, full_iv, once_iv = lap_iv + a, full_iv + b, once_iv + c
+        cells_per_sample += _footprint_cells(_reaches_rad(track, sensors, platform), cells,
+                                             scenario.grid.cell_m, radius)
     duration = float(scenario.time.duration_s)
     parts = {"grid build": cells * BYTES_GRID_BUILD_PER_CELL,
              "cells": cells * (BYTES_PER_CELL + BYTES_PER_CELL_PLATFORM * n_platforms)}
-    samples = 0
+    samples, evaluations, step = 0, 0.0, 0.0
     if engine == "stepped":
         step = float(step_s or scenario.time.step_s)
         samples = int(math.ceil(duration / step)) + 1
+        evaluations = samples * cells_per_sample
         parts["time steps"] = samples * (BYTES_PER_SAMPLE + BYTES_PER_SAMPLE_PLATFORM * n_platforms) \
             + STEPPED_CHUNK_BYTES
     else:
@@ -306,7 +339,8 @@ def estimate(scenario, engine: str = "exact", step_s: Optional[float] = None,
     dominant = max(parts, key=parts.get)
     return Estimate(peak_bytes=peak, base_bytes=base, cells=cells, intervals=full_iv + once_iv,
                     samples=samples, parts=parts, source=scenario.source,
-                    cell_m=scenario.grid.cell_m, dominant=dominant)
+                    cell_m=scenario.grid.cell_m, dominant=dominant, evaluations=evaluations,
+                    step_s=step)
 
 
 _HOW_TO_REDUCE = {
@@ -340,9 +374,28 @@ def enforce(estimate_: Estimate, limit_bytes: Optional[float] = DEFAULT_LIMIT_BY
         f"{math.ceil(estimate_.peak_bytes * 1.25 / 2 ** 30)}GiB) if the machine has the memory"))
 
 
+def enforce_work(estimate_: Estimate, limit: Optional[float] = DEFAULT_WORK_LIMIT) -> None:
+    """Raise ScenarioError when the stepped engine's evaluations exceed `limit` (None: no
+    limit): the time a run takes, bounded like its memory."""
+    if limit is None or estimate_.evaluations <= limit:
+        return
+    minutes = estimate_.evaluations / STEPPED_EVALUATIONS_PER_S / 60.0
+    raise ScenarioError(Problem(
+        estimate_.source, 0, 0, "time.step", "",
+        f"the stepped engine at a {estimate_.step_s:g} s step would make about "
+        f"{estimate_.evaluations:,.3g} visibility evaluations ({estimate_.samples:,} time samples "
+        f"x cells in view x sensors; about {minutes:,.0f} minutes at "
+        f"{STEPPED_EVALUATIONS_PER_S:,.0f} a second), more than the limit of {limit:,.3g}",
+        f"use a larger --step or a shorter time.duration (or the exact engine, which does not "
+        f"step); or raise the limit with --max-work (e.g. --max-work "
+        f"{float(f'{estimate_.evaluations * 1.25:.2g}'):.2g}) if the time is acceptable"))
+
+
 def check(scenario, engine: str = "exact", step_s: Optional[float] = None,
-          timeline: bool = False, limit_bytes: Optional[float] = DEFAULT_LIMIT_BYTES) -> Estimate:
-    """estimate() then enforce(); returns the estimate."""
+          timeline: bool = False, limit_bytes: Optional[float] = DEFAULT_LIMIT_BYTES,
+          limit_work: Optional[float] = DEFAULT_WORK_LIMIT) -> Estimate:
+    """estimate() then enforce() and enforce_work(); returns the estimate."""
     found = estimate(scenario, engine, step_s, timeline)
     enforce(found, limit_bytes)
+    enforce_work(found, limit_work)
     return found

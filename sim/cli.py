@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -30,6 +31,23 @@ def max_memory_bytes(args) -> float:
     except ValueError as error:
         raise ScenarioError(Problem("--max-memory", 0, 0, "", repr(text), str(error),
                                     "write a size such as 8GiB or 500MiB")) from None
+
+
+def max_work(args) -> float:
+    """--max-work as a number of evaluations (default: the budget's), or a located error."""
+    from sim import budget
+    text = getattr(args, "max_work", None)
+    if text is None:
+        return budget.DEFAULT_WORK_LIMIT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ScenarioError(Problem("--max-work", 0, 0, "", repr(text),
+                                    "not a positive number of evaluations",
+                                    "write a number such as 1e11"))
+    return value
 
 
 def _cmd_check(args) -> int:
@@ -138,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--max-memory", metavar="SIZE",
                    help="refuse runs estimated to need more memory than this (default 4GiB)")
+    p.add_argument("--max-work", metavar="N",
+                   help="refuse stepped runs of more than N (sample, cell, sensor) evaluations "
+                        "(default 3e10, about 50 minutes)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("bench", help="benchmark the exact engine against the stepped engine")

@@ -41,7 +41,7 @@ def run_command(args) -> int:
     from sim.units import UnitError, to_si
     from sim import report
     from sim.runner import run
-    from sim.cli import max_memory_bytes
+    from sim.cli import max_memory_bytes, max_work
 
     scenario = load_scenario(args.file, overrides=args.set or ())
     outputs = [(args.csv, "--csv"), (args.png, "--png")]
@@ -73,7 +73,8 @@ def run_command(args) -> int:
     progress = _Progress(not args.quiet and not args.json)
     try:
         result = run(scenario, engine=args.engine, step_s=step_s, timeline=args.timeline,
-                     progress=progress, max_memory_bytes=max_memory_bytes(args))
+                     progress=progress, max_memory_bytes=max_memory_bytes(args),
+                     max_work=max_work(args))
     finally:
         progress.close()
     try:

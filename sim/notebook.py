@@ -132,10 +132,12 @@ class Result(runner.Result):
 def run(source, engine: str = "exact", step_s: Optional[float] = None, *,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
         max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES,
-        **overrides) -> Result:
+        max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT, **overrides) -> Result:
     """Compute coverage of a scenario file (with `--set`-style overrides) or a Scenario.
     engine "exact" (default) or "stepped" (step_s defaulting to time.step). A run estimated
-    to need more than max_memory_bytes (None: no limit) is refused (sim/budget.py)."""
+    to need more than max_memory_bytes (None: no limit) is refused (sim/budget.py), and so
+    is a stepped run of more than max_work evaluations (None: no limit)."""
     scenario = load(source, **overrides)
     return Result.of(runner.run(scenario, engine=engine, step_s=step_s, timeline=timeline,
-                                progress=progress, max_memory_bytes=max_memory_bytes))
+                                progress=progress, max_memory_bytes=max_memory_bytes,
+                                max_work=max_work))

@@ -455,14 +455,16 @@ class Engine:
         return CoverageState.from_union(union, self.n_cells)
 
 
-def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes) -> None:
+def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes,
+                         max_work) -> None:
     """TypeError / ValueError naming the argument and what to pass, before any work."""
     if not isinstance(scenario, Scenario):
         raise TypeError(f"run() takes a Scenario, not {type(scenario).__name__}: pass "
                         "sim.load_scenario('file.yaml')")
     if engine not in ("exact", "stepped"):
         raise ValueError(f"run(engine={engine!r}): use engine='exact' or engine='stepped'")
-    for name, value in (("step_s", step_s), ("max_memory_bytes", max_memory_bytes)):
+    for name, value in (("step_s", step_s), ("max_memory_bytes", max_memory_bytes),
+                        ("max_work", max_work)):
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -478,15 +480,17 @@ def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memor
 def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
         world: Optional[World] = None,
-        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES) -> Result:
+        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES,
+        max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT) -> Result:
     """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
     time-stepped reference, step_s defaulting to time.step). `world`: a World of a scenario
     with the same non-platform sections, reused (see World). Before any heavy work the
     memory the run needs is estimated (sim/budget.py); above max_memory_bytes (None: no
-    limit) a ScenarioError says what to reduce."""
-    _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes)
+    limit) a ScenarioError says what to reduce; so does a stepped run of more than max_work
+    (sample, cell, sensor) evaluations (None: no limit), which bounds its time."""
+    _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes, max_work)
     t_wall = _time.perf_counter()
-    budget.check(scenario, engine, step_s, timeline, max_memory_bytes)
+    budget.check(scenario, engine, step_s, timeline, max_memory_bytes, max_work)
     eng = Engine(scenario, world)
     grid, T = eng.grid, float(scenario.time.duration_s)
     m = eng.n_cells

@@ -26,6 +26,7 @@ from sim.paths import SCENARIOS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 from sim.scenario.load import load_scenario
+from sim.sensors import build_sensors
 
 ONE = str(SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml")
 LOITER = "platforms.0.track={loiter: {center: {lat: 31.29, lon: -107.79}, radius: %s}}"
@@ -167,6 +168,7 @@ import json, resource, sys
 from sim import budget
 from sim.runner import run
 from sim.scenario.load import load_scenario
+from sim.sensors import build_sensors
 engine, step, timeline, *overrides = sys.argv[1:]
 scenario = load_scenario(%r, overrides=overrides)
 found = budget.estimate(scenario, engine, float(step) or None, timeline == "1")
@@ -189,3 +191,55 @@ def test_estimate_within_a_factor_two_of_the_measured_peak(case):
     assert 0.5 <= found["estimate"] / found["peak"] <= 2.0, found
     # and the run's own part, above what the process held when the estimate was made
     assert 0.5 <= (found["estimate"] - found["base"]) / (found["peak"] - found["base"]) <= 2.0, found
+
+
+# ------------------------------------------------------- time: the stepped engine's work
+
+def test_stepped_engine_at_a_millisecond_over_an_hour_is_refused_for_its_time(capsys,
+                                                                           no_heavy_work):
+    """Its memory fits (3.6 million samples) but it would run for about an hour."""
+    argv = ["run", ONE, "--quiet", "--engine", "stepped", "--step", "0.001s",
+            "--set", "time.duration=1h"]
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "internal error" not in err
+    assert f"{ONE}: time.step: the stepped engine at a 0.001 s step would make about " in err
+    assert "3,600,001 time samples" in err and "minutes at 10,000,000 a second" in err
+    assert "more than the limit of 3e+10" in err
+    assert "use a larger --step or a shorter time.duration" in err and "--max-work" in err
+    scenario = load_scenario(ONE, overrides=["time.duration=1h"])
+    found = budget.estimate(scenario, "stepped", 0.001)
+    assert found.peak_bytes < budget.DEFAULT_LIMIT_BYTES      # the memory budget passes it
+    # samples x the cells of the footprint cap (2 pi R^2 (1 - cos reach) / cell^2) per sensor
+    reaches = [float(s.central_angle_limits_rad(scenario.platforms[0].altitude_m)[1])
+               for s in build_sensors(scenario.platforms[0].sensors, scenario.earth)]
+    cap_cells = sum(2 * math.pi * scenario.earth.radius_m ** 2 * (1 - math.cos(r))
+                    / scenario.grid.cell_m ** 2 for r in reaches if r > 0)
+    assert found.evaluations == pytest.approx(3_600_001 * cap_cells, rel=1e-6)
+
+
+def test_max_work_raises_or_lowers_the_time_limit(capsys):
+    argv = ["run", ONE, "--quiet", "--json", "--engine", "stepped", "--step", "60s",
+            "--set", "time.duration=1h"]
+    assert cli.main(argv + ["--max-work", "1000"]) == 2
+    assert "more than the limit of 1e+03" in capsys.readouterr().err
+    assert cli.main(argv) == 0          # a normal stepped run passes the default limit
+    assert json.loads(capsys.readouterr().out)["grid"]["cells"] > 0
+
+
+@pytest.mark.parametrize("text", ["lots", "-1", "0", "nan"])
+def test_a_bad_max_work_is_located(capsys, text):
+    assert cli.main(["run", ONE, f"--max-work={text}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"--max-work: {text!r}: ") and "write a number such as 1e11" in err
+
+
+def test_every_documented_stepped_run_is_within_the_time_limit():
+    """The bench's stepped cases at their steps (sim/bench.py CASES) pass the default."""
+    from sim.bench import CASES
+    for case in CASES:
+        if case.stepped_step_s:
+            scenario = load_scenario(str(SCENARIOS_DIR / "benchmarks" / case.file),
+                                     overrides=case.overrides)
+            found = budget.estimate(scenario, "stepped", case.stepped_step_s)
+            assert 0 < found.evaluations <= budget.DEFAULT_WORK_LIMIT, case.name
