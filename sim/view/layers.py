@@ -91,7 +91,7 @@ class IncrementalLayers:
             # rows of cell c: first_row[c] .. first_row[c] + n_rows[c] - 1
             self.n_rows = np.bincount(rows.cell, minlength=self.n_cells)
             self.first_row = np.cumsum(self.n_rows) - self.n_rows
-            order = np.argsort(rows.start_s, kind="stable")
+            order = _by_start(rows.start_s)
             self.streams = [(order, rows.start_s[order])]
         else:
             (self._buffers, self._k, self.alive, self.first_row, self.n_rows,
@@ -147,7 +147,7 @@ class IncrementalLayers:
             heads = np.flatnonzero(new.rank == 0)
             first_row[new.cell[heads]] = base + heads
             n_rows += np.bincount(new.cell, minlength=self.n_cells)
-        by_start = np.argsort(new.start_s, kind="stable")
+        by_start = _by_start(new.start_s)
         streams = self.streams + [(base + by_start, new.start_s[by_start])]
         out = IncrementalLayers(None, self.n_cells,
                                 (buffers, base + k_new, alive, first_row, n_rows, streams))
@@ -239,6 +239,14 @@ class IncrementalLayers:
         hi = lo + self.n_rows[cell]
         return self.start_s[lo:hi], self.end_s[lo:hi]
 
+
+
+def _by_start(start_s: np.ndarray) -> np.ndarray:
+    """Row order (K,) by start time, for an event stream. The order among equal starts is
+    free: seek takes every row of a tie at once (searchsorted side="right" on both ends)
+    and keeps each cell's largest row (np.maximum.at), so an unstable sort serves and is
+    about twice as fast as a stable one on millions of rows."""
+    return np.argsort(start_s, kind="quicksort")
 
 
 def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
