@@ -2,7 +2,7 @@
 pyproject.toml.
 
 Data: the top-level assets/ and scenarios/ directories are installed as the packages
-sim.assets and sim.scenarios (package_dir maps them), so a wheel, `pip install .` and an
+sim.assets and sim.scenarios, and the pages of docs/ as sim.docs (package_dir maps them), so a wheel, `pip install .` and an
 editable install all carry them and sim/paths.py finds them with importlib.resources.
 
 Compiled modules (Cython), all optional: sim._terrain_los (terrain line of sight),
@@ -18,10 +18,11 @@ from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.errors import CCompilerError, ExecError, PlatformError
 
-DATA_PACKAGES = {"sim.assets": "assets", "sim.scenarios": "scenarios"}
+DATA_PACKAGES = {"sim.assets": "assets", "sim.scenarios": "scenarios", "sim.docs": "docs"}
 # Every kind of file under assets/ and scenarios/ (a test checks the wheel holds them all).
 DATA_FILES = {"sim.assets": ["NOTICE", "*.yaml", "**/*.npz", "**/*.yaml"],
-              "sim.scenarios": ["*.md", "**/*.md", "**/*.yaml"]}
+              "sim.scenarios": ["*.md", "**/*.md", "**/*.yaml"],
+              "sim.docs": ["*.md"]}   # the pages the HTML report embeds, not the pictures
 LOOPS = ("_terrain_los", "_sweep", "_arcs", "_orbit", "_expand")
 BUILD_ERRORS = (CCompilerError, ExecError, PlatformError, OSError)
 

@@ -1,5 +1,6 @@
 """Where the shipped data lives: the packages sim.assets (platform classes, geography,
-terrain) and sim.scenarios (examples, seeds, benchmarks), found through importlib.resources
+terrain), sim.scenarios (examples, seeds, benchmarks) and sim.docs (the pages the HTML
+report embeds), found through importlib.resources
 so that a wheel, `pip install .` and an editable install all find them from any directory.
 
 In the source tree they are the top-level assets/ and scenarios/ directories; setup.py
@@ -23,3 +24,4 @@ def _package_dir(package: str) -> Path:
 
 ASSETS_DIR = _package_dir("sim.assets")
 SCENARIOS_DIR = _package_dir("sim.scenarios")
+DOCS_DIR = _package_dir("sim.docs")

@@ -22,6 +22,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from sim.paths import DOCS_DIR
 from sim.report import FIGURE_KEYS, KEY_INFO, format_duration, format_value
 
 DOCS = ("figures.md", "assumptions.md")
@@ -148,13 +149,8 @@ def markdown_html(text: str) -> str:
 
 
 def doc_text(name: str) -> str:
-    """A page of the project's docs: installed with the package (as sim.docs) or, in a
-    source checkout, read from docs/ beside the package."""
-    from importlib import resources
-    try:
-        return resources.files("sim.docs").joinpath(name).read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+    """A page of the project's docs (docs/NAME, installed with the package as sim.docs)."""
+    return (DOCS_DIR / name).read_text(encoding="utf-8")
 
 
 def doc_sections() -> list[tuple[str, str, str]]:

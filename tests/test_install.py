@@ -117,6 +117,11 @@ def check_installed_tool(home: Path, tmp: Path, env: dict | None = None) -> tupl
     assert run.returncode == 0, run.stderr
     assert "Border:    map length 2,640 km" in run.stdout      # us_mexico.npz was read
     assert "ever covered" in run.stdout
+    docs = subprocess.run([str(env_python(home)), "-c",
+                           "from sim.report_html import doc_text; print(doc_text('figures.md')[:40])"],
+                          capture_output=True, text=True, cwd=elsewhere,
+                          env=env or clean_environ(), timeout=60)
+    assert docs.returncode == 0 and docs.stdout.startswith("#"), docs.stderr   # the report's pages
     version = run_tool(home, elsewhere, "--version", env=env)
     assert version.returncode == 0, version.stderr
     assert sim.__version__ in version.stdout
@@ -130,6 +135,7 @@ def test_wheel_installs_and_runs_a_shipped_scenario_from_anywhere(tmp_path):
     assert wheel.name.startswith(f"isr_sim-{sim.__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = data_files_in_tree() - names
+    missing |= {f"sim/docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} - names
     assert not missing, f"data files missing from the wheel: {sorted(missing)}"
     for loop in LOOPS:
         assert any(n.startswith(f"sim/{loop}.") and n.endswith((".so", ".pyd")) for n in names), loop
