@@ -92,7 +92,7 @@ def test_plot_draws_the_map_on_a_given_axes(result):
 
 def test_readme_notebook_example_runs(tmp_path, monkeypatch, capsys):
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("### In a notebook"):]
+    section = text[text.index("## In a notebook"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     monkeypatch.chdir(tmp_path)
