@@ -372,16 +372,23 @@ class Environment:
             self._sun_table = (knots, E.sun_unit_vector_ecef(self.jd0 + knots / 86400.0))
         knots, table = self._sun_table
         inside = (t >= knots[0]) & (t <= knots[-1])
+        if t.ndim == 1 and inside.all():      # the usual case: no masked copies (faster)
+            return self._sun_from_table(t, normalised)
         out = np.empty(t.shape + (3,))
         if inside.any():
-            x = (t[inside] - knots[0]) / SUN_TABLE_STEP_S
-            i = np.minimum(x.astype(np.int64), knots.size - 2)
-            f = (x - i)[:, None]
-            v = table[i] * (1.0 - f) + table[i + 1] * f
-            out[inside] = v / np.linalg.norm(v, axis=1, keepdims=True) if normalised else v
-        if not inside.all():
-            out[~inside] = E.sun_unit_vector_ecef(self.jd0 + t[~inside] / 86400.0)
+            out[inside] = self._sun_from_table(t[inside], normalised)
+        out[~inside] = E.sun_unit_vector_ecef(self.jd0 + t[~inside] / 86400.0)
         return out
+
+    def _sun_from_table(self, t_s: np.ndarray, normalised: bool) -> np.ndarray:
+        """(K, 3) Sun vectors at t_s (K,), all inside the table: linear interpolation
+        (the doc of sun_u)."""
+        knots, table = self._sun_table
+        x = (t_s - knots[0]) / SUN_TABLE_STEP_S
+        i = np.minimum(x.astype(np.int64), knots.size - 2)
+        f = (x - i)[:, None]
+        v = table[i] * (1.0 - f) + table[i + 1] * f
+        return v / np.linalg.norm(v, axis=1, keepdims=True) if normalised else v
 
     def daylight_table(self, t_s, cell_index) -> np.ndarray:
         """(C, N) bool: daylight at every one of N times t_s for each of C cells: the same
