@@ -8,8 +8,6 @@ refinement, no lap compression); the tolerances are the issue's (ever-covered wi
 of the area, time-covered within 1 %). Kept small (10 km cells, 40 min): terrain line of
 sight is the costly part of both engines.
 """
-import numpy as np
-import pytest
 
 from sim.runner import run
 from sim.scenario.load import load_scenario_text
@@ -30,16 +28,6 @@ platforms:
     track: {{racetrack: {{center: {{lat: 10.3, lon: 1.3}}, length: 80 km, heading: 90 deg, width: 16 km}}}}
 """
 
-
-@pytest.fixture(scope="module")
-def ridge_file(tmp_path_factory):
-    lat = np.linspace(8.0, 11.0, 121)
-    lon = np.linspace(-1.0, 4.0, 201)
-    # Gaussian ridge along latitude 9.64 N (40 km south of the border), 3,000 m high.
-    elevation = 3000.0 * np.exp(-0.5 * ((lat - 9.64) / 0.05) ** 2)[:, None] * np.ones(lon.size)
-    path = tmp_path_factory.mktemp("terrain") / "ridge.npz"
-    np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=elevation)
-    return path
 
 
 def test_terrain_hides_cells_and_exact_agrees_with_stepped(ridge_file):

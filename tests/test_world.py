@@ -29,15 +29,6 @@ platforms:
 """
 
 
-@pytest.fixture(scope="module")
-def ridge_file(tmp_path_factory):
-    lat = np.linspace(8.0, 11.0, 121)
-    lon = np.linspace(-1.0, 4.0, 201)
-    elevation = 3000.0 * np.exp(-0.5 * ((lat - 9.64) / 0.05) ** 2)[:, None] * np.ones(lon.size)
-    path = tmp_path_factory.mktemp("terrain") / "ridge.npz"
-    np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=elevation)
-    return path
-
 
 def scenario(ridge_file, altitude="7.5 km", phase=0.0, seed=None):
     text = SCENARIO.format(terrain=ridge_file, altitude=altitude, phase=phase)
