@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     from sim.runner import run
     from sim.scenario.load import load_scenario
     import numpy as np
-    from sim import budget
+    from sim import budget, memory
     # the memory estimate run() checks first, made here outside the timed part
     estimate_mib = budget.estimate(load_scenario(path, overrides=overrides), engine,
                                    float(step) or None).peak_bytes / 2 ** 20
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     scenario = load_scenario(path, overrides=overrides)
     result = run(scenario, engine=engine, step_s=float(step) or None)
     wall = time.perf_counter() - t0
-    peak_mib = budget.peak_process_bytes() / 2 ** 20
+    peak_mib = memory.peak_process_bytes() / 2 ** 20
     np.savez(out, area_m2=result.grid.area_m2, **result.cells)
     print(json.dumps({"wall_s": wall, "import_s": t0 - t_import, "peak_mib": peak_mib,
                       "estimate_mib": estimate_mib,

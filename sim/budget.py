@@ -32,19 +32,15 @@ chord of a central angle c = 2 sin(a / 2).
 from __future__ import annotations
 
 import math
-import os
-import resource
-import stat
-import sys
-import zipfile
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 
 from sim.errors import Problem, ScenarioError
+from sim.memory import DEFAULT_LIMIT_BYTES, format_bytes, process_bytes
+from sim.terrain_file import terrain_bytes
 
-DEFAULT_LIMIT_BYTES = 4 * 2 ** 30    # 4 GiB: room to spare on a machine of 8 GiB or more
 # Stepped engine: evaluations per second, measured on a 2-core machine under load (6 million
 # on one-recon at 2 s, 19 million on border-day at 60 s and at 10 s with 1 km cells, 44 million
 # on border-week at 10 s); a round middle figure for the minutes shown in messages.
@@ -70,7 +66,6 @@ BYTES_PER_SAMPLE = 64                # counted: stepped engine times, edges, wei
 BYTES_PER_SAMPLE_PLATFORM = 180      # counted: a platform's state per sample (22 arrays)
 STEPPED_CHUNK_BYTES = 80 * 2 ** 20   # stepped engine: one chunk of candidate pairs
 BYTES_PER_TERRAIN_INTERVAL = 1000    # line-of-sight samples of one lap interval
-TERRAIN_COPIES = 3                   # the terrain grid as read, as float64, and its tiles
 
 
 @dataclass(frozen=True)
@@ -89,106 +84,6 @@ class Estimate:
     dominant: str = ""            # the largest part's label
     evaluations: float = 0.0      # stepped engine: (sample, cell, sensor) visibility tests
     step_s: float = 0.0           # stepped engine: the step those evaluations are for
-
-
-def format_bytes(n: float) -> str:
-    """1536 -> '1.5 KiB'; binary units."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024.0
-    return f"{n:,.1f} TiB"
-
-
-_SIZE_UNITS = {"": 1, "b": 1, "k": 2 ** 10, "kb": 10 ** 3, "kib": 2 ** 10, "m": 2 ** 20,
-               "mb": 10 ** 6, "mib": 2 ** 20, "g": 2 ** 30, "gb": 10 ** 9, "gib": 2 ** 30,
-               "t": 2 ** 40, "tb": 10 ** 12, "tib": 2 ** 40}
-
-
-def parse_size(text: str) -> float:
-    """'8GiB', '8 G', '500MB', '2e9' -> bytes. Raises ValueError with a readable message."""
-    raw = str(text).strip().lower().replace(" ", "").replace("_", "")
-    i = len(raw)
-    while i > 0 and raw[i - 1].isalpha():
-        i -= 1
-    number, unit = raw[:i], raw[i:]
-    if unit not in _SIZE_UNITS:
-        raise ValueError(f"unknown size unit {unit!r}; use B, KiB, MiB, GiB or TiB")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a size; write e.g. 8GiB") from None
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{text!r}: a size must be a positive number, e.g. 8GiB")
-    return value * _SIZE_UNITS[unit]
-
-
-def peak_process_bytes() -> float:
-    """Peak resident memory of this process so far: VmHWM on Linux (ru_maxrss there can
-    carry the peak of the process that forked this one), else ru_maxrss (bytes on macOS)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return float(line.split()[1]) * 1024.0
-    except (OSError, ValueError, IndexError):
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return float(peak) if sys.platform == "darwin" else float(peak) * 1024.0
-
-
-def process_bytes() -> float:
-    """Resident memory of this process now (Linux /proc/self/statm), else its peak so far."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return float(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return peak_process_bytes()
-
-
-# ------------------------------------------------------------------------------ terrain
-
-def npz_array_shapes(path) -> dict[str, tuple[tuple[int, ...], int]]:
-    """Shapes and item sizes of the arrays of an .npz file, from the .npy headers alone
-    (nothing loaded): name -> (shape, itemsize). Raises ValueError for a file that is not
-    a regular file or not an .npz of plain arrays."""
-    from numpy.lib import format as npy
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise ValueError("not a regular file")
-    out = {}
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-                with archive.open(info) as member:
-                    version = npy.read_magic(member)
-                    if version == (1, 0):
-                        shape, _, dtype = npy.read_array_header_1_0(member)
-                    else:
-                        shape, _, dtype = npy.read_array_header_2_0(member)
-                out[name] = (tuple(int(n) for n in shape), int(dtype.itemsize))
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ValueError(f"not a readable .npz file ({error})") from None
-    return out
-
-
-def terrain_bytes(scenario) -> float:
-    """Memory of the terrain grid the run will load (0 without terrain): the float64 size of
-    every array in its .npz, times TERRAIN_COPIES."""
-    spec = scenario.terrain
-    if spec.source == "none":
-        return 0.0
-    if spec.source == "etopo5":
-        from sim.geography import ETOPO5_FILE
-        path = ETOPO5_FILE
-    else:
-        path = spec.path
-    try:
-        shapes = npz_array_shapes(path)
-    except (OSError, ValueError):
-        return 0.0           # unreadable: the terrain loader reports it, located
-    return TERRAIN_COPIES * sum(8.0 * math.prod(shape) for shape, _ in shapes.values())
 
 
 # -------------------------------------------------------------------------------- cells

@@ -22,12 +22,12 @@ from sim.errors import Problem, ScenarioError
 
 def max_memory_bytes(args) -> float:
     """--max-memory as bytes (default: the budget's), or a located ScenarioError."""
-    from sim import budget
+    from sim import memory
     text = getattr(args, "max_memory", None)
     if text is None:
-        return budget.DEFAULT_LIMIT_BYTES
+        return memory.DEFAULT_LIMIT_BYTES
     try:
-        return budget.parse_size(text)
+        return memory.parse_size(text)
     except ValueError as error:
         raise ScenarioError(Problem("--max-memory", 0, 0, "", repr(text), str(error),
                                     "write a size such as 8GiB or 500MiB")) from None

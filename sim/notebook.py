@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from sim import budget, runner
+from sim import budget, memory, runner
 from sim.scenario.schema import Scenario
 
 # Headline figures in the repr (a reader's first questions: how much, how often).
@@ -131,7 +131,7 @@ class Result(runner.Result):
 
 def run(source, engine: str = "exact", step_s: Optional[float] = None, *,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
-        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES,
+        max_memory_bytes: Optional[float] = memory.DEFAULT_LIMIT_BYTES,
         max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT, **overrides) -> Result:
     """Compute coverage of a scenario file (with `--set`-style overrides) or a Scenario.
     engine "exact" (default) or "stepped" (step_s defaulting to time.step). A run estimated

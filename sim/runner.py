@@ -20,7 +20,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim import budget
+from sim import budget, memory
 from sim.access import Intervals, SourceIntervals, refine_intervals, source_intervals
 from sim.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
@@ -480,7 +480,7 @@ def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memor
 def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
         timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
         world: Optional[World] = None,
-        max_memory_bytes: Optional[float] = budget.DEFAULT_LIMIT_BYTES,
+        max_memory_bytes: Optional[float] = memory.DEFAULT_LIMIT_BYTES,
         max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT) -> Result:
     """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
     time-stepped reference, step_s defaulting to time.step). `world`: a World of a scenario

@@ -7,14 +7,63 @@ both strictly increasing, and elevation_m (A, B), finite, in metres (sea floor n
 from __future__ import annotations
 
 import math
+import os
+import stat
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from sim.budget import DEFAULT_LIMIT_BYTES
+from sim.memory import DEFAULT_LIMIT_BYTES, format_bytes
 
 TERRAIN_FILE_FIX = ("give a .npz with lat_deg (A,) and lon_deg (B,) increasing and "
                     "elevation_m (A, B) in metres")
+
+
+TERRAIN_COPIES = 3                   # the terrain grid as read, as float64, and its tiles
+
+
+def npz_array_shapes(path) -> dict[str, tuple[tuple[int, ...], int]]:
+    """Shapes and item sizes of the arrays of an .npz file, from the .npy headers alone
+    (nothing loaded): name -> (shape, itemsize). Raises ValueError for a file that is not
+    a regular file or not an .npz of plain arrays."""
+    from numpy.lib import format as npy
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file")
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                with archive.open(info) as member:
+                    version = npy.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = npy.read_array_header_1_0(member)
+                    else:
+                        shape, _, dtype = npy.read_array_header_2_0(member)
+                out[name] = (tuple(int(n) for n in shape), int(dtype.itemsize))
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"not a readable .npz file ({error})") from None
+    return out
+
+
+def terrain_bytes(scenario) -> float:
+    """Memory of the terrain grid the run will load (0 without terrain): the float64 size of
+    every array in its .npz, times TERRAIN_COPIES."""
+    spec = scenario.terrain
+    if spec.source == "none":
+        return 0.0
+    if spec.source == "etopo5":
+        from sim.geography import ETOPO5_FILE
+        path = ETOPO5_FILE
+    else:
+        path = spec.path
+    try:
+        shapes = npz_array_shapes(path)
+    except (OSError, ValueError):
+        return 0.0           # unreadable: the terrain loader reports it, located
+    return TERRAIN_COPIES * sum(8.0 * math.prod(shape) for shape, _ in shapes.values())
 
 
 class TerrainFileError(ValueError):
@@ -29,7 +78,6 @@ def _check_declared_size(path: Path, max_bytes: float) -> None:
     """Refuse a file whose arrays, as float64, would take more than max_bytes (with the
     copies the run makes), from the .npy headers alone: a small compressed file can
     declare an enormous grid."""
-    from sim.budget import TERRAIN_COPIES, format_bytes, npz_array_shapes
     try:
         shapes = npz_array_shapes(path)
     except (OSError, ValueError) as error:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from numpy.lib import format as npy
 
-from sim import budget, cli, runner
+from sim import budget, cli, memory, runner, terrain_file
 from sim.errors import ScenarioError
 from sim.geography import build_geography
 from sim.grid import build_grid
@@ -116,7 +116,7 @@ def test_terrain_file_declaring_a_huge_array_is_refused_from_its_header(capsys, 
 def test_npz_shapes_come_from_the_headers(tmp_path):
     path = tmp_path / "t.npz"
     np.savez(path, lat_deg=np.zeros(3), elevation_m=np.zeros((3, 4), dtype=np.float32))
-    assert budget.npz_array_shapes(path) == {"lat_deg": ((3,), 8), "elevation_m": ((3, 4), 4)}
+    assert terrain_file.npz_array_shapes(path) == {"lat_deg": ((3,), 8), "elevation_m": ((3, 4), 4)}
 
 
 def test_max_memory_raises_or_lowers_the_limit(capsys):
@@ -134,10 +134,10 @@ def test_a_bad_max_memory_is_located(capsys, text):
 
 
 def test_parse_size_units():
-    assert budget.parse_size("8GiB") == 8 * 2 ** 30
-    assert budget.parse_size("500 MB") == 500e6
-    assert budget.parse_size("2e9") == 2e9
-    assert budget.parse_size("1.5k") == 1536
+    assert memory.parse_size("8GiB") == 8 * 2 ** 30
+    assert memory.parse_size("500 MB") == 500e6
+    assert memory.parse_size("2e9") == 2e9
+    assert memory.parse_size("1.5k") == 1536
 
 
 def test_python_api_refuses_too():
@@ -165,7 +165,7 @@ def test_cell_count_matches_the_grid_built(overrides):
 
 _MEASURE = """
 import json, resource, sys
-from sim import budget
+from sim import budget, memory
 from sim.runner import run
 from sim.scenario.load import load_scenario
 from sim.sensors import build_sensors
@@ -173,7 +173,7 @@ engine, step, timeline, *overrides = sys.argv[1:]
 scenario = load_scenario(%r, overrides=overrides)
 found = budget.estimate(scenario, engine, float(step) or None, timeline == "1")
 run(scenario, engine=engine, step_s=float(step) or None, timeline=timeline == "1")
-print(json.dumps({"estimate": found.peak_bytes, "peak": budget.peak_process_bytes(),
+print(json.dumps({"estimate": found.peak_bytes, "peak": memory.peak_process_bytes(),
                   "base": found.base_bytes}))
 """ % ONE
 
@@ -209,7 +209,7 @@ def test_stepped_engine_at_a_millisecond_over_an_hour_is_refused_for_its_time(ca
     assert "use a larger --step or a shorter time.duration" in err and "--max-work" in err
     scenario = load_scenario(ONE, overrides=["time.duration=1h"])
     found = budget.estimate(scenario, "stepped", 0.001)
-    assert found.peak_bytes < budget.DEFAULT_LIMIT_BYTES      # the memory budget passes it
+    assert found.peak_bytes < memory.DEFAULT_LIMIT_BYTES      # the memory budget passes it
     # samples x the cells of the footprint cap (2 pi R^2 (1 - cos reach) / cell^2) per sensor
     reaches = [float(s.central_angle_limits_rad(scenario.platforms[0].altitude_m)[1])
                for s in build_sensors(scenario.platforms[0].sensors, scenario.earth)]
