@@ -5,11 +5,11 @@ Data: the top-level assets/ and scenarios/ directories are installed as the pack
 sim.assets and sim.scenarios, and the pages of docs/ as sim.docs (package_dir maps them), so a wheel, `pip install .` and an
 editable install all carry them and sim/paths.py finds them with importlib.resources.
 
-Compiled modules (Cython), all optional: sim._terrain_los (terrain line of sight),
-sim._sweep (coverage sums), sim._arcs (access intervals along arcs), sim._orbit (orbit
-states for the satellite refinement) and sim._expand (kept lap copies, compressed). When
+Compiled modules (Cython), all optional: sim.world._terrain_los (terrain line of sight),
+sim.engine._sweep (coverage sums), sim.engine._arcs (access intervals along arcs), sim.platforms._orbit (orbit
+states for the satellite refinement) and sim.engine._expand (kept lap copies, compressed). When
 they cannot be built (no C compiler or Python headers), the install still succeeds with a
-warning and the package runs their numpy versions (sim/_fallback/, chosen by sim/loops.py),
+warning and the package runs their numpy twins (beside each .pyx, chosen by sim/loops.py),
 the pattern PyYAML uses for its C extension.
 """
 import sys
@@ -23,7 +23,9 @@ DATA_PACKAGES = {"sim.assets": "assets", "sim.scenarios": "scenarios", "sim.docs
 DATA_FILES = {"sim.assets": ["NOTICE", "*.yaml", "**/*.npz", "**/*.yaml"],
               "sim.scenarios": ["*.md", "**/*.md", "**/*.yaml"],
               "sim.docs": ["*.md"]}   # the pages the HTML report embeds, not the pictures
-LOOPS = ("_terrain_los", "_sweep", "_arcs", "_orbit", "_expand")
+# Each loop sits beside the module it serves (sim/loops.py lists them).
+LOOPS = ("sim.world._terrain_los", "sim.engine._sweep", "sim.engine._arcs", "sim.platforms._orbit",
+         "sim.engine._expand")
 BUILD_ERRORS = (CCompilerError, ExecError, PlatformError, OSError)
 
 
@@ -55,7 +57,7 @@ def _extensions() -> list:
     except ImportError as error:   # pip installs Cython for the build (pyproject.toml)
         _warn("Cython is not available", error)
         return []
-    extensions = cythonize([Extension(f"sim.{name}", [f"sim/{name}.pyx"],
+    extensions = cythonize([Extension(name, [name.replace(".", "/") + ".pyx"],
                                       extra_compile_args=["-O3"]) for name in LOOPS],
                            language_level=3)
     for ext in extensions:

@@ -8,7 +8,7 @@ Public API (imports are lazy so that `import sim` stays light):
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from sim.version import __version__
 __all__ = ["load_scenario", "run", "Result", "ScenarioError", "__version__"]
 
 

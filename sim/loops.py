@@ -2,12 +2,28 @@
 
     from sim.loops import arcs, expand, orbit, sweep, terrain_los
 
-Each name is a module with the same functions: the compiled Cython module (sim/_arcs.pyx,
-...) when it was built at install, else its numpy version (sim/_fallback/arcs.py, ...),
-which gives the same results more slowly. Setting ISR_SIM_PURE_PYTHON=1 in the environment
-forces the numpy versions (to compare, or to rule out a build problem). The choice is all
-or nothing: one missing compiled module means the install has no compiler, and mixing
-would only confuse what `isr-sim --version` reports.
+Each name is a module with the same functions: the compiled Cython module, which sits
+beside the module it serves (sim/engine/_arcs.pyx beside access.py, ...), when it was built
+at install, else its numpy twin in the same folder (sim/engine/_arcs_numpy.py, ...), which
+gives the same results more slowly (tests/test_fallback.py compares them on random input).
+Setting ISR_SIM_PURE_PYTHON=1 in the environment forces the numpy versions (to compare, or
+to rule out a build problem). The choice is all or nothing: one missing compiled module
+means the install has no compiler, and mixing would only confuse what `isr-sim --version`
+reports.
+
+    loop         compiled                      numpy twin                          serves
+    terrain_los  sim/world/_terrain_los.pyx    sim/world/_terrain_los_numpy.py     engine/environment.py
+    orbit        sim/platforms/_orbit.pyx      sim/platforms/_orbit_numpy.py       platforms/motion.py
+    arcs         sim/engine/_arcs.pyx          sim/engine/_arcs_numpy.py           engine/access.py
+    expand       sim/engine/_expand.pyx        sim/engine/_expand_numpy.py         engine/laps.py
+    sweep        sim/engine/_sweep.pyx         sim/engine/_sweep_numpy.py          engine/coverage.py
+
+Changing a loop: edit the .pyx and its twin together (same name, arguments, results and
+rule), extend its test in tests/test_fallback.py, reinstall (`pip install -e .` rebuilds
+the .pyx). Adding a loop Y: the .pyx and its _numpy twin beside the module it serves, the
+.pyx's dotted name in setup.py's LOOPS and tests/test_install.py, an entry in MODULES here
+(and its module attribute), a test in tests/test_fallback.py; callers write
+`from sim.loops import Y`.
 
 BACKEND is "compiled" or "numpy fallback"; WHY says why the fallback is in use ("" when
 compiled). Front ends print a notice; this module never prints.
@@ -19,7 +35,10 @@ import os
 from types import ModuleType
 
 FORCE_VARIABLE = "ISR_SIM_PURE_PYTHON"
-NAMES = ("arcs", "expand", "orbit", "sweep", "terrain_los")
+# loop name -> compiled module (its numpy twin is the same name + "_numpy")
+MODULES = {"arcs": "sim.engine._arcs", "expand": "sim.engine._expand",
+           "orbit": "sim.platforms._orbit", "sweep": "sim.engine._sweep",
+           "terrain_los": "sim.world._terrain_los"}
 COMPILED, FALLBACK = "compiled", "numpy fallback"
 
 
@@ -30,11 +49,12 @@ def _choose() -> tuple[dict[str, ModuleType], str, str]:
         why = f"forced by {FORCE_VARIABLE}={forced}"
     else:
         try:
-            return ({name: importlib.import_module(f"sim._{name}") for name in NAMES},
+            return ({name: importlib.import_module(path) for name, path in MODULES.items()},
                     COMPILED, "")
         except ImportError as error:
             why = f"compiled module {error.name or error} not built"
-    return ({name: importlib.import_module(f"sim._fallback.{name}") for name in NAMES},
+    return ({name: importlib.import_module(f"{path}_numpy")
+             for name, path in MODULES.items()},
             FALLBACK, why)
 
 

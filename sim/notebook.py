@@ -22,8 +22,9 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from sim import budget, memory, runner
-from sim.scenario.schema import Scenario
+from sim.engine import budget, runner
+from sim import memory
+from sim.schema import Scenario
 
 # Headline figures in the repr (a reader's first questions: how much, how often).
 HEADLINE_KEYS = ("ever_covered_frac", "time_covered_frac", "mean_revisit_s", "max_revisit_s")
@@ -90,7 +91,7 @@ class CellTable:
 
 @dataclass(repr=False)
 class Result(runner.Result):
-    """A run's Result (sim.runner.Result: cells, summary, bands, depth_profile,
+    """A run's Result (sim.engine.runner.Result: cells, summary, bands, depth_profile,
     along_border, platforms, warnings, ...) with notebook conveniences."""
 
     @classmethod
@@ -98,7 +99,7 @@ class Result(runner.Result):
         return cls(**{f.name: getattr(result, f.name) for f in fields(runner.Result)})
 
     def __repr__(self) -> str:
-        from sim.report import KEY_INFO, format_value
+        from sim.output.formats import KEY_INFO, format_value
         heads = ", ".join(f"{KEY_INFO[k][0]} {format_value(k, self.summary.get(k))}"
                           for k in HEADLINE_KEYS)
         engine = self.engine + (f" {self.step_s:g} s" if self.step_s else "")
@@ -107,7 +108,8 @@ class Result(runner.Result):
                 f"wall {self.wall_s:.2f} s>")
 
     def cell_table(self) -> CellTable:
-        from sim.report import CSV_LEAD_COLUMNS, FIGURE_KEYS
+        from sim.output.formats import FIGURE_KEYS
+        from sim.output.report import CSV_LEAD_COLUMNS
         grid = self.grid
         lead = (grid.lat_deg, grid.lon_deg, np.asarray(grid.depth_m) / 1000.0,
                 np.asarray(grid.along_m) / 1000.0, np.asarray(grid.area_m2) / 1e6)
@@ -119,13 +121,13 @@ class Result(runner.Result):
 
     def to_csv(self, path) -> None:
         """The cell table as CSV (the format of `isr-sim run --csv`), written atomically."""
-        from sim.report import write_csv
+        from sim.output.report import write_csv
         write_csv(self, path)
 
     def plot(self, figure: str = "time_covered_frac", ax=None):
         """A map of one per-cell figure (the `isr-sim run --png` map) on `ax`, or on a new
         Figure's Axes; returns the Axes."""
-        from sim.report import draw_map
+        from sim.output.map_figure import draw_map
         return draw_map(self, figure, ax=ax)
 
 
@@ -135,7 +137,7 @@ def run(source, engine: str = "exact", step_s: Optional[float] = None, *,
         max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT, **overrides) -> Result:
     """Compute coverage of a scenario file (with `--set`-style overrides) or a Scenario.
     engine "exact" (default) or "stepped" (step_s defaulting to time.step). A run estimated
-    to need more than max_memory_bytes (None: no limit) is refused (sim/budget.py), and so
+    to need more than max_memory_bytes (None: no limit) is refused (sim/engine/budget.py), and so
     is a stepped run of more than max_work evaluations (None: no limit)."""
     scenario = load(source, **overrides)
     return Result.of(runner.run(scenario, engine=engine, step_s=step_s, timeline=timeline,

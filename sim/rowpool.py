@@ -1,6 +1,6 @@
 """Split a large batch of independent rows over the machine's cores.
 
-numpy's large array operations and the compiled terrain loop (sim/_terrain_los.pyx)
+numpy's large array operations and the compiled terrain loop (sim/world/_terrain_los.pyx)
 release the GIL, so threads run them in parallel. A call made from inside another
 map_rows runs serially: nesting would only add threads to the same two cores.
 """

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim import earth
-from sim.access import (Intervals, arc_segment_intervals, orbit_segment_intervals,
+from sim.world import earth
+from sim.engine.access import (Intervals, arc_segment_intervals, orbit_segment_intervals,
                         replicate_laps)
-from sim.motion import great_circle_leg, orbit_segment, small_circle_arc
-from sim.scenario.schema import EarthSpec, OrbitTrack, SensorSpec
-from sim.sensors import Sensor
+from sim.platforms.motion import great_circle_leg, orbit_segment, small_circle_arc
+from sim.schema import EarthSpec, OrbitTrack, SensorSpec
+from sim.platforms.sensors import Sensor
 
 R = 6_371_000.0
 EARTH = EarthSpec()
@@ -144,7 +144,7 @@ def test_empty_band_gives_no_intervals():
 
 
 def test_segmented_cummax_matches_a_loop():
-    from sim.access import segmented_cummax
+    from sim.engine.access import segmented_cummax
     rng = np.random.default_rng(7)
     cell = np.sort(rng.integers(0, 50, 2000))
     values = rng.uniform(0, 1e5, 2000)

@@ -30,9 +30,9 @@ import numpy as np
 import pytest
 
 from sim.paths import SCENARIOS_DIR
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario
-from sim.scenario.schema import OnStation, Scenario
+from sim.schema import OnStation, Scenario
 
 # exercises/: small variants of the examples on the same engine (and their goal.yaml files
 # are not scenarios); their figures are checked against formulas in test_exercises.py.

@@ -21,10 +21,10 @@ import pytest
 from scipy.optimize import brentq
 from scipy.spatial import cKDTree
 
-from sim import earth as E
-from sim.geography import build_geography
-from sim.motion import build_track
-from sim.runner import airspace_violations, run
+from sim.world import earth as E
+from sim.world.geography import build_geography
+from sim.platforms.motion import build_track
+from sim.engine.runner import airspace_violations, run
 from sim.scenario.load import load_scenario_text
 
 NMI_M = 1852.0                      # international nautical mile, exact

@@ -4,7 +4,7 @@ Expected values: on a border along the equator (origin 0 N 0 E, azimuth 90 deg) 
 perpendicular to the border is a meridian, so {along: a, offset: o} is exactly at
 lat = -o / R, lon = a / R (radians; own side left = north, so offset < 0 is north) and the
 border's direction is 90 deg everywhere. On other borders the result is checked against the
-independent distance code of sim.geography (nearest point of the densified border).
+independent distance code of sim.world.geography (nearest point of the densified border).
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import math
 
 import pytest
 
-from sim import earth as E
+from sim.world import earth as E
 from sim.errors import ScenarioError
-from sim.geography import build_geography
+from sim.world.geography import build_geography
 from sim.scenario.load import load_scenario_text
 
 R = 6_371_000.0

@@ -1,4 +1,4 @@
-"""The resource budget (sim/budget.py): runs that would take the machine's memory are refused
+"""The resource budget (sim/engine/budget.py): runs that would take the machine's memory are refused
 before the heavy work, with what was asked, the estimate, the limit and how to reduce it
 (exit 2); --max-memory raises the limit; the estimate is checked against measured peaks.
 
@@ -18,15 +18,18 @@ import numpy as np
 import pytest
 from numpy.lib import format as npy
 
-from sim import budget, cli, memory, runner, terrain_file
+from sim.engine import budget, runner
+from sim.cli import main as cli
+from sim import memory
+from sim.world import terrain_file
 from sim.errors import ScenarioError
-from sim.geography import build_geography
-from sim.grid import build_grid
+from sim.world.geography import build_geography
+from sim.world.grid import build_grid
 from sim.paths import SCENARIOS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 from sim.scenario.load import load_scenario
-from sim.sensors import build_sensors
+from sim.platforms.sensors import build_sensors
 
 ONE = str(SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml")
 LOITER = "platforms.0.track={loiter: {center: {lat: 31.29, lon: -107.79}, radius: %s}}"
@@ -165,10 +168,11 @@ def test_cell_count_matches_the_grid_built(overrides):
 
 _MEASURE = """
 import json, resource, sys
-from sim import budget, memory
-from sim.runner import run
+from sim import memory
+from sim.engine import budget
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario
-from sim.sensors import build_sensors
+from sim.platforms.sensors import build_sensors
 engine, step, timeline, *overrides = sys.argv[1:]
 scenario = load_scenario(%r, overrides=overrides)
 found = budget.estimate(scenario, engine, float(step) or None, timeline == "1")
@@ -235,8 +239,8 @@ def test_a_bad_max_work_is_located(capsys, text):
 
 
 def test_every_documented_stepped_run_is_within_the_time_limit():
-    """The bench's stepped cases at their steps (sim/bench.py CASES) pass the default."""
-    from sim.bench import CASES
+    """The bench's stepped cases at their steps (sim/bench/main.py CASES) pass the default."""
+    from sim.bench.main import CASES
     for case in CASES:
         if case.stepped_step_s:
             scenario = load_scenario(str(SCENARIOS_DIR / "benchmarks" / case.file),

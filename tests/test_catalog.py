@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from sim import cli
-from sim.earth import central_angle_for_off_nadir_rad
+from sim.cli import main as cli
+from sim.world.earth import central_angle_for_off_nadir_rad
 from sim.errors import ScenarioError
 from sim.scenario.catalog import (CATALOG_PATH, CLASS_NUMBER_KEYS, SENSOR_NUMBER_KEYS,
                                   catalog_as_dict, format_catalog, load_catalog, read_catalog)

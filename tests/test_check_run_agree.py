@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 BAD_DIR = Path(__file__).parent / "scenarios" / "bad"
 BAD_FILES = sorted(p.name for p in BAD_DIR.glob("*.yaml"))

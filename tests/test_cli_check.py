@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sim import cli
+from sim.cli import main as cli
 from sim.paths import SCENARIOS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

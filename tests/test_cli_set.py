@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim import cli
-from sim.cli_set import join_set_values
+from sim.cli import main as cli
+from sim.cli.set_values import join_set_values
 from sim.paths import SCENARIOS_DIR
 
 GOOD = str(SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml")

@@ -3,8 +3,8 @@ docs/figures.md)."""
 import numpy as np
 import pytest
 
-from sim.access import Intervals
-from sim.coverage import (CoverageState, band_table, binned_profile, cell_figures,
+from sim.engine.access import Intervals
+from sim.engine.coverage import (CoverageState, band_table, binned_profile, cell_figures,
                           covered_area_series, daily_figures, day_edges, region_figures,
                           union_intervals)
 

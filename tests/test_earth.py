@@ -1,4 +1,4 @@
-"""Spherical-Earth geometry (sim/earth.py) against textbook values and identities.
+"""Spherical-Earth geometry (sim/world/earth.py) against textbook values and identities.
 
 Authorities: tests/authorities/ground_range_smad.csv (SMAD sec. 5.2 via docs/model.md),
 Bowditch's horizon rule, Skolnik's 4/3-Earth radio horizon, Vallado example 3-5 (GMST).
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import earth
+from sim.world import earth
 
 R = 6_371_000.0                      # docs/model.md mean radius
 ONE_KM = 1_000.0

@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from sim import earth
-from sim.runner import Engine, run
+from sim.world import earth
+from sim.engine.runner import Engine, run
 from sim.scenario.load import load_scenario_text
 
 R = 6_371_000.0

@@ -1,4 +1,4 @@
-"""Tests of sim/environment.py: daylight, clouds and terrain line of sight.
+"""Tests of sim/engine/environment.py: daylight, clouds and terrain line of sight.
 
 Every expected number has its source in a comment. Terrain expectations are computed by an
 independent method (a 3-D Cartesian line/sphere intersection), not by the polar-line formula
@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import earth as E
-from sim.environment import (DAYLIGHT_STEP_S, OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING,
+from sim.world import earth as E
+from sim.engine.environment import (DAYLIGHT_STEP_S, OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING,
                              Environment)
 from sim.errors import ScenarioError
-from sim.scenario.schema import (GeographySpec, LatLon, PlatformSpec, RacetrackTrack, Scenario,
+from sim.schema import (GeographySpec, LatLon, PlatformSpec, RacetrackTrack, Scenario,
                                  SensorSpec, SyntheticBorder, TerrainSpec, TimeSpec, WeatherSpec)
 
 R = 6_371_000.0
@@ -407,8 +407,8 @@ def test_cell_on_a_plateau_seen_beyond_the_sea_level_horizon(tmp_path):
     assert ok.tolist() == [True, True, False]
     # The sensor geometry with terrain reaches the highest cell's horizon (the mask then
     # applies each cell's own), without terrain the sea-level one.
-    from sim.sensors import Sensor
-    from sim.scenario.schema import EarthSpec
+    from sim.platforms.sensors import Sensor
+    from sim.schema import EarthSpec
     reach = math.degrees(Sensor(PLAIN, EarthSpec(), terrain_top_m=2000.0)
                          .central_angle_limits_rad(10_000.0)[1])
     flat = math.degrees(Sensor(PLAIN, EarthSpec()).central_angle_limits_rad(10_000.0)[1])

@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.exercises import ExerciseGoal, grade_file, list_exercises, load_exercise
 from sim.exercises.definition import FIXED_SECTIONS, format_value
 from sim.exercises.grader import grade_scenario

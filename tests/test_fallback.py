@@ -12,11 +12,15 @@ import types
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from sim import _arcs, _expand, _orbit, _sweep, _terrain_los
-from sim._fallback import arcs, expand, orbit, sweep, terrain_los
+from sim.engine import _arcs, _expand, _sweep
+from sim.platforms import _orbit
+from sim.world import _terrain_los
+from sim.engine import _arcs_numpy as arcs, _expand_numpy as expand, _sweep_numpy as sweep
+from sim.platforms import _orbit_numpy as orbit
+from sim.world import _terrain_los_numpy as terrain_los
 from scipy.ndimage import maximum_filter
 
-from sim.environment import (Environment, TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING,
+from sim.engine.environment import (Environment, TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING,
                              TERRAIN_TILE_NODES, _tile_maxima)
 
 SEEDS = st.integers(0, 2**32 - 1)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.access import Intervals
-from sim.cli import main
-from sim.coverage import NEVER_SEEN_NAN_KEYS, cell_figures, region_figures
+from sim.engine.access import Intervals
+from sim.cli.main import main
+from sim.engine.coverage import NEVER_SEEN_NAN_KEYS, cell_figures, region_figures
 from sim.paths import SCENARIOS_DIR
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario
 
 RECON = SCENARIOS_DIR / "examples" / "one-recon-racetrack.yaml"

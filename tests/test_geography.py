@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from sim import earth as E
-from sim.geography import (AIRSPACE_INTERNATIONAL, AIRSPACE_NEIGHBOUR, AIRSPACE_OWN,
+from sim.world import earth as E
+from sim.world.geography import (AIRSPACE_INTERNATIONAL, AIRSPACE_NEIGHBOUR, AIRSPACE_OWN,
                            _PolygonSet, build_geography, load_etopo5_region)
-from sim.scenario.schema import (EarthSpec, GeographySpec, LatLon, SyntheticBorder,
+from sim.schema import (EarthSpec, GeographySpec, LatLon, SyntheticBorder,
                                  SyntheticCoast)
 
 R = 6_371_000.0
@@ -29,7 +29,7 @@ def synthetic(own_side="left", coast_m=None, sea_m=12 * NMI):
 
 def point(along_m, right_m):
     """A point `right_m` to the right of the border (negative: left) at `along_m`, built
-    with sim.earth: along the great circle, then perpendicular to it (bearing + 90 deg).
+    with sim.world.earth: along the great circle, then perpendicular to it (bearing + 90 deg).
     The perpendicular great circle meets the border at right angles, so the ground
     distance to the border is |right_m| and the nearest border point is at along_m."""
     origin = E.unit_vector(ORIGIN.lat_deg, ORIGIN.lon_deg)
@@ -246,11 +246,11 @@ def test_etopo5_region():
 # ---------------------------------------------------------------- fast paths
 
 def test_great_circle_fast_path_equals_general_polyline_path():
-    # The synthetic border (one great circle) is measured in closed form (sim.geography
+    # The synthetic border (one great circle) is measured in closed form (sim.world.geography
     # _Polylines._nearest_great_circle); the general KD-tree path on the same vertices is the
     # reference. Both measure on the same segment frames, so they agree to round-off; the
     # bound asked of the fast path is 1 m (1e-3 m asserted, far below a cell).
-    from sim import geography as G
+    from sim.world import geography as G
     g = synthetic()
     fast = g._border
     general = G._Polylines([g.border_u], G._SAMPLE_SPACING_M / R, fast=False)
@@ -281,7 +281,7 @@ def test_great_circle_fast_path_equals_general_polyline_path():
 def test_polygon_blocks_of_pairs_match_one_block(monkeypatch):
     # The vectorised even-odd test works on blocks of (point, edge) pairs; with tiny blocks
     # (many blocks, some of a single point) it must give the same answer as with one block.
-    from sim import geography as G
+    from sim.world import geography as G
     rng = np.random.default_rng(11)
     ang = np.linspace(0, 2 * np.pi, 200, endpoint=False)
     r = 5 + 2 * np.sin(7 * ang)                                 # a star: concave, many bands

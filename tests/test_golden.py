@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.paths import SCENARIOS_DIR
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -241,7 +241,7 @@ def test_csv_columns_and_rows(capsys, tmp_path):
     assert all(len(r) == len(header) for r in body)
     col = {name: [r[i] for i in range(len(r))] for name, r in zip(header, zip(*body))}
     area = [float(a) for a in col["area_km2"]]
-    # Equal-area cells of 20 km: 400 km2 each (sim/grid.py: area = cell^2).
+    # Equal-area cells of 20 km: 400 km2 each (sim/world/grid.py: area = cell^2).
     assert all(a == pytest.approx(400.0) for a in area)
     # Hand calculation of the region: a 300 km strip along 800 km of border plus a half
     # disc of radius 300 km at each end: 800 * 300 + pi * 300^2 / 2 = 381,372 km2; 20 km

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from sim import earth as E
-from sim.geography import build_geography
-from sim.grid import build_grid, laea_forward, laea_inverse
-from sim.scenario.schema import (EarthSpec, GeographySpec, GridSpec, LatLon, SyntheticBorder,
+from sim.world import earth as E
+from sim.world.geography import build_geography
+from sim.world.grid import build_grid, laea_forward, laea_inverse
+from sim.schema import (EarthSpec, GeographySpec, GridSpec, LatLon, SyntheticBorder,
                                  SyntheticCoast)
 
 R = 6_371_000.0

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sim
-from sim import cli, runner
+from sim.cli import main as cli
+from sim.engine import runner
 from sim.errors import ScenarioError
-from sim.geography import build_geography
-from sim.grid import build_grid
+from sim.world.geography import build_geography
+from sim.world.grid import build_grid
 from sim.paths import SCENARIOS_DIR
 from sim.scenario.load import load_scenario, load_scenario_text
 

@@ -26,7 +26,9 @@ import pytest
 import sim
 
 ROOT = Path(__file__).resolve().parent.parent
-LOOPS = ("_terrain_los", "_sweep", "_arcs", "_orbit", "_expand")
+from sim.loops import MODULES
+
+LOOPS = tuple(MODULES.values())      # dotted names of the compiled modules
 DATA_DIRS = {"assets": "sim/assets", "scenarios": "sim/scenarios"}
 # Everything a build must not see from the working tree: its own outputs and environments.
 _NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "out",
@@ -118,7 +120,7 @@ def check_installed_tool(home: Path, tmp: Path, env: dict | None = None) -> tupl
     assert "Border:    map length 2,640 km" in run.stdout      # us_mexico.npz was read
     assert "ever covered" in run.stdout
     docs = subprocess.run([str(env_python(home)), "-c",
-                           "from sim.report_html import doc_text; print(doc_text('figures.md')[:40])"],
+                           "from sim.output.html import doc_text; print(doc_text('figures.md')[:40])"],
                           capture_output=True, text=True, cwd=elsewhere,
                           env=env or clean_environ(), timeout=60)
     assert docs.returncode == 0 and docs.stdout.startswith("#"), docs.stderr   # the report's pages
@@ -138,7 +140,7 @@ def test_wheel_installs_and_runs_a_shipped_scenario_from_anywhere(tmp_path):
     missing |= {f"sim/docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} - names
     assert not missing, f"data files missing from the wheel: {sorted(missing)}"
     for loop in LOOPS:
-        assert any(n.startswith(f"sim/{loop}.") and n.endswith((".so", ".pyd")) for n in names), loop
+        assert any(n.startswith(loop.replace(".", "/") + ".") and n.endswith((".so", ".pyd")) for n in names), loop
     home = fresh_env(tmp_path, "fresh")
     pip("--python", str(env_python(home)), "install", "--quiet", "--no-deps", "--no-index",
         str(wheel))
@@ -157,10 +159,10 @@ def test_install_without_a_compiler_runs_the_numpy_loops(tmp_path):
     pip("--python", str(env_python(home)), "install", "--quiet", "--no-deps", str(src),
         env=clean_environ(CC="false"))
     installed = env_site_packages(home) / "sim"
-    assert (installed / "_fallback" / "sweep.py").is_file()
-    assert not [p.name for p in installed.iterdir() if p.suffix in (".so", ".pyd")]
+    assert (installed / "engine" / "_sweep_numpy.py").is_file()
+    assert not [p.name for p in installed.rglob("*") if p.suffix in (".so", ".pyd")]
     share_test_dependencies(home)
     version, stderr = check_installed_tool(home, tmp_path)
-    assert "(loops: numpy fallback, compiled module sim._" in version
+    assert "(loops: numpy fallback, compiled module sim." in version
     notices = [line for line in stderr.splitlines() if "numpy fallback" in line]
     assert len(notices) == 1 and notices[0].startswith("isr-sim: note: "), stderr

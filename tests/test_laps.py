@@ -1,16 +1,16 @@
-"""Lap compression (sim/laps.py) against full expansion, on random cases (hypothesis).
+"""Lap compression (sim/engine/laps.py) against full expansion, on random cases (hypothesis).
 
 The definition is the full expansion: every copy of the lap over the window, plus the sparse
-intervals, merged, then the figures of sim.coverage. The compressed timeline plus whole-lap
+intervals, merged, then the figures of sim.engine.coverage. The compressed timeline plus whole-lap
 sums times the removed copies (day and night kinds) must give the same sums.
 """
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.access import Intervals, replicate_laps
-from sim.coverage import GapSums, gap_sums, lap_sums
-from sim.laps import LapCopies, compress
+from sim.engine.access import Intervals, replicate_laps
+from sim.engine.coverage import GapSums, gap_sums, lap_sums
+from sim.engine.laps import LapCopies, compress
 
 
 def _lap(rng, n_cells, period, wrap):

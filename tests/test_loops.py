@@ -48,10 +48,10 @@ def test_one_notice_line_per_run_with_the_numpy_loops_and_none_when_compiled():
 
 
 def test_modules_are_the_chosen_kind():
-    code = ("from sim import loops; import sim.coverage as c, sim.environment as e; "
+    code = ("from sim import loops; import sim.engine.coverage as c, sim.engine.environment as e; "
             "print(loops.BACKEND, c._sweep.__name__, e._los.__name__)")
-    for force, want in ((True, "numpy fallback sim._fallback.sweep sim._fallback.terrain_los"),
-                        (False, "compiled sim._sweep sim._terrain_los")):
+    for force, want in ((True, "numpy fallback sim.engine._sweep_numpy sim.world._terrain_los_numpy"),
+                        (False, "compiled sim.engine._sweep sim.world._terrain_los")):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env=_env(force), timeout=120)
         assert out.stdout.strip() == want, out.stderr

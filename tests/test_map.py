@@ -1,4 +1,4 @@
-"""The map a teacher reads (sim/map_figure.py): country names, graticule, one colour and
+"""The map a teacher reads (sim/output/map_figure.py): country names, graticule, one colour and
 one legend entry per platform, the territorial-sea limit, airspace violations, depth-band
 lines, a colour scale fitted to the figure, never-seen cells grey and labelled, and the
 output format from the file name. Real runs at 20 km cells (fast)."""
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
 
-from sim import report
-from sim.cli import main
-from sim.map_geometry import grid_projector
+from sim.output import map_figure
+from sim.cli.main import main
+from sim.output.map_geometry import grid_projector
 from sim.paths import SCENARIOS_DIR
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario
 
 CORNER_CUT = SCENARIOS_DIR / "seeds" / "baja-maritime-patrol-corner-cut.yaml"
@@ -27,7 +27,7 @@ def corner_cut():
 
 @pytest.fixture(scope="module")
 def corner_fig(corner_cut):
-    return report.build_map_figure(corner_cut, "time_covered_frac")
+    return map_figure.build_map_figure(corner_cut, "time_covered_frac")
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +50,8 @@ def test_country_names_on_each_side(corner_cut, corner_fig):
     assert set(names) == {"UNITED STATES", "MEXICO"}
     # each name stands in its own country: back-projected with the grid's map, the
     # geography puts it on US land (code 0: own side) and Mexican land (code 2)
-    from sim.earth import unit_vector
-    from sim.grid import laea_inverse
+    from sim.world.earth import unit_vector
+    from sim.world.grid import laea_inverse
     grid = corner_cut.grid
     for name, code in (("UNITED STATES", 0), ("MEXICO", 2)):
         x, y = names[name]
@@ -72,7 +72,7 @@ def test_each_platform_has_its_own_colour_and_legend_entry():
                                 overrides=COARSE))
     names = [p.name for p in classes.scenario.platforms]
     assert len(names) >= 3
-    fig = report.build_map_figure(classes)
+    fig = map_figure.build_map_figure(classes)
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-aircraft"]
     assert len(lines) == len(names)
     assert len({to_rgba(ln.get_color()) for ln in lines}) == len(names)
@@ -81,7 +81,7 @@ def test_each_platform_has_its_own_colour_and_legend_entry():
 
 def test_platforms_on_one_track_share_a_colour_and_an_entry(drones):
     # two drones phased on one racetrack: their lines coincide, so one colour, one entry
-    fig = report.build_map_figure(drones)
+    fig = map_figure.build_map_figure(drones)
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-aircraft"]
     assert len(lines) == 2 and to_rgba(lines[0].get_color()) == to_rgba(lines[1].get_color())
     assert "Drone-A, Drone-B (same track)" in legend_labels(fig)
@@ -116,7 +116,7 @@ def test_colour_scale_is_fitted_and_never_seen_cells_are_not_coloured(corner_cut
     # never-seen cells are masked out of the colour scale (drawn grey underneath)
     never = corner_cut.cells["ever_covered_frac"] == 0
     assert never.any()
-    from sim.map_figure import make_frame
+    from sim.output.map_figure import make_frame
     frame = make_frame(None, corner_cut)               # the raster position of each cell
     masked = np.ma.getmaskarray(image.get_array())[frame.iy, frame.ix]
     assert masked[never].all() and not masked[~never].any()
@@ -126,19 +126,19 @@ def test_colour_scale_is_fitted_and_never_seen_cells_are_not_coloured(corner_cut
                                           ("pdf", b"%PDF")])
 def test_map_format_follows_the_suffix(tmp_path, drones, suffix, magic):
     path = tmp_path / f"map.{suffix.upper() if suffix == 'pdf' else suffix}"
-    report.write_png(drones, path)
+    map_figure.write_png(drones, path)
     assert path.read_bytes()[:len(magic)] == magic
 
 
 def test_unknown_map_suffix_is_refused_before_computing(tmp_path, capsys, monkeypatch):
-    import sim.runner
+    import sim.engine.runner
     def no_run(*args, **kwargs):
         raise AssertionError("the run was computed before the --png name was checked")
-    monkeypatch.setattr(sim.runner, "run", no_run)
+    monkeypatch.setattr(sim.engine.runner, "run", no_run)
     target = tmp_path / "map.jpg"
     rc = main(["run", str(DRONES), "--png", str(target), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "--png" in err and ".png, .svg, .pdf" in err
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf"):
-        report.write_png(None, target)
+        map_figure.write_png(None, target)

@@ -1,4 +1,4 @@
-"""Tests of sim/motion.py: tracks as analytic segments.
+"""Tests of sim/platforms/motion.py: tracks as analytic segments.
 
 Every expected number cites its source in a comment: docs/model.md (public figures),
 an analytic formula, or a hand calculation.
@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from sim import earth, motion
-from sim.motion import (PATH_TOLERANCE_M, ArcSegment, OrbitSegment, build_track,
+from sim.world import earth
+from sim.platforms import motion
+from sim.platforms.motion import (PATH_TOLERANCE_M, ArcSegment, OrbitSegment, build_track,
                         simplify_path_u, turn_radius_m)
-from sim.scenario.schema import (BorderParallelTrack, GeographySpec, LatLon, LoiterTrack,
+from sim.schema import (BorderParallelTrack, GeographySpec, LatLon, LoiterTrack,
                                  OnStation, OrbitTrack, PlatformSpec, RacetrackTrack,
                                  RouteTrack, Scenario, TimeSpec)
 
@@ -144,7 +145,7 @@ def test_orbit_velocity_matches_finite_differences_and_bound():
     fd = R * (seg.position_u(t + h) - seg.position_u(t - h)) / (2 * h)   # central difference
     v = seg.velocity_m_s(t, R)
     assert np.abs(v - fd).max() < 1e-3
-    # the compiled state (sim/_orbit.pyx) puts the satellite where position_u does
+    # the compiled state (sim/platforms/_orbit.pyx) puts the satellite where position_u does
     assert np.abs(seg.state_u(t)[0] - seg.position_u(t)).max() < 1e-12
     # ground speed of a LEO sub-point ~ R * 2 pi / P ~ 6.7 km/s (hand calc); the bound holds
     rate = np.linalg.norm(v, axis=1) / R
@@ -318,7 +319,7 @@ def test_route_once_then_inactive():
 # -------------------------------------------------------------------- border_parallel
 
 class FakeGeography:
-    """Stands in for sim.geography: a path along the parallel 31 N from 110 W to 108 W."""
+    """Stands in for sim.world.geography: a path along the parallel 31 N from 110 W to 108 W."""
 
     def __init__(self):
         self.calls = []

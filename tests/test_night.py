@@ -7,7 +7,7 @@ solar time, Meeus ch. 15), so the camera's coverage must be exactly zero and the
 must equal its coverage with no environment at all (the same scenario without the
 camera's needs_daylight flag)."""
 
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario_text
 
 SCENARIO = """

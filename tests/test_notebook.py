@@ -10,7 +10,7 @@ import pytest
 
 import sim
 from sim.errors import ScenarioError
-from sim.runner import run as core_run
+from sim.engine.runner import run as core_run
 from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""No file the user had is damaged (sim/outfiles.py): outputs that are inputs or twice the
+"""No file the user had is damaged (sim/output/files.py): outputs that are inputs or twice the
 same file are refused before any work, writes go through symlinks and keep modes, only
 regular files are replaced, `-` is standard output, and SIGTERM/SIGHUP clean up."""
 from __future__ import annotations
@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import cli, outfiles, runner
+from sim.cli import main as cli
+from sim.output import files as outfiles
+from sim.engine import runner
 from sim.paths import SCENARIOS_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

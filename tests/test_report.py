@@ -1,4 +1,4 @@
-"""Tests of the report formats (sim/report.py) on a small hand-made Result."""
+"""Tests of the report formats (sim/output/report.py) on a small hand-made Result."""
 from __future__ import annotations
 
 import csv
@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import outfiles, report
-from sim.earth import unit_vector
+from sim.output import files as outfiles, formats, map_figure, map_geometry, report
+from sim.world.earth import unit_vector
 
 LAT0, LON0 = 31.0, -110.0
 KM_PER_DEG = math.pi * 6371.0 / 180.0      # 111.195 km per degree of great circle
@@ -99,7 +99,7 @@ def make_result():
     (3600, "1 h"), (86400, "1 d"), (93900, "1 d 2 h 5 min"),   # 86400 + 7200 + 300
     (86700, "1 d 0 h 5 min"), (float("nan"), "-"), (None, "-")])
 def test_format_duration(seconds, text):
-    assert report.format_duration(seconds) == text
+    assert formats.format_duration(seconds) == text
 
 
 GOLDEN_TABLES = """\
@@ -167,7 +167,7 @@ def test_csv_columns_and_rows(tmp_path):
     report.write_csv(result, path)
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["lat", "lon", "depth_km", "along_km", "area_km2"] + list(report.FIGURE_KEYS)
+    assert rows[0] == ["lat", "lon", "depth_km", "along_km", "area_km2"] + list(formats.FIGURE_KEYS)
     assert len(rows) == 1 + len(result.grid.u)
     first = dict(zip(rows[0], rows[1]))
     # first cell: x = -100 km, y = 5 km -> along 0 km, depth 5 km, area 100 km2
@@ -197,7 +197,7 @@ def test_writers_are_atomic(tmp_path, monkeypatch, writer):
         raise OSError("disk full (simulated)")
     monkeypatch.setattr(outfiles.os, "replace", broken_replace)
     with pytest.raises(OSError, match="simulated"):
-        getattr(report, f"write_{writer}")(make_result(), path)
+        getattr(map_figure if writer == "png" else report, f"write_{writer}")(make_result(), path)
     assert os.listdir(tmp_path) == [path.name]
     assert path.read_text() == "old content"
 
@@ -219,7 +219,7 @@ def test_png_is_a_non_trivial_map(tmp_path):
     result = make_result()
     path = tmp_path / "map.png"
     track = np.array([[LAT0 - 0.3, LON0 - 0.8], [LAT0 - 0.3, LON0 + 0.8]])
-    report.write_png(result, path, key="time_covered_frac", tracks=[track])
+    map_figure.write_png(result, path, key="time_covered_frac", tracks=[track])
     shutil.copy(path, "/tmp/isr_report_test_map.png")      # kept for a look by hand
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
@@ -236,11 +236,11 @@ def test_png_is_a_non_trivial_map(tmp_path):
 
 def test_png_other_keys_and_bad_key(tmp_path):
     result = make_result()
-    report.write_png(result, tmp_path / "gsd.png", key="best_gsd_m")
-    report.write_png(result, tmp_path / "rev.png", key="max_revisit_s")
+    map_figure.write_png(result, tmp_path / "gsd.png", key="best_gsd_m")
+    map_figure.write_png(result, tmp_path / "rev.png", key="max_revisit_s")
     assert (tmp_path / "gsd.png").stat().st_size > 10_000
     with pytest.raises(KeyError):
-        report.write_png(result, tmp_path / "bad.png", key="nope")
+        map_figure.write_png(result, tmp_path / "bad.png", key="nope")
     assert not (tmp_path / "bad.png").exists()
 
 
@@ -248,7 +248,7 @@ def test_projector_recovers_grid_coordinates():
     # The fitted map reproduces the cells' own x/y (the exact map here is the local
     # equirectangular one of make_grid): a point between cells lands within 0.1 km.
     grid = make_grid()
-    project = report.grid_projector(grid)
+    project = map_geometry.grid_projector(grid)
     lat = LAT0 + 42.0 / KM_PER_DEG
     lon = LON0 + 17.0 / (KM_PER_DEG * math.cos(math.radians(LAT0)))
     x, y = project(np.array([lat]), np.array([lon]))
@@ -280,23 +280,23 @@ def _longest_segment_km(lines):
 
 def test_split_polyline_cuts_at_inactive_rows_and_jumps_not_at_the_antimeridian():
     # 0.1 deg of longitude at 60 N: 0.1 * 111.195 km * cos 60 = 5.56 km per step
-    east = np.stack([np.full(20, 60.0), report._wrap180(np.arange(20) * 0.1 + 179.05)], axis=-1)
+    east = np.stack([np.full(20, 60.0), map_geometry.wrap180(np.arange(20) * 0.1 + 179.05)], axis=-1)
     assert east[:, 1].min() < -179 and east[:, 1].max() > 179          # crosses 180
     gap = np.full((1, 2), np.nan)                                      # inactive
     later = np.array([[55.0, 10.0], [55.0, 10.1], [55.0, 10.2]])
     jumped = np.array([[50.0, 10.2], [50.0, 10.3]])                    # 5 deg = 556 km away
-    pieces = report.split_polyline(np.concatenate([east, gap, later, jumped]))
+    pieces = map_geometry.split_polyline(np.concatenate([east, gap, later, jumped]))
     assert [len(p) for p in pieces] == [20, 3, 2]
     # default threshold: 3 x median step; here the median is ~5.56 km (steps of 6.4 km at
     # 55 N, 7.1 km at 50 N), so the 556 km jump is cut and the 180 crossing is not
-    assert report.split_polyline(later, max_step_m=5_000.0) == []      # 6.4 km > 5 km
+    assert map_geometry.split_polyline(later, max_step_m=5_000.0) == []      # 6.4 km > 5 km
 
 
 def _antimeridian_result():
     """A result whose LAEA grid is centred on (60 N, 180): cells on a 0.5 deg lattice."""
-    from sim.grid import laea_forward
+    from sim.world.grid import laea_forward
     lat, lon = np.meshgrid(np.arange(58.0, 62.01, 0.5), np.arange(-184.0, -175.99, 0.5))
-    lat, lon = lat.ravel(), report._wrap180(lon.ravel())
+    lat, lon = lat.ravel(), map_geometry.wrap180(lon.ravel())
     x, y = laea_forward(lat, lon, 60.0, 180.0, 6_371_000.0)
     grid = SimpleNamespace(u=unit_vector(lat, lon), lat_deg=lat, lon_deg=lon, x_m=x, y_m=y,
                            center_lat_deg=60.0, center_lon_deg=180.0, radius_m=6_371_000.0,
@@ -314,12 +314,12 @@ def _antimeridian_result():
 
 def test_png_track_across_the_antimeridian_and_an_inactive_gap_has_no_long_chord():
     result = _antimeridian_result()
-    lon_e = report._wrap180(177.0 + np.arange(121) * 0.05)      # 177 E -> 177 W
+    lon_e = map_geometry.wrap180(177.0 + np.arange(121) * 0.05)      # 177 E -> 177 W
     east = np.stack([np.full(lon_e.size, 60.0), lon_e], axis=-1)
     west = np.stack([np.full(lon_e.size, 61.0), lon_e[::-1]], axis=-1)
     track = np.concatenate([east, np.full((3, 2), np.nan), west,
                             [[59.0, -177.0], [59.0, -177.05]]])     # then a jump of 2 deg
-    fig = report.build_map_figure(result, "time_covered_frac", tracks=[track])
+    fig = map_figure.build_map_figure(result, "time_covered_frac", tracks=[track])
     lines = _drawn_tracks(fig, "track-aircraft")
     assert lines
     # steps of 0.05 deg of longitude at 60-61 N: <= 0.05 * 111.195 km * cos 60 = 2.78 km;
@@ -353,7 +353,7 @@ class _TeleportingAircraft:
 def test_png_sampled_track_is_cut_at_a_gap_shorter_than_a_sample():
     result = make_result()
     result.tracks = [_TeleportingAircraft()]
-    fig = report.build_map_figure(result, "time_covered_frac")
+    fig = map_figure.build_map_figure(result, "time_covered_frac")
     lines = _drawn_tracks(fig, "track-aircraft")
     # sampling: view span 210 km / 400 = 0.525 km target; 85.6 m/s * 3 s (12000 s / 4000)
     # = 0.26 km per sample, so a cut above 3 x 0.26 = 0.77 km; the 0.4 deg (44 km) hop
@@ -367,9 +367,9 @@ def test_png_sampled_track_is_cut_at_a_gap_shorter_than_a_sample():
 
 
 def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
-    from sim.earth import julian_date
-    from sim.motion import Track, orbit_segment
-    from sim.scenario.schema import OrbitTrack
+    from sim.world.earth import julian_date
+    from sim.platforms.motion import Track, orbit_segment
+    from sim.schema import OrbitTrack
     result = make_result()
     T = 2 * 86400.0
     result.scenario.time.duration_s = T
@@ -380,7 +380,7 @@ def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
     # turn the node so that a pass goes over the grid: at the first time the ground track
     # crosses 31 N, the longitude is off by dlon; a node dlon further east moves the whole
     # ground track dlon east (a rotation about the polar axis)
-    from sim.earth import lat_lon_deg
+    from sim.world.earth import lat_lon_deg
     t = np.arange(0.0, 86400.0, 5.0)
     lat, lon = lat_lon_deg(seg.position_u(t))
     k = int(np.nonzero((lat[:-1] < LAT0) & (lat[1:] >= LAT0))[0][0])
@@ -388,7 +388,7 @@ def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
                       raan_rad=spec.raan_rad + math.radians(LON0 - lon[k]))
     seg = orbit_segment(spec, jd0, 0.0, T)
     result.tracks = [Track("Sat-1", (), 0.0, 0.0, (0.0, 0.0), (seg,), T, ())]
-    fig = report.build_map_figure(result, "max_revisit_s")
+    fig = map_figure.build_map_figure(result, "max_revisit_s")
     lines = _drawn_tracks(fig, "track-satellite")
     assert len(lines) == 1
     line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-satellite"][0]
@@ -406,13 +406,13 @@ def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
     assert runs >= 1
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert f"Sat-1: satellite, {runs} pass{'es' if runs != 1 else ''} over the map" in labels
-    report.write_png(result, tmp_path / "sat.png", key="max_revisit_s")
+    map_figure.write_png(result, tmp_path / "sat.png", key="max_revisit_s")
     shutil.copy(tmp_path / "sat.png", "/tmp/isr_report_test_sat.png")     # for a look by hand
 
 
 def test_legend_is_below_the_map():
     result = make_result()
-    fig = report.build_map_figure(result, "time_covered_frac",
+    fig = map_figure.build_map_figure(result, "time_covered_frac",
                                   tracks=[np.array([[LAT0 + 0.3, LON0 - 0.8],
                                                     [LAT0 + 0.3, LON0 + 0.8]])])
     fig.canvas.draw()

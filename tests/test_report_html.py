@@ -1,4 +1,4 @@
-"""The HTML report (sim/report_html.py) opened in headless Chromium as a reader would:
+"""The HTML report (sim/output/html.py) opened in headless Chromium as a reader would:
 every section present and rendered, every image decoded, every table filled. Also the
 comparison page (difference map and table) and a sweep's page. Chromium is Debian's
 `chromium` (.ci/run installs it when it is missing)."""
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.cli import main
-from sim.report_html import markdown_html, values_on, write_report
+from sim.cli.main import main
+from sim.output.html import markdown_html, values_on, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RACETRACK = str(ROOT / "scenarios" / "examples" / "one-recon-racetrack.yaml")

@@ -1,14 +1,14 @@
-"""The lap compression of sim.runner.Engine.cell_figures gives the same figures as the
+"""The lap compression of sim.engine.runner.Engine.cell_figures gives the same figures as the
 full expansion of every interval (the definition), on scenarios built to exercise it:
 overlapping platforms, phases, partial first/last laps, an on-station window, a base
 transit before and after station, and two sensors on one platform."""
 import numpy as np
 import pytest
 
-from sim.coverage import cell_figures
-from sim.access import REFINE_TOL_S
-from sim.laps import compress
-from sim.runner import Engine
+from sim.engine.coverage import cell_figures
+from sim.engine.access import REFINE_TOL_S
+from sim.engine.laps import compress
+from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
 
 BASE = """
@@ -41,7 +41,7 @@ platforms:
 
 def _full_figures(eng: Engine):
     """The definition: every interval of every source expanded over the whole window (with
-    the environment's masks), then the figures of sim.coverage.cell_figures."""
+    the environment's masks), then the figures of sim.engine.coverage.cell_figures."""
     srcs, gsds, owners = [], [], []
     for i in range(len(eng.tracks)):
         for j in range(len(eng.sensors[i])):
@@ -105,8 +105,8 @@ def test_compressed_intervals_do_not_grow_with_the_number_of_laps():
 def test_sparse_intervals_keep_their_neighbouring_laps():
     # A sparse interval in the middle of the window keeps the copies around it; with it the
     # compressed figures still equal the full expansion (checked above); here: the copies.
-    from sim.laps import LapCopies, kept_copies
-    from sim.access import Intervals
+    from sim.engine.laps import LapCopies, kept_copies
+    from sim.engine.access import Intervals
     copies = LapCopies.of(100.0, 0.0, (0.0, 1000.0))          # copies 0..9, all whole
     sparse = Intervals(np.array([7]), np.array([450.0]), np.array([460.0]), np.array([1.0]))
     keep = kept_copies(copies, np.array([3, 7]), sparse)

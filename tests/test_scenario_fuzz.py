@@ -10,7 +10,7 @@ import os
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sim import budget
+from sim.engine import budget
 from sim.errors import ScenarioError
 from sim.paths import SCENARIOS_DIR
 from sim.scenario.load import load_scenario_text
@@ -144,7 +144,7 @@ SHIPPED_DOCS = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in SHIPPED]
 def test_one_field_mutated_is_located_or_runs_its_preparation(index, data):
     """Every field of every shipped scenario (documents valid by the schema) replaced by a
     hostile value: the loader either accepts it, and then the run's preparation (geography,
-    coarse grid, tracks, sensors: sim.budget.estimate) raises nothing but ScenarioError, or
+    coarse grid, tracks, sensors: sim.engine.budget.estimate) raises nothing but ScenarioError, or
     reports problems located in the file (a line, or a key path)."""
     doc = copy.deepcopy(SHIPPED_DOCS[index])
     paths = [p for p in _paths(doc) if p]

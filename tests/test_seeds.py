@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import earth as E
+from sim.world import earth as E
 from sim.paths import SCENARIOS_DIR
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario
 
 SEEDS = Path(SCENARIOS_DIR) / "seeds"

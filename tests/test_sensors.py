@@ -1,4 +1,4 @@
-"""Sensor visibility geometry (sim/sensors.py): limits by hand calculation, visible() against
+"""Sensor visibility geometry (sim/platforms/sensors.py): limits by hand calculation, visible() against
 independent central angles and hand-built geometry, broadcasting shapes."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from sim import earth
-from sim.scenario.schema import EarthSpec, SensorSpec
-from sim.sensors import Sensor, build_sensors
+from sim.world import earth
+from sim.schema import EarthSpec, SensorSpec
+from sim.platforms.sensors import Sensor, build_sensors
 
 R = 6_371_000.0
 EARTH = EarthSpec(radius_m=R, refraction_k=4.0 / 3.0)
@@ -171,7 +171,7 @@ def test_limits_vectorised_over_altitude():
     dict(kind="conic", max_off_nadir_rad=60 * DEG),
 ])
 def test_visible_matches_central_angles(spec_kw):
-    # Independent check: central angle by the atan2 form (sim.earth) against the limit band.
+    # Independent check: central angle by the atan2 form (sim.world.earth) against the limit band.
     s = Sensor(SensorSpec(name="s", **spec_kw), EARTH)
     p = earth.unit_vector(32.0, -111.0)
     cells = random_cells(20_000, seed=3)
@@ -230,7 +230,7 @@ def test_side_looking_sides_and_squint():
 
 def test_side_looking_squint_random_cells():
     # Squint rule against an independent azimuth: the bearing b of the cell from p
-    # (sim.earth.bearing_rad, clockwise from north). Heading north, broadside is b = +-90 deg,
+    # (sim.world.earth.bearing_rad, clockwise from north). Heading north, broadside is b = +-90 deg,
     # so the azimuth from broadside is psi = |90 - |b|| (hand geometry).
     s = sensor("side-looking", near_range_m=20e3, far_range_m=400e3, max_squint_rad=10 * DEG)
     cells = random_cells(20_000, seed=5, lat=(-4, 4), lon=(-4, 4))
@@ -349,7 +349,7 @@ def test_build_sensors_and_needs_direction():
 
 def test_core_module_imports_no_front_end():
     # The architecture rule (README.md): core modules never import yaml, argparse, matplotlib or pygame.
-    code = ("import sys, sim.sensors; bad = [m for m in ('yaml', 'argparse', 'matplotlib', "
+    code = ("import sys, sim.platforms.sensors; bad = [m for m in ('yaml', 'argparse', 'matplotlib', "
             "'pygame') if m in sys.modules]; print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -1,8 +1,8 @@
-"""Tests of the time-stepped reference engine (sim/stepped.py).
+"""Tests of the time-stepped reference engine (sim/engine/stepped.py).
 
 Platforms are small fakes (fixed or uniformly moving sub-platform points with an activity
 window) so that every expected number is a hand calculation; sensors are the real
-sim.sensors.Sensor where the geometry matters and a trivial central-angle fake elsewhere.
+sim.platforms.sensors.Sensor where the geometry matters and a trivial central-angle fake elsewhere.
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import earth, stepped
-from sim.scenario.schema import EarthSpec, SensorSpec
-from sim.sensors import Sensor
+from sim.world import earth
+from sim.engine import stepped
+from sim.schema import EarthSpec, SensorSpec
+from sim.platforms.sensors import Sensor
 
 R_M = 6_371_000.0
 START = datetime(2025, 3, 20, 12, 0, tzinfo=timezone.utc)
@@ -308,7 +309,7 @@ def test_coverage_series_is_area_weighted():
 # -------------------------------------------------------------- with the real motion module
 
 def _loiter_platform(on_station):
-    from sim.scenario.schema import LatLon, LoiterTrack, PlatformSpec
+    from sim.schema import LatLon, LoiterTrack, PlatformSpec
     return PlatformSpec(
         name="L", class_id="test", kind="aircraft", altitude_m=20_000.0, speed_m_s=100.0,
         endurance_s=None, bank_angle_rad=None,
@@ -319,9 +320,9 @@ def _loiter_platform(on_station):
 def test_real_loiter_of_tiny_radius_covers_its_cell():
     # A 100 m loiter at 20 km altitude stays within 0.1 km of the cell: slant ~ 20 km < 50 km
     # -> the cell is covered at every sample (100 %); a cell 1 deg away (111 km) never.
-    from sim.motion import build_track
-    from sim.scenario.schema import OnStation
-    from sim.sensors import build_sensors
+    from sim.platforms.motion import build_track
+    from sim.schema import OnStation
+    from sim.platforms.sensors import build_sensors
     platform = _loiter_platform(OnStation())
     scenario = SimpleNamespace(time=SimpleNamespace(duration_s=7200.0, start=START),
                                earth=EarthSpec(radius_m=R_M), platforms=(platform,))
@@ -336,9 +337,9 @@ def test_real_loiter_of_tiny_radius_covers_its_cell():
 def test_real_on_station_window_within_a_step():
     # On station 1 h .. 3 h of a 4 h scenario (exact: 50 % covered, one access, gaps of
     # 3600 s before and after). The stepped engine may be off by half a step per edge.
-    from sim.motion import build_track
-    from sim.scenario.schema import OnStation
-    from sim.sensors import build_sensors
+    from sim.platforms.motion import build_track
+    from sim.schema import OnStation
+    from sim.platforms.sensors import build_sensors
     platform = _loiter_platform(OnStation(start_s=3600.0, duration_s=7200.0))
     T, step = 14400.0, 60.0
     scenario = SimpleNamespace(time=SimpleNamespace(duration_s=T, start=START),
@@ -361,11 +362,11 @@ def test_converges_to_the_exact_engine_on_a_racetrack():
     # engine's discretisation: every access edge within half a step (time covered within
     # accesses x step / T per cell), gaps within a step.
     from scipy.spatial import cKDTree
-    from sim.access import track_intervals
-    from sim.coverage import cell_figures
-    from sim.motion import build_track
-    from sim.scenario.schema import LatLon, PlatformSpec, RacetrackTrack
-    from sim.sensors import build_sensors
+    from sim.engine.access import track_intervals
+    from sim.engine.coverage import cell_figures
+    from sim.platforms.motion import build_track
+    from sim.schema import LatLon, PlatformSpec, RacetrackTrack
+    from sim.platforms.sensors import build_sensors
     specs = (SensorSpec(name="radar", kind="side-looking", near_range_m=20_000.0,
                         far_range_m=90_000.0, sides="left", max_squint_rad=math.radians(20)),
              SensorSpec(name="cam", kind="conic", max_range_m=40_000.0))

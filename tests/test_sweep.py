@@ -1,7 +1,7 @@
-"""The compiled coverage sweep (sim/_sweep.pyx, through sim.coverage.gap_sums) against a
+"""The compiled coverage sweep (sim/engine/_sweep.pyx, through sim.engine.coverage.gap_sums) against a
 plain per-cell brute force on random sources (hypothesis).
 
-The brute force follows the definitions of sim/coverage.py's docstring directly: the
+The brute force follows the definitions of sim/engine/coverage.py's docstring directly: the
 union is built by sorting each cell's intervals and joining those that overlap or touch;
 gaps are the complements in [0, T]; the overlap depth is the largest number of intervals
 containing the midpoint of any elementary piece between consecutive event times (so
@@ -11,8 +11,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.access import Intervals
-from sim.coverage import gap_sums
+from sim.engine.access import Intervals
+from sim.engine.coverage import gap_sums
 
 T_S = 100.0
 EPS = 1e-6
@@ -66,7 +66,7 @@ def test_sweep_matches_brute_force(case, per_cell_window):
     n_cells, srcs = case
     window = np.full(n_cells, T_S)
     if per_cell_window:
-        window = T_S + 1.5 * np.arange(n_cells)    # per-cell window ends (sim/laps.py)
+        window = T_S + 1.5 * np.arange(n_cells)    # per-cell window ends (sim/engine/laps.py)
     got = gap_sums(n_cells, window, srcs)
     want = brute(n_cells, srcs, window)
     seen = want[:, 1] > 0

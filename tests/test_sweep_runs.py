@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.sweep import executors
 from sim.sweep.runs import run_sweep
 from sim.sweep.spec import build_sweep

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.sweep.spec import build_sweep, parse_set
 

@@ -9,7 +9,7 @@ of the area, time-covered within 1 %). Kept small (10 km cells, 40 min): terrain
 sight is the costly part of both engines.
 """
 
-from sim.runner import run
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario_text
 
 SCENARIO = """

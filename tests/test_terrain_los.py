@@ -1,10 +1,10 @@
-"""The compiled bilinear lookup of sim/_terrain_los.pyx against scipy's
+"""The compiled bilinear lookup of sim/world/_terrain_los.pyx against scipy's
 RegularGridInterpolator (the independent reference), on even and uneven grids, inside and
 outside (0 there)."""
 import numpy as np
 from scipy.interpolate import RegularGridInterpolator
 
-from sim import _terrain_los
+from sim.world import _terrain_los
 
 
 def test_bilinear_matches_scipy_on_even_and_uneven_grids():

@@ -1,4 +1,4 @@
-"""sim/terrain_refine.py: terrain cut out of access intervals without missing windows.
+"""sim/engine/terrain_refine.py: terrain cut out of access intervals without missing windows.
 
 1. A ridge whose plateau the line of sight clears only while the platform is within a
    central angle lam* of the cell: a straight pass gives one window of a few seconds,
@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sim import earth as E
-from sim.access import Intervals, source_intervals
-from sim.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
-from sim.motion import great_circle_leg, small_circle_arc
-from sim.runner import Engine
+from sim.world import earth as E
+from sim.engine.access import Intervals, source_intervals
+from sim.engine.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
+from sim.platforms.motion import great_circle_leg, small_circle_arc
+from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
-from sim.scenario.schema import SensorSpec, TerrainSpec
-from sim.terrain_refine import (FIRST_STEP_S, ClearanceBound, ground_rate_rad_s,
+from sim.schema import SensorSpec, TerrainSpec
+from sim.engine.terrain_refine import (FIRST_STEP_S, ClearanceBound, ground_rate_rad_s,
                                 own_reach_cut, positions_along, terrain_cut)
 from tests.test_environment import make_grid, make_scenario
 
@@ -52,7 +52,7 @@ def test_short_window_over_a_ridge_found_to_tolerance(tmp_path):
     lat = np.round(np.arange(-1.0, 1.0 + 1e-9, dlon), 6)
     lon = np.round(np.arange(-0.2, 1.5 + 1e-9, dlon), 6)
     # Profile samples lie s_j = j * step from the cell, step a third of the terrain spacing
-    # (sim/environment.py); the spacing is the east spacing at the grid's highest latitude.
+    # (sim/engine/environment.py); the spacing is the east spacing at the grid's highest latitude.
     spacing = R * math.radians(dlon * math.cos(math.radians(1.0)))
     step = spacing / TERRAIN_SAMPLES_PER_SPACING
     # A north-south plateau (lon 0.18 .. 0.23 deg, the same at every latitude). The cell

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.coverage import CoverageState, union_intervals
-from sim.runner import Engine, run
+from sim.engine.coverage import CoverageState, union_intervals
+from sim.engine.runner import Engine, run
 from sim.scenario.load import load_scenario
 
 HERE = Path(__file__).resolve().parent
@@ -80,8 +80,8 @@ def test_covered_now_matches_intervals(small):
 def test_horizon_disc_footprint_has_the_horizon_radius():
     """A horizon sensor sees a disc of the horizon central angle acos(R / (R + h))
     (SMAD eq. 5-16 with elevation 0)."""
-    from sim.scenario.schema import EarthSpec, SensorSpec
-    from sim.sensors import Sensor
+    from sim.schema import EarthSpec, SensorSpec
+    from sim.platforms.sensors import Sensor
     from sim.view.footprint import footprint_shape
     earth = EarthSpec()
     sensor = Sensor(SensorSpec(name="esm", kind="horizon"), earth)
@@ -95,8 +95,8 @@ def test_horizon_disc_footprint_has_the_horizon_radius():
 def test_side_looking_footprint_bands_span_near_to_far_range_broadside():
     """A side-looking radar's footprint along the broadside bearings spans its ground near
     and far ranges (central angle = ground range / R); nothing is seen ahead."""
-    from sim.scenario.schema import EarthSpec, SensorSpec
-    from sim.sensors import Sensor
+    from sim.schema import EarthSpec, SensorSpec
+    from sim.platforms.sensors import Sensor
     from sim.view.footprint import footprint_shape, placed, reference_polygons
     earth = EarthSpec()
     spec = SensorSpec(name="sar", kind="side-looking", near_range_m=20_000.0,
@@ -113,7 +113,7 @@ def test_side_looking_footprint_bands_span_near_to_far_range_broadside():
     polygons = reference_polygons(shape)
     assert len(polygons) == 2                              # one band on either side
     # placing keeps every vertex on the sphere and at the same central angle from p
-    from sim import earth as E
+    from sim.world import earth as E
     p = E.unit_vector(31.0, -107.0)
     moved = placed(polygons, p, math.radians(45.0))
     origin = np.array([1.0, 0.0, 0.0])
@@ -124,7 +124,7 @@ def test_side_looking_footprint_bands_span_near_to_far_range_broadside():
 
 
 def test_view_command_headless_prints_stats_and_saves_png(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
     png = tmp_path / "frame.png"
     code = main(["view", str(SMALL), "--frames", "5", "--stats", "--screenshot", str(png),
                  "--size", "640x400"])
@@ -137,7 +137,7 @@ def test_view_command_headless_prints_stats_and_saves_png(tmp_path, capsys):
 
 
 def test_view_command_bad_input_exits_2(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ntime: {start: 2025-01-01T00:00:00Z, duration: -1 h}\n")
     assert main(["view", str(bad), "--frames", "2"]) == 2

@@ -76,7 +76,7 @@ def test_drag_writes_an_edited_file_that_run_reproduces(copy, tmp_path):
     """Drag Male-1's loiter 40 km south, write the edited scenario (W): a new file, the
     original untouched; `isr-sim run` on it gives the figures the window's layers show at
     the end of the window."""
-    from sim.cli import main
+    from sim.cli.main import main
     original = copy.read_text()
     w = _window(copy)
     try:
@@ -121,7 +121,7 @@ def test_broken_file_shows_the_error_and_keeps_running_then_recovers(copy):
 
 
 def test_script_stats_report_whatif_ms(copy, tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
     script = tmp_path / "actions.txt"
     script.write_text("# a what-if and a screenshot\n2 drag Recon-1 0 -30\n4 screenshot "
                       f"{tmp_path / 'shot.png'}\n")

@@ -1,11 +1,11 @@
 """World reuse: runs that differ only in platforms share geography, grid, KD-tree and
-environment (sim.runner.World) and give exactly the figures of a fresh run. The scenario
+environment (sim.engine.runner.World) and give exactly the figures of a fresh run. The scenario
 has every environment mask on (terrain ridge, clouds, daylight), since those are the
 shared parts that could leak one run's platforms into another's."""
 import numpy as np
 import pytest
 
-from sim.runner import Engine, World, run
+from sim.engine.runner import Engine, World, run
 from sim.scenario.load import load_scenario_text
 
 SCENARIO = """

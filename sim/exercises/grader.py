@@ -146,7 +146,7 @@ def _sorties(exercise: Exercise, scenario) -> list[str]:
 def grade_scenario(exercise: Exercise, scenario, start) -> Grade:
     """Check the static rules, run the scenario with sim.run unless a fixed part or the
     platform limit is broken, and grade."""
-    from sim.runner import run
+    from sim.engine.runner import run
     broken = static_rules(exercise, scenario, start)
     # A changed window, grid or map, or a fleet over the limit, could cost any amount of
     # time to run and cannot pass: it is not run.

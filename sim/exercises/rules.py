@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, fields
 
 from sim.exercises.definition import FIXED_SECTIONS, Exercise
-from sim.motion import turn_radius_m
+from sim.platforms.motion import turn_radius_m
 from sim.scenario.catalog import load_catalog
-from sim.scenario.schema import LoiterTrack, RacetrackTrack, Scenario
+from sim.schema import LoiterTrack, RacetrackTrack, Scenario
 
 _M_PER_FT = 0.3048
 _TOL = 1e-6                      # relative: a value equal to the class's after unit conversion

@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from sim import earth as E
-from sim.scenario.schema import GeographySpec, LatLon
+from sim.world import earth as E
+from sim.schema import GeographySpec, LatLon
 
 LOCAL_HALF_SPAN_M = 25_000.0     # the border's local direction: chord over +- 25 km
 
@@ -115,7 +115,7 @@ class BorderLine:
 
 def border_line(geography: GeographySpec, radius_m: float) -> BorderLine:
     """The BorderLine of a scenario's geography (reads the preset's border polyline only)."""
-    from sim.geography import border_polyline_u
+    from sim.world.geography import border_polyline_u
     own_left = (geography.synthetic.own_side == "left" if geography.synthetic is not None
                 else geography.own == "us")   # the preset is walked with the US on its left
     return BorderLine(border_polyline_u(geography, radius_m), radius_m, own_left)

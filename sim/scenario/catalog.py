@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 from sim.errors import ScenarioError
 from sim.paths import ASSETS_DIR
-from sim.scenario.schema import PlatformClass, SensorSpec
+from sim.schema import PlatformClass, SensorSpec
 from sim.units import EARTH_RADIUS_M
 from sim.scenario import load as _load
 

@@ -1,7 +1,7 @@
 """Read and validate scenario files: the only YAML reader of the project.
 
 YAML text -> plain data with the position of every node -> checked, converted to SI ->
-the frozen dataclasses of sim/scenario/schema.py. Every problem a user can cause becomes a
+the frozen dataclasses of sim/schema.py. Every problem a user can cause becomes a
 sim.errors.Problem (file:line:col, key path, value, rule, fix); all the problems of one
 file are raised together as one ScenarioError, sorted by line. Nothing is printed.
 
@@ -34,7 +34,7 @@ import yaml
 
 from sim.errors import Problem, ScenarioError, short_value
 from sim.units import MU_EARTH_M3_S2, UnitError, to_si
-from sim.scenario.schema import (
+from sim.schema import (
     SENSOR_KINDS, TRACK_KINDS, AirspaceSpec, BorderParallelTrack, EarthSpec, GeographySpec,
     GridSpec, LatLon, LoiterTrack, OnStation, OrbitTrack, PlatformClass, PlatformSpec,
     RacetrackTrack, RouteTrack, Scenario, SensorSpec, SyntheticBorder, SyntheticCoast,
@@ -837,7 +837,7 @@ def _read_terrain(ck: Checker, value: Any, base_dir: Optional[Path], path=("terr
     raw = Path(value.strip())
     resolved = raw if raw.is_absolute() or base_dir is None else base_dir / raw
     # Read it now, with the run's own reader, so that `check` refuses what `run` would.
-    from sim.terrain_file import TERRAIN_FILE_FIX, TerrainFileError, read_terrain_grid
+    from sim.world.terrain_file import TERRAIN_FILE_FIX, TerrainFileError, read_terrain_grid
     try:
         read_terrain_grid(resolved)
     except TerrainFileError as error:

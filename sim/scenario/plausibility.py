@@ -13,7 +13,7 @@ Rules (thresholds are round, generous figures, documented in scenarios/FORMAT.md
 - a loiter radius, racetrack length or racetrack width above MAX_PATTERN_M;
 - an altitude outside [class altitude / ALTITUDE_FACTOR, class altitude x ALTITUDE_FACTOR];
 - an aircraft track that never comes within sensor reach of the grid (reach: the largest
-  central angle at which any of its sensors can see the ground, sim.sensors; grid: the band
+  central angle at which any of its sensors can see the ground, sim.platforms.sensors; grid: the band
   of grid.extent on grid.side of the border, measured from the border line);
 - a platform with an empty on-station window.
 """
@@ -105,7 +105,7 @@ def _warning(ctx: Context, path: tuple, rule: str, expected: str, fix: str,
 def short_run(scenario, tracks, ctx: Context) -> list:
     """time.duration shorter than the lap of every platform (no platform flies a whole lap:
     a long route or border patrol alone may legitimately take longer than the run)."""
-    from sim.motion import keplerian_period_s
+    from sim.platforms.motion import keplerian_period_s
     laps = []
     for platform, track in zip(scenario.platforms, tracks):
         if platform.kind == "satellite":
@@ -184,8 +184,8 @@ def _track_samples_u(track) -> np.ndarray:
 
 def sensor_reach_m(platform, earth) -> float:
     """The largest ground distance (m, along the surface) at which any of the platform's
-    sensors can see a cell from its altitude (sim.sensors central-angle limits)."""
-    from sim.sensors import Sensor
+    sensors can see a cell from its altitude (sim.platforms.sensors central-angle limits)."""
+    from sim.platforms.sensors import Sensor
     reach = 0.0
     for spec in platform.sensors:
         _, lam_max = Sensor(spec, earth).central_angle_limits_rad(platform.altitude_m)
@@ -246,7 +246,7 @@ def empty_windows(scenario, tracks, ctx: Context) -> list:
 
 
 def plausibility_warnings(scenario, tracks, ctx: Context) -> list[str]:
-    """Every plausibility warning of a scenario whose platforms fly `tracks` (sim.motion
+    """Every plausibility warning of a scenario whose platforms fly `tracks` (sim.platforms.motion
     Tracks, one per platform), sorted by line like the loader's errors."""
     found = (short_run(scenario, tracks, ctx) + large_patterns(scenario, ctx)
              + odd_altitudes(scenario, ctx) + out_of_reach(scenario, tracks, ctx)

@@ -71,7 +71,7 @@ class ResultStore:
         if has_results and not resume:
             refuse("the folder already holds a sweep's results",
                    "add --resume to run only what is missing, or use another --out")
-        from sim.outfiles import atomic_file
+        from sim.output.files import atomic_file
         with atomic_file(manifest) as f:
             f.write(json.dumps(describe, indent=2) + "\n")
 

@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from sim.report import FIGURE_KEYS, KEY_INFO, format_value
+from sim.output.formats import FIGURE_KEYS, KEY_INFO, format_value
 
 TABLE_KEYS = ("ever_covered_frac", "time_covered_frac", "mean_revisit_s", "max_revisit_s")
 MAX_LINES = 6                 # lines per chart panel before the other axes are pooled
@@ -131,7 +131,7 @@ def chart_name(axis) -> str:
 def write_charts(spec, records: list[dict], out_dir) -> list:
     """One PNG per swept axis in out_dir (written atomically); their paths."""
     from pathlib import Path
-    from sim.outfiles import atomic_file
+    from sim.output.files import atomic_file
     paths = []
     for axis in spec.axes:
         fig = chart_figure(axis, spec.axes, records, len(spec.seeds))

@@ -1,7 +1,7 @@
 """One run of a sweep, as a worker executes it (a local process, a Dask worker or the
 sweep's own process): the scenario in, a JSON-safe record out.
 
-Each worker thread keeps the Worlds it built (sim.runner.World: geography, grid, KD-tree,
+Each worker thread keeps the Worlds it built (sim.engine.runner.World: geography, grid, KD-tree,
 environment), so that runs differing only in platforms build them once. Per thread, since a
 Dask worker may run tasks in several threads.
 """
@@ -11,7 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 
-from sim.runner import World, run
+from sim.engine.runner import World, run
 
 WORLDS_KEPT = 2                # a sweep over the seed alternates at most between a few
 _local = threading.local()

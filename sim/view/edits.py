@@ -10,8 +10,8 @@ from typing import Optional
 
 import yaml
 
-from sim.report import _atomic_file
-from sim.scenario.schema import LoiterTrack, RacetrackTrack, RouteTrack
+from sim.output.files import atomic_file as _atomic_file
+from sim.schema import LoiterTrack, RacetrackTrack, RouteTrack
 
 
 def handles(spec) -> list[tuple[int, float, float]]:

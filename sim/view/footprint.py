@@ -1,13 +1,13 @@
 """A sensor's footprint at one instant, in its true shape, as ground polygons (no pygame).
 
-The visibility rule of sim.sensors.Sensor depends only on where a cell lies relative to the
+The visibility rule of sim.platforms.sensors.Sensor depends only on where a cell lies relative to the
 platform: its central angle lam from the sub-platform point and its bearing relative to the
 ground track. So the footprint is found once per (sensor, altitude) in the platform's own
 frame: along each of N_AZ relative bearings, the visible range [lam_lo, lam_hi] is located by
 sampling N_LAM central angles between the sensor's limits and bisecting both edges. Drawing
 then turns those rays by the platform's heading: a horizon disc, a camera's cone ring, the
 two side-looking bands, a nadir-swath frame all come out of the same rule the engine uses.
-References: sim/sensors.py (SMAD 3rd ed. sec. 5.2); spherical destination point (sim.earth).
+References: sim/platforms/sensors.py (SMAD 3rd ed. sec. 5.2); spherical destination point (sim.world.earth).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import earth as E
+from sim.world import earth as E
 
 N_AZ = 144          # relative bearings (2.5 deg apart)
 N_LAM = 32          # central-angle samples per bearing before bisection
@@ -40,7 +40,7 @@ def _ray_points(az_rad: np.ndarray, lam_rad: np.ndarray):
 
 
 def footprint_shape(sensor, altitude_m: float) -> FootprintShape:
-    """The footprint of `sensor` (sim.sensors.Sensor) at altitude_m, in the platform frame."""
+    """The footprint of `sensor` (sim.platforms.sensors.Sensor) at altitude_m, in the platform frame."""
     az = np.linspace(0.0, 2.0 * math.pi, N_AZ, endpoint=False)
     lam_min, lam_max = sensor.central_angle_limits_rad(altitude_m)
     nan = np.full(N_AZ, np.nan)
@@ -127,7 +127,7 @@ def placed(polygons: list[np.ndarray], position_u: np.ndarray, heading: float) -
 
 
 def _east_north(u) -> tuple[np.ndarray, np.ndarray]:
-    """East and north unit vectors at one ground point u (3,) (as sim.earth.local_frame,
+    """East and north unit vectors at one ground point u (3,) (as sim.world.earth.local_frame,
     written out for a single point: this runs for every platform every frame)."""
     x, y, z = (float(v) for v in u)
     r = math.hypot(x, y)

@@ -1,6 +1,6 @@
 """Coverage layers at an instant t, advanced incrementally from the engine's exact intervals.
 
-No pygame here: this module turns the union of access intervals (sim.coverage.union_intervals,
+No pygame here: this module turns the union of access intervals (sim.engine.coverage.union_intervals,
 sorted by (cell, start), disjoint per cell) into per-cell figures over [0, t] for any t, at
 frame rate. Everything follows from one (M,) array: `cur[c]`, the index of the last interval
 of cell c that has started by t (-1: none yet). With per-interval prefix sums computed once:
@@ -10,13 +10,13 @@ of cell c that has started by t (-1: none yet). With per-interval prefix sums co
     time covered so far  = covered_before[cur] + min(end[cur], t) - start[cur]
     age of data now      = 0 while covered, else t - end[cur]  (undefined: never seen)
     max revisit so far   = max(gap_max[cur], t - end[cur] if not covered now)
-                           (undefined, NaN: never seen; sim.coverage's never-seen rule)
+                           (undefined, NaN: never seen; sim.engine.coverage's never-seen rule)
 
 where a gap is the time between one access's end and the next access's start (the first gap
-runs from 0 to the first start), as in sim.coverage (gaps touching the window's ends count).
+runs from 0 to the first start), as in sim.engine.coverage (gaps touching the window's ends count).
 Advancing from t0 to t1 > t0 only touches the intervals whose start lies in (t0, t1]: one
 searchsorted on the starts sorted once. Going back in time rebuilds `cur` from scratch.
-References: figure definitions in sim/coverage.py (SMAD 3rd ed. sec. 7.2).
+References: figure definitions in sim/engine/coverage.py (SMAD 3rd ed. sec. 7.2).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from typing import Optional
 
 import numpy as np
 
-from sim.access import segmented_cummax
-from sim.coverage import _GAP_EPS_S
+from sim.engine.access import segmented_cummax
+from sim.engine.coverage import _GAP_EPS_S
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
 
@@ -73,7 +73,7 @@ class _Rows:
 class IncrementalLayers:
     """Per-cell figures over [0, t] from a merged union of intervals (K intervals, M cells).
 
-    union: sim.access.Intervals merged per cell (sorted by (cell, start), disjoint).
+    union: sim.engine.access.Intervals merged per cell (sorted by (cell, start), disjoint).
     Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
     the affected cells' new intervals without copying the others; rows it replaces are
     marked dead (`alive`) and skipped. Events: one or more streams of row numbers sorted by

@@ -2,7 +2,7 @@
 grid's own equal-area plane (metres), the cell lattice, and the coverage layers computed in a
 background thread so that the map appears at once and the layers fill in.
 
-World coordinates are the grid's Lambert azimuthal equal-area (x_m, y_m) (sim.grid.laea_forward,
+World coordinates are the grid's Lambert azimuthal equal-area (x_m, y_m) (sim.world.grid.laea_forward,
 Snyder 1987 eqs. 24-2..24-4): cells are squares of cell_m there, with integer lattice columns
 and rows, so a per-cell array is an image of nx x ny pixels.
 """
@@ -16,10 +16,10 @@ from typing import Optional
 
 import numpy as np
 
-from sim import earth as E
-from sim.coverage import union_intervals
-from sim.grid import laea_forward
-from sim.runner import Engine, airspace_violations
+from sim.world import earth as E
+from sim.engine.coverage import union_intervals
+from sim.world.grid import laea_forward
+from sim.engine.runner import Engine, airspace_violations
 from sim.view.footprint import footprint_shape, reference_polygons
 from sim.view.layers import IncrementalLayers, _ranges
 
@@ -115,7 +115,7 @@ class Scene:
         return np.stack([x, y], axis=-1)
 
     def unproject(self, x_m, y_m):
-        from sim.grid import laea_inverse
+        from sim.world.grid import laea_inverse
         g = self.grid
         return laea_inverse(x_m, y_m, g.center_lat_deg, g.center_lon_deg, g.radius_m)
 
@@ -223,7 +223,7 @@ class Scene:
     def planned_track(self, i: int, step_m: float) -> np.ndarray:
         """World (K, 2) polyline of platform i's path over the window, NaN rows at breaks;
         satellites only where they pass near the map."""
-        from sim.map_geometry import grid_centre_reach, sample_track
+        from sim.output.map_geometry import grid_centre_reach, sample_track
         track = self.engine.tracks[i]
         sat = self.scenario.platforms[i].kind == "satellite"
         if self._centre_reach is None:

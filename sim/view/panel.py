@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pygame
 
-from sim.report import format_duration
+from sim.output.formats import format_duration
 from sim.view import draw as D
 from sim.view.palette import EVER_INDEX, FIRST, LAST, NEVER_RGB, STYLES, scale_max, ticks
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pygame
 
-from sim import earth as E
+from sim.world import earth as E
 from sim.view import draw as D
 from sim.view.footprint import heading_rad, placed
 from sim.view.palette import (LAYER_KEYS, NEVER, NEVER_RGB, OUTSIDE, STYLES, layer_values,

@@ -47,7 +47,7 @@ def _update_goal(window) -> None:
     window._goal_for = scenario
 
     def work():
-        from sim.runner import run
+        from sim.engine.runner import run
         result = run(scenario)
         if window._goal_for is scenario:
             window.goal_result = result
@@ -63,7 +63,7 @@ def _goal_now(window) -> None:
     if getattr(window, "_goal_for", None) is window.scene.scenario \
             and getattr(window, "goal_result", None) is not None:
         return
-    from sim.runner import run
+    from sim.engine.runner import run
     window._goal_for = window.scene.scenario
     window.goal_result = run(window.scene.scenario)
 

@@ -1,0 +1,217 @@
+"""Lap compression: the figures of merit of a repeating track without expanding every lap.
+
+A platform flying a lap pattern sees a cell through the same intervals in every lap. For a
+cell whose coverage is that periodic pattern (the "base") plus a few other intervals (other
+platforms, satellites, a daylight-limited sensor: the "sparse" intervals), the laps far
+from any sparse interval are identical copies. Such a run of identical interior copies can
+be replaced by one copy: every removed copy adds exactly one lap's worth of covered time,
+accesses and gaps (coverage.lap_sums), and the timeline after the run moves back by the
+removed laps. Maxima (longest gap, simultaneity, finest GSD) do not change when identical
+copies are removed.
+
+Per cell the copies kept are: every copy not wholly inside the lap window (head and tail),
+the first wholly-inside copy, each copy a sparse interval touches and the copy after it,
+each copy holding a sunrise or sunset and the copy after it, and every copy of a kind (day
+or night) whose lap never sees the cell (a gap runs through such copies: it is one gap,
+not one per lap). The copy after must stay: its
+first gap starts inside the touched copy. The copy before need not: the kept copy that
+precedes it on the compressed timeline ends exactly as it does. So every removed copy
+follows a copy of its own kind that ends untouched, and its gaps are the lap's own
+(tests/test_runner.py compares with the full expansion).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.loops import expand as _expand
+from sim.engine.access import Intervals
+
+_TOUCH_S = 1e-6          # Intervals.merged's default: closer intervals are one access
+
+
+@dataclass(frozen=True)
+class LapCopies:
+    """Copy indices of a lap pattern over its window: copy k spans
+    [origin + k P, origin + (k + 1) P]; k_lo..k_hi overlap the window, k_full_lo..k_full_hi
+    lie wholly inside it."""
+    period_s: float
+    origin_s: float
+    window_s: tuple[float, float]
+    k_lo: int
+    k_hi: int
+    k_full_lo: int
+    k_full_hi: int
+
+    @staticmethod
+    def of(period_s: float, origin_s: float, window_s: tuple[float, float]) -> "LapCopies | None":
+        w0, w1 = window_s
+        if period_s <= 0 or w1 <= w0:
+            return None
+        k_lo = math.floor((w0 - origin_s) / period_s)
+        k_hi = math.ceil((w1 - origin_s) / period_s) - 1
+        k_full_lo = math.ceil((w0 - origin_s) / period_s - 1e-12)
+        k_full_hi = math.floor((w1 - origin_s) / period_s + 1e-12) - 1
+        return LapCopies(period_s, origin_s, window_s, k_lo, max(k_hi, k_lo), k_full_lo, k_full_hi)
+
+    @property
+    def n(self) -> int:
+        return self.k_hi - self.k_lo + 1
+
+    @property
+    def removable(self) -> bool:
+        """At least one interior copy can go (three or more whole copies)."""
+        return self.k_full_hi - self.k_full_lo >= 2
+
+
+def kept_copies(copies: LapCopies, cells: np.ndarray, sparse: Intervals,
+                changes: np.ndarray | None = None) -> np.ndarray:
+    """(C, n) bool: which copies to keep for each of the C cells (`cells`, sorted unique
+    grid indices), given the sparse intervals of those cells (grid indices in sparse.cell)
+    and optionally changes (C, n) bool: copies inside which the Sun rises or sets."""
+    c, n = cells.size, copies.n
+    keep = np.zeros((c, n + 1), dtype=np.int32)   # a difference array along the copies
+    lo_full = copies.k_full_lo - copies.k_lo
+    hi_full = copies.k_full_hi - copies.k_lo
+    keep[:, 0] += 1                                # head: copies k_lo..k_full_lo
+    keep[:, lo_full + 1] -= 1
+    keep[:, hi_full] += 1                          # tail: copies k_full_hi..k_hi
+    keep[:, n] -= 1
+    row, a, b = [], [], []
+    if sparse.size:
+        P, o = copies.period_s, copies.origin_s
+        inside = (sparse.end_s >= copies.window_s[0] - P) & (sparse.start_s <= copies.window_s[1] + P)
+        row_of_cell = np.zeros(int(cells[-1]) + 1 if cells.size else 1, dtype=np.int64)
+        row_of_cell[cells] = np.arange(cells.size)      # sparse cells are among `cells`
+        row.append(row_of_cell[sparse.cell[inside]])
+        a.append(np.floor((sparse.start_s[inside] - o) / P).astype(np.int64) - copies.k_lo)
+        b.append(np.floor((sparse.end_s[inside] - o) / P).astype(np.int64) + 1 - copies.k_lo)
+    if changes is not None and changes.any():
+        r, k = np.nonzero(changes)
+        row.append(r)
+        a.append(k)
+        b.append(k + 1)
+    if row:
+        row = np.concatenate(row)
+        a = np.clip(np.concatenate(a), 0, n - 1)
+        b = np.clip(np.concatenate(b), 0, n - 1)
+        flat = np.concatenate([row * (n + 1) + a, row * (n + 1) + b + 1])
+        weight = np.concatenate([np.ones(row.size, np.int32), -np.ones(row.size, np.int32)])
+        np.add.at(keep.reshape(-1), flat, weight)     # in place: few events, a large matrix
+    return np.cumsum(keep[:, :n], axis=1, dtype=np.int32) > 0
+
+
+@dataclass
+class Compressed:
+    """The compressed timeline of a group of cells: every source's intervals with removed
+    copies dropped and later times moved back, the window end per cell, and per cell the
+    removed copies in daylight and at night (for a base without daylight-only sensors all
+    removed copies count as daylight) (all (M,) over the whole grid; zero outside)."""
+    sources: list[Intervals]
+    window_end_s: np.ndarray
+    removed_day: np.ndarray
+    removed_night: np.ndarray
+
+
+def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarray,
+             base_laps: list[Intervals], sparse_sources: list[Intervals],
+             day_laps: list[Intervals] = (), sun_up=None, daylight=()) -> Compressed:
+    """Compress the cells `cells` (sorted unique) of a base lap pattern.
+
+    base_laps: the base platform's lap intervals per sensor (lap-relative, merged), only
+    these cells; sparse_sources: every other source's full intervals (absolute, merged),
+    only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
+    sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight, one Intervals -> Intervals per
+    day lap (the exact daylight mask); the lap must be shorter than half the shortest day or night, so that
+    the Sun rises or sets at most once in a copy, found from its two ends. Returns the
+    compressed sources (base, then day, then sparse, in the order given), the per-cell
+    window end T - removed*P, and the removed day and night copies per cell.
+    """
+    P, o = copies.period_s, copies.origin_s
+    n = copies.n
+    up = None
+    if day_laps and any(d.size for d in day_laps):
+        # Sun up or down at every copy boundary of the cells the daylight-only sensors see
+        # (C, n + 1); elsewhere "up" (those sensors add nothing there, day or night).
+        up = np.ones((cells.size, n + 1), dtype=bool)
+        rows = np.unique(np.searchsorted(cells, np.concatenate([d.cell for d in day_laps])))
+        ends = o + (copies.k_lo + np.arange(n + 1)) * P
+        up[rows] = np.asarray(sun_up(ends, cells[rows]), dtype=bool)
+    changes = None if up is None else up[:, :-1] != up[:, 1:]
+    keep = kept_copies(copies, cells, Intervals.concat(sparse_sources), changes)
+    # A removed copy must hold at least one access of its kind's lap, or a gap would run
+    # through it (one gap, not a lap's worth): cells a kind never sees keep those copies.
+    seen_night = np.isin(cells, np.concatenate([b.cell for b in base_laps] + [np.zeros(0, np.int64)]))
+    seen_day = seen_night | np.isin(cells, np.concatenate([d.cell for d in day_laps] + [np.zeros(0, np.int64)]))
+    day_kind = np.ones(keep.shape, dtype=bool) if up is None else up[:, :-1] & up[:, 1:]
+    night_kind = np.zeros(keep.shape, dtype=bool) if up is None else ~up[:, :-1] & ~up[:, 1:]
+    keep |= (day_kind & ~seen_day[:, None]) | (night_kind & ~seen_night[:, None])
+    gone = ~keep
+    removed_before = np.cumsum(gone, axis=1, dtype=np.int32) - gone   # exclusive count
+    removed_row = gone.sum(axis=1)
+    night_row = (gone & night_kind).sum(axis=1)       # copies with a sunrise/sunset are kept
+    removed_day = np.zeros(n_cells)
+    removed_night = np.zeros(n_cells)
+    removed_day[cells] = removed_row - night_row
+    removed_night[cells] = night_row
+    window_end = np.full(n_cells, float(duration_s))
+    window_end[cells] -= removed_row * P
+    rows, ks = np.nonzero(keep)                                       # row-major: by cell, copy
+
+    row_of_cell = np.zeros(n_cells, dtype=np.int64)
+    row_of_cell[cells] = np.arange(cells.size)
+
+    def shift_back(iv: Intervals) -> Intervals:
+        """Move intervals (real time) back by the copies removed before them."""
+        row = row_of_cell[iv.cell]
+        # A copy's own intervals start at or after its start o + kP; the 1e-9 keeps one
+        # that starts exactly there (lap time 0) from rounding into the copy before.
+        k = np.clip(np.floor((iv.start_s - o) / P + 1e-9).astype(np.int64) - copies.k_lo, 0, n - 1)
+        before = np.where(iv.start_s >= o + (copies.k_hi + 1) * P, removed_row[row],
+                          removed_before[row, k]) * P
+        return Intervals(iv.cell, iv.start_s - before, iv.end_s - before, iv.best_cos)
+
+    # Base laps: kept copies expanded, moved back and merged in one compiled pass
+    # (sim/engine/_expand.pyx; the same as shift_back(_kept_copies_real(...)).merged()).
+    rb = np.ascontiguousarray(removed_before, dtype=np.int32)
+    rows64, ks64 = rows.astype(np.int64), ks.astype(np.int64)
+    out = [Intervals(*_expand.kept_copies_compressed(
+               np.ascontiguousarray(lap.cell, dtype=np.int64), lap.start_s, lap.end_s,
+               lap.best_cos, np.ascontiguousarray(cells, dtype=np.int64), rows64, ks64, rb, o,
+               P, copies.k_lo, copies.window_s[0], copies.window_s[1], _TOUCH_S))
+           if lap.size else Intervals.empty() for lap in base_laps]
+
+    def in_daylight(lap: Intervals, mask) -> Intervals:
+        """The day lap's kept copies cut by the daylight mask. A copy with the Sun up at
+        both ends is daylight throughout and one down at both ends night throughout (at
+        most one sunrise or sunset per copy, see the docstring): only copies with a
+        sunrise or sunset go through the exact mask."""
+        iv, pair = _kept_copies_real(lap, cells, rows, ks, copies)
+        if up is None:
+            return mask(iv)
+        a, b = up[rows[pair], ks[pair]], up[rows[pair], ks[pair] + 1]
+        return Intervals.concat([iv.take(a & b), mask(iv.take(a != b))])
+    out += [shift_back(in_daylight(lap, mask)).merged()
+            for lap, mask in zip(day_laps, daylight or ())]
+    out += [shift_back(sp) if sp.size else sp for sp in sparse_sources]
+    return Compressed(out, window_end, removed_day, removed_night)
+
+
+def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies):
+    """Lap intervals of each kept (cell, copy) pair in real time, clipped to the lap window,
+    in (cell, copy, time) order, and (N,) the index into rows/ks of each."""
+    if lap.size == 0:
+        return Intervals.empty(), np.zeros(0, np.int64)
+    start_rk = copies.origin_s + (ks + copies.k_lo) * copies.period_s
+    first_of_cell = np.searchsorted(lap.cell, cells, side="left")      # once per cell
+    first = first_of_cell[rows]
+    count = (np.searchsorted(lap.cell, cells, side="right") - first_of_cell)[rows]
+    pair = np.repeat(np.arange(rows.size), count)
+    src = np.repeat(first, count) + (np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count))
+    w0, w1 = copies.window_s
+    s0 = np.maximum(lap.start_s[src] + start_rk[pair], w0)
+    s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
+    ok = s1 > s0
+    return Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok]), pair[ok]

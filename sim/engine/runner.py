@@ -1,0 +1,648 @@
+"""Run a scenario: geography, grid, tracks, sensors -> intervals -> figures -> Result.
+
+`run(scenario)` is the public entry point (re-exported as sim.run). It never prints; a
+front end may pass `progress(fraction)` to show a bar. `Engine` keeps each platform's
+intervals cached so that one platform can be recomputed while the others stay (what-if
+editing in the window).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+import time as _time
+from dataclasses import dataclass, field
+from datetime import timezone
+from typing import Callable, Optional
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sim.engine import budget
+from sim import memory
+from sim.engine.access import Intervals, SourceIntervals, refine_intervals, source_intervals
+from sim.engine.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
+                          covered_area_series, daily_figures, day_edges, figures_from_sums,
+                          gap_sums, lap_sums, region_figures, union_intervals)
+from sim.engine.environment import Environment
+from sim.world.geography import build_geography
+from sim.world.grid import build_grid
+from sim.engine.laps import LapCopies, compress
+from sim.platforms.motion import build_track
+from sim.schema import PlatformSpec, Scenario
+from sim.platforms.sensors import build_sensors
+from sim.engine.terrain_refine import terrain_cut
+
+ALONG_BIN_M = 50_000.0
+VIOLATION_SAMPLE_S = 5.0
+VIOLATION_TOL_S = 0.1
+
+
+@dataclass
+class Result:
+    """Everything a run computed. Per-cell arrays are (M,) in grid order."""
+    scenario: Scenario
+    engine: str
+    step_s: Optional[float]
+    geography: object
+    grid: object
+    cells: dict
+    summary: dict
+    bands: list
+    depth_profile: list
+    along_border: list
+    platforms: list
+    warnings: list
+    timeline: Optional[dict] = None
+    wall_s: float = 0.0
+    tracks: list = field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        """The contract of docs/figures.md (`isr-sim run --json`)."""
+        grid = self.grid
+        out = {
+            "scenario": self.scenario.name,
+            "duration_s": float(self.scenario.time.duration_s),
+            "engine": self.engine,
+            "grid": {"cell_km": grid.cell_m / 1000.0, "cells": int(grid.u.shape[0]),
+                     "area_km2": round(float(grid.area_m2.sum()) / 1e6, 3)},
+            "border": border_summary(self.geography),
+            "summary": self.summary,
+            "bands": self.bands,
+            "depth_profile": self.depth_profile,
+            "along_border": self.along_border,
+            "platforms": self.platforms,
+            "warnings": self.warnings,
+        }
+        if self.engine == "stepped":
+            out["step_s"] = self.step_s
+        if self.timeline is not None:
+            out["timeline"] = self.timeline
+        return _clean(out)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), indent=2, allow_nan=False)
+
+
+def _clean(value):
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, floats rounded to 6 decimals."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return round(v, 6) if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def border_summary(geography) -> dict:
+    return {"map_length_km": round(geography.map_border_length_m / 1000.0, 1),
+            "official_length_km": (None if geography.official_border_length_m is None
+                                   else round(geography.official_border_length_m / 1000.0, 1))}
+
+
+class World:
+    """What a run builds from the scenario's non-platform sections: geography, grid, the
+    grid's KD-tree and the environment (daylight, clouds, terrain). Runs that differ only in
+    platforms (a sweep over altitude or phase, a dragged track) share one World; nothing in
+    it changes after it is built. The environment is built on first use, under a lock (one
+    World may serve several threads)."""
+
+    def __init__(self, scenario: Scenario):
+        self.key = World.key_of(scenario)
+        self.geography = build_geography(scenario.geography, scenario.earth)
+        self.grid = build_grid(scenario.grid, self.geography, scenario.earth)
+        # Unbalanced, non-compact: builds about twice as fast; the engine queries it only
+        # once per track segment.
+        self.tree = (cKDTree(self.grid.u, balanced_tree=False, compact_nodes=False)
+                     if self.grid.u.shape[0] else None)
+        self._scenario = scenario
+        self._environment = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key_of(scenario: Scenario) -> tuple:
+        """Every section a World depends on: all but platforms, airspace and the texts, and
+        the seed only when there are clouds (its one use)."""
+        clouds = scenario.weather is not None and scenario.weather.cloud_fraction > 0
+        return (scenario.earth, scenario.geography, scenario.grid, scenario.time,
+                scenario.terrain, scenario.weather, scenario.seed if clouds else None)
+
+    def environment_for(self, scenario: Scenario) -> Environment:
+        """The environment of `scenario` (which must fit this World)."""
+        with self._lock:
+            if self._environment is None:
+                self._environment = Environment(self._scenario, self.grid, self.geography)
+        return self._environment.for_platforms(scenario)
+
+
+class Engine:
+    """Holds the scenario's geography, grid, tracks, sensors and environment, and each
+    platform's access intervals (cached), so that changing one platform recomputes only
+    that platform. `world` (optional) is a World built from a scenario with the same
+    non-platform sections, reused instead of building one."""
+
+    def __init__(self, scenario: Scenario, world: Optional[World] = None):
+        if world is None:
+            world = World(scenario)
+        elif world.key != World.key_of(scenario):
+            raise ValueError("this World was built for a scenario whose sections other than "
+                             "platforms differ")
+        self.scenario = scenario
+        self.world = world
+        self._build_track = build_track
+        self._build_sensors = build_sensors
+        self.geography, self.grid, self.tree = world.geography, world.grid, world.tree
+        self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
+        self._sources: dict[int, list[SourceIntervals]] = {}
+        self._full: dict[tuple[int, int], Intervals] = {}
+        self._environment = None
+        self.sensors = [self._sensors_of(p) for p in scenario.platforms]
+
+    def _sensors_of(self, platform: PlatformSpec):
+        """The platform's sensors; with terrain, their geometry reaches as far as the
+        highest cell could be seen (each cell's own limit is the terrain mask's)."""
+        top = 0.0
+        if self.scenario.terrain.source != "none" and self.n_cells:
+            top = float(self.environment.cell_elevation_m.max())
+        return self._build_sensors(platform.sensors, self.scenario.earth, top)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.grid.u.shape[0])
+
+    @property
+    def window_s(self) -> tuple[float, float]:
+        return 0.0, float(self.scenario.time.duration_s)
+
+    @property
+    def environment(self):
+        """Daylight, clouds and terrain (built on first use)."""
+        if self._environment is None:
+            self._environment = self.world.environment_for(self.scenario)
+        return self._environment
+
+    def affected(self, i: int, j: int) -> bool:
+        """Whether night or cloud can hide cells from sensor j of platform i: masks that
+        change with time, so the sensor's laps no longer repeat."""
+        return self.environment.in_time(self.sensors[i][j].spec)
+
+    def platform_sources(self, i: int) -> list[SourceIntervals]:
+        """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
+        with terrain line of sight applied: it depends only on the platform's position, so
+        one lap refined once holds for every lap."""
+        if i not in self._sources:
+            radius = self.scenario.earth.radius_m
+            out = []
+            for sensor in self.sensors[i]:
+                if self.tree is None:
+                    out.append(SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0,
+                                               (0.0, 0.0)))
+                    continue
+                src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
+                                       self.window_s, self._night_skip(sensor.spec))
+                if self.environment.in_space(sensor.spec):
+                    src = self._apply_terrain(i, sensor, src)
+                out.append(src)
+            self._sources[i] = out
+        return self._sources[i]
+
+    def _night_skip(self, spec):
+        """For a daylight-only sensor: a test that a satellite's coarse sample can see no
+        sunlit cell. Every cell within angle r of the sub-point p has a solar elevation at
+        most elev(p) + r, so samples with elev(p) + r < 0 are skipped (exact: the daylight
+        mask still cuts what remains). None for other sensors."""
+        if not spec.needs_daylight:
+            return None
+        env = self.environment
+
+        def sample_ok(t_s, sub_u, radius_rad):
+            sin_elev = np.einsum("ij,ij->i", sub_u, env.sun_u(t_s))
+            return np.arcsin(np.clip(sin_elev, -1.0, 1.0)) + radius_rad >= 0.0
+        return sample_ok
+
+    def _apply_terrain(self, i: int, sensor, src: SourceIntervals) -> SourceIntervals:
+        """Cut terrain line of sight out of one sensor's lap and one-off intervals
+        (sim/engine/terrain_refine.py)."""
+        env, spec, track = self.environment, sensor.spec, self.tracks[i]
+        lap = terrain_cut(env, spec, list(track.lap), src.lap) if track.lap and src.lap.size else src.lap
+        once_segments = [s for s in (seg.clipped(*self.window_s) for seg in track.once) if s is not None]
+        once = (terrain_cut(env, spec, once_segments, src.once)
+                if once_segments and src.once.size else src.once)
+        return SourceIntervals(lap.merged(), once.merged(), src.period_s, src.origin_s, src.lap_window_s)
+
+    def _reach_rad(self, i: int) -> float:
+        """Largest central angle any sensor of platform i sees at its first segment's
+        altitude (a cost proxy for ordering work)."""
+        track = self.tracks[i]
+        segments = list(track.lap) + list(track.once)
+        if not segments or not self.sensors[i]:
+            return 0.0
+        alt = segments[0].altitude_m
+        return max(float(s.central_angle_limits_rad(alt)[1]) for s in self.sensors[i])
+
+    def solve_all(self) -> None:
+        """Solve every platform's intervals, platforms in parallel threads (numpy releases
+        the GIL in the heavy array work; each platform writes only its own cache entry)."""
+        todo = [i for i in range(len(self.tracks)) if i not in self._sources]
+        # Longest first, so that no long job starts last while the other cores idle:
+        # satellites (new passes every orbit), then by the ground each sensor can reach.
+        todo.sort(key=lambda i: (self.scenario.platforms[i].kind != "satellite",
+                                 -self._reach_rad(i)))
+        workers = min(len(todo), os.cpu_count() or 1)
+        if workers <= 1:
+            for i in todo:
+                self.platform_sources(i)
+            return
+        _ = self.environment     # shared by the threads: build it once before they start
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(self.platform_sources, todo))
+
+    def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
+        """Every interval of sensor j of platform i over the window, with the environment's
+        masks applied (terrain already in the sources; night and cloud refined here by
+        sampling + bisection: sim.engine.access.refine_intervals)."""
+        if cell_mask is None and (i, j) in self._full:
+            return self._full[(i, j)]
+        iv = self._night_and_cloud(i, j, self.platform_sources(i)[j].full(cell_mask))
+        if cell_mask is None:
+            self._full[(i, j)] = iv
+        return iv
+
+    def replace_platform(self, index: int, platform: PlatformSpec) -> None:
+        """Swap one platform (e.g. a dragged track) and drop only its cached intervals."""
+        from dataclasses import replace
+        platforms = list(self.scenario.platforms)
+        platforms[index] = platform
+        # the loader's warnings described the file's platforms: stale after the swap
+        self.scenario = replace(self.scenario, platforms=tuple(platforms), warnings=())
+        if self._environment is not None:      # the terrain step reads the platforms
+            self._environment.scenario = self.scenario
+        self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
+        self.sensors[index] = self._sensors_of(platform)
+        self._sources.pop(index, None)
+        for key in [k for k in self._full if k[0] == index]:
+            self._full.pop(key)
+
+    def sources(self, progress: Optional[Callable[[float], None]] = None):
+        """All (platform index, sensor, full Intervals) triples."""
+        out = []
+        n = len(self.tracks)
+        for i in range(n):
+            for j, sensor in enumerate(self.sensors[i]):
+                out.append((i, sensor, self.full_intervals(i, j)))
+            if progress:
+                progress((i + 1) / max(n, 1))
+        return out
+
+    def gsd_of(self, i: int, j: int, iv: Intervals) -> Optional[np.ndarray]:
+        """GSD (m) at each interval's closest approach, or None without an imaging model."""
+        sensor = self.sensors[i][j]
+        if sensor.spec.focal_length_m is None or sensor.spec.pixel_pitch_m is None:
+            return None
+        return sensor.gsd_m(sensor.slant_m(self.tracks[i].lap[0].altitude_m if self.tracks[i].lap
+                                           else self.scenario.platforms[i].altitude_m, iv.best_cos))
+
+    def lap_copies(self, i: int) -> Optional[LapCopies]:
+        """The lap copies of platform i when interior laps can be compressed, else None."""
+        track = self.tracks[i]
+        if not track.lap or track.lap_period_s <= 0 or not self.sensors[i]:
+            return None
+        copies = LapCopies.of(track.lap_period_s, track.lap_origin_s,
+                              self.platform_sources(i)[0].lap_window_s)
+        return copies if copies is not None and copies.removable else None
+
+    def _day_only(self, i: int, j: int, copies: LapCopies) -> bool:
+        """Sensor j of platform i is hidden only by night, and its laps are short enough
+        (at most half the shortest day or night) for a lap to hold one sunrise or sunset."""
+        spec = self.sensors[i][j].spec
+        env = self.environment
+        return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds_on)
+                and copies.period_s <= env.daylight_step_s)
+
+    def cell_figures(self, progress: Optional[Callable[[float], None]] = None):
+        """Per-cell figures and, per platform, which cells it sees.
+
+        Each cell that some lapped platform sees during its lap gets that platform (the one
+        with the most lap intervals there) as its periodic base; every other source there
+        is sparse, and sim/engine/laps.py removes the base's interior laps far from sparse
+        intervals and from sunrise and sunset, adding one lap's sums per removed copy (a
+        daylight lap's, with the base's daylight-only sensors, or a night lap's, without).
+        Cells no lap sees are computed from the full union. Both equal the full expansion
+        (tests/test_runner.py)."""
+        m, T = self.n_cells, float(self.scenario.time.duration_s)
+        n_platforms = len(self.tracks)
+        self.solve_all()
+        copies = [self.lap_copies(i) for i in range(n_platforms)]
+        base_sensors, day_sensors = [], []
+        for i in range(n_platforms):
+            js = range(len(self.sensors[i])) if copies[i] is not None else []
+            base_sensors.append([j for j in js if not self.affected(i, j)])
+            day_sensors.append([j for j in js if self.affected(i, j)
+                                and self._day_only(i, j, copies[i])])
+        # Score: the intervals a platform's laps add over the window (lap intervals times
+        # copies), so that the base, whose copies are compressed, is the one that would
+        # cost most to expand (any base gives the same figures).
+        score = np.zeros((n_platforms, m))
+        for i in range(n_platforms):
+            for j in base_sensors[i] + day_sensors[i]:
+                score[i] += copies[i].n * np.bincount(self.platform_sources(i)[j].lap.cell,
+                                                      minlength=m)
+        base = np.argmax(score, axis=0) if n_platforms else np.zeros(m, dtype=np.int64)
+        has_base = score.max(axis=0) > 0 if n_platforms else np.zeros(m, dtype=bool)
+        seen = [np.zeros(m, dtype=bool) for _ in range(n_platforms)]
+
+        def sources_for(mask, skip_base_of=None):
+            """Full intervals of every source on the cells of mask, with their (i, j); the
+            lap sensors of platform skip_base_of contribute only their one-off intervals."""
+            out = []
+            for i in range(n_platforms):
+                for j in range(len(self.sensors[i])):
+                    if i == skip_base_of and j in base_sensors[i] + day_sensors[i]:
+                        once = self.platform_sources(i)[j].once
+                        iv = once.take(mask[once.cell])
+                        if j in day_sensors[i]:
+                            iv = self._night_and_cloud(i, j, iv)
+                    elif copies[i] is None:                     # no lap: cached, filter it
+                        iv = self.full_intervals(i, j)
+                        iv = iv.take(mask[iv.cell])
+                    else:                                       # expand these cells only
+                        iv = self.full_intervals(i, j, mask)
+                    out.append(((i, j), iv))
+            return out
+
+        def add(group_sums_pairs):
+            for (i, _), iv in group_sums_pairs:
+                seen[i][iv.cell] = True
+
+        total = GapSums.zeros(m)
+        explicit = ~has_base
+        if explicit.any():
+            pairs = sources_for(explicit)
+            add(pairs)
+            total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
+                               [self.gsd_of(i, j, iv) for (i, j), iv in pairs],
+                               platform_of=[i for (i, _), _ in pairs]))
+        env = self.environment if any(day_sensors) else None
+
+        def group(b):
+            """Sums of the cells whose base is platform b, and what each source saw there."""
+            mask = has_base & (base == b)
+            cells = np.flatnonzero(mask)
+            src = self.platform_sources(b)
+            laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in base_sensors[b]]
+            day_laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in day_sensors[b]]
+            sparse = sources_for(mask, skip_base_of=b)
+            day_keys = [(b, j) for j in day_sensors[b]]
+            comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse], day_laps,
+                            sun_up=env.daylight_table if env else None,
+                            daylight=[lambda iv, k=k: self._night_and_cloud(*k, iv)
+                                      for k in day_keys])
+            keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
+            sums = gap_sums(m, comp.window_end_s, comp.sources, mask,
+                            [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)],
+                            platform_of=[i for i, _ in keys])
+            night_union = Intervals.concat(laps).merged()
+            day_union = Intervals.concat(laps + day_laps).merged()
+            sums.add_scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day)
+            sums.add_scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night)
+            return sums, list(zip(keys, comp.sources))
+
+        groups = [b for b in range(n_platforms)
+                  if copies[b] is not None and (has_base & (base == b)).any()]
+        # Largest first (by lap intervals), so that the threads finish together.
+        groups.sort(key=lambda b: -score[b][has_base & (base == b)].sum())
+        # Groups are independent: run them in threads, after computing what they share (the
+        # cached expansions of lapless platforms, the Sun table). The cloud field's cache is
+        # not thread-safe, so with clouds they run one after the other.
+        for i in range(n_platforms):
+            if copies[i] is None:
+                for j in range(len(self.sensors[i])):
+                    self.full_intervals(i, j)
+        if env is not None:
+            env.sun_u(np.zeros(1))
+        clouds = self.scenario.weather is not None and self.scenario.weather.cloud_fraction > 0
+        workers = 1 if clouds else min(len(groups), os.cpu_count() or 1)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(group, groups))
+        else:
+            results = [group(b) for b in groups]
+        for k, (sums, pairs) in enumerate(results):
+            total.add(sums)
+            add(pairs)
+            if progress:
+                progress(0.2 + 0.8 * (k + 1) / len(results))
+        if progress:
+            progress(1.0)
+        return figures_from_sums(total, T), seen
+
+    def _night_and_cloud(self, i: int, j: int, iv: Intervals) -> Intervals:
+        """The time-dependent masks (night, cloud) of sensor j of platform i on iv."""
+        if not self.affected(i, j) or iv.size == 0:
+            return iv
+        env, spec = self.environment, self.sensors[i][j].spec
+        return refine_intervals(iv, lambda t_s, rows: env.allows_in_time(spec, t_s, iv.cell[rows]),
+                                env.time_step_s(spec))
+
+    def state(self) -> CoverageState:
+        """Union of all current intervals, indexed for instant queries."""
+        union = union_intervals([iv for _, _, iv in self.sources()])
+        return CoverageState.from_union(union, self.n_cells)
+
+
+def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes,
+                         max_work) -> None:
+    """TypeError / ValueError naming the argument and what to pass, before any work."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"run() takes a Scenario, not {type(scenario).__name__}: pass "
+                        "sim.load_scenario('file.yaml')")
+    if engine not in ("exact", "stepped"):
+        raise ValueError(f"run(engine={engine!r}): use engine='exact' or engine='stepped'")
+    for name, value in (("step_s", step_s), ("max_memory_bytes", max_memory_bytes),
+                        ("max_work", max_work)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"run({name}=...) takes a number, not {type(value).__name__}")
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"run({name}={value!r}): must be a positive finite number")
+    if not isinstance(timeline, (bool, np.bool_)):
+        raise TypeError(f"run(timeline=...) takes True or False, not {type(timeline).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError("run(progress=...) takes a function of one fraction, or None")
+
+
+def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = None,
+        timeline: bool = False, progress: Optional[Callable[[float], None]] = None,
+        world: Optional[World] = None,
+        max_memory_bytes: Optional[float] = memory.DEFAULT_LIMIT_BYTES,
+        max_work: Optional[float] = budget.DEFAULT_WORK_LIMIT) -> Result:
+    """Compute coverage of a scenario. engine: "exact" (intervals) or "stepped" (the
+    time-stepped reference, step_s defaulting to time.step). `world`: a World of a scenario
+    with the same non-platform sections, reused (see World). Before any heavy work the
+    memory the run needs is estimated (sim/engine/budget.py); above max_memory_bytes (None: no
+    limit) a ScenarioError says what to reduce; so does a stepped run of more than max_work
+    (sample, cell, sensor) evaluations (None: no limit), which bounds its time."""
+    _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes, max_work)
+    t_wall = _time.perf_counter()
+    budget.check(scenario, engine, step_s, timeline, max_memory_bytes, max_work)
+    eng = Engine(scenario, world)
+    grid, T = eng.grid, float(scenario.time.duration_s)
+    m = eng.n_cells
+    warnings: list[str] = list(scenario.warnings)      # found by the loader (as `check`)
+    for track in eng.tracks:
+        warnings.extend(w for w in track.warnings if w not in warnings)
+    if m == 0:
+        warnings.append("the grid has no cells: check grid.side, grid.extent and land_only")
+
+    if engine == "exact":
+        cells, per_platform_seen = eng.cell_figures(progress)
+    elif engine == "stepped":
+        from sim.engine.stepped import stepped_cell_figures
+        step_s = float(step_s or scenario.time.step_s)
+        per_platform_seen = [np.zeros(m, dtype=bool) for _ in eng.tracks]
+        cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s,
+                                     progress=progress, mask=stepped_mask(eng),
+                                     platform_seen=per_platform_seen)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+
+    area = grid.area_m2
+    distance = np.abs(grid.depth_m)
+    bands = band_table(cells, area, distance, list(scenario.grid.bands_m))
+    depth_profile = binned_profile(cells, area, grid.depth_m, grid.cell_m,
+                                   ("ever_covered_frac", "time_covered_frac"), center_key="depth_km")
+    along = binned_profile(cells, area, grid.along_m, ALONG_BIN_M,
+                           ("ever_covered_frac", "time_covered_frac"), start_at_zero=True)
+    platforms = []
+    for i, (spec, track) in enumerate(zip(scenario.platforms, eng.tracks)):
+        platforms.append({
+            "name": spec.name, "class": spec.class_id,
+            "time_on_station_s": float(track.time_on_station_s),
+            "covered_km2": float(area[per_platform_seen[i]].sum()) / 1e6,
+            # Orbits are outside national airspace (Outer Space Treaty, art. II).
+            "airspace_violations": (airspace_violations(track, eng.geography, T)
+                                    if scenario.airspace.overflight == "forbidden"
+                                    and spec.kind != "satellite" else []),
+        })
+    for p in platforms:
+        if p["airspace_violations"]:
+            warnings.append(f"{p['name']}: {len(p['airspace_violations'])} entr"
+                            f"{'y' if len(p['airspace_violations']) == 1 else 'ies'} into the "
+                            f"neighbour's airspace (overflight: forbidden)")
+    tl = None
+    if timeline:
+        tl = build_timeline(scenario, grid, [iv for _, _, iv in eng.sources()])
+    return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
+                  geography=eng.geography, grid=grid, cells=cells,
+                  summary=(region_figures(cells, area) if m
+                           else dict({k: None for k in FIGURE_KEYS}, never_seen_km2=0.0)),
+                  bands=bands, depth_profile=depth_profile, along_border=along,
+                  platforms=platforms, warnings=warnings, timeline=tl,
+                  wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)
+
+
+def stepped_mask(eng: Engine):
+    """Clouds and terrain as the stepped engine's extra condition, or None when no sensor
+    has them: mask(platform, sensor, t (K,), cells (K,)) -> (K,) bool. Night is left out:
+    the stepped engine applies needs_daylight itself, with the Sun at every sample."""
+    from dataclasses import replace
+    specs = [[replace(s.spec, needs_daylight=False) for s in sensors] for sensors in eng.sensors]
+    masked = [[eng.environment.affects(spec) for spec in row] for row in specs]
+    if not any(any(row) for row in masked):
+        return None
+
+    def mask(i, j, t_s, cell_index):
+        if not masked[i][j]:
+            return np.ones(np.shape(t_s), dtype=bool)
+        t_s = np.asarray(t_s, dtype=float)
+        pos, _, alt, active = eng.tracks[i].state(t_s)
+        ok = np.zeros(t_s.shape[0], dtype=bool)
+        if active.any():
+            ok[active] = eng.environment.allows(specs[i][j], t_s[active], pos[active],
+                                                alt[active], np.asarray(cell_index)[active])
+        return ok
+    return mask
+
+
+def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:
+    """Covered-area fraction at every time.step, and per UTC calendar day."""
+    T = float(scenario.time.duration_s)
+    step = float(scenario.time.step_s)
+    times = np.arange(0.0, T + 1e-9, step)
+    union = union_intervals(sources)
+    series = covered_area_series(union, grid.area_m2, times)
+    start = scenario.time.start.astimezone(timezone.utc)
+    since_midnight = start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
+    edges = day_edges(since_midnight, T)
+    days = daily_figures(union, grid.area_m2, edges)
+    from datetime import timedelta
+    for row in days:
+        row["date"] = (start + timedelta(seconds=row["start_s"])).date().isoformat()
+    return {"step_s": step, "t_s": times.tolist(), "covered_frac": series.tolist(), "days": days}
+
+
+def airspace_violations(track, geography, duration_s: float) -> list[dict]:
+    """Entries of the track into the neighbour's national airspace (code 2): start and end
+    time (bisected to VIOLATION_TOL_S), the deepest point's position and distance inside."""
+    n = int(math.ceil(duration_s / VIOLATION_SAMPLE_S)) + 1
+    t = np.minimum(np.arange(n) * VIOLATION_SAMPLE_S, duration_s)
+    pos, _, _, active = track.state(t)
+    inside = np.zeros(n, dtype=bool)
+    if active.any():
+        inside[active] = geography.airspace(pos[active]) == 2
+    if not inside.any():
+        return []
+
+    def is_inside(times):
+        p, _, _, act = track.state(np.atleast_1d(times))
+        out = np.zeros(p.shape[0], dtype=bool)
+        if act.any():
+            out[act] = geography.airspace(p[act]) == 2
+        return out
+
+    def refine(t_in, t_out):
+        for _ in range(int(math.ceil(math.log2(VIOLATION_SAMPLE_S / VIOLATION_TOL_S))) + 1):
+            mid = 0.5 * (t_in + t_out)
+            if is_inside(mid)[0]:
+                t_in = mid
+            else:
+                t_out = mid
+        return t_in
+
+    rows = []
+    edges = np.diff(inside.astype(np.int8))
+    starts = list(np.flatnonzero(edges == 1) + 1)
+    ends = list(np.flatnonzero(edges == -1))
+    if inside[0]:
+        starts.insert(0, 0)
+    if inside[-1]:
+        ends.append(n - 1)
+    for a, b in zip(starts, ends):
+        t0 = t[a] if a == 0 else refine(t[a], t[a - 1])
+        t1 = t[b] if b == n - 1 else refine(t[b], t[b + 1])
+        span = np.linspace(t0, t1, max(int((t1 - t0) / 1.0), 2))
+        p, _, _, act = track.state(span)
+        depth = np.full(span.size, -np.inf)
+        if act.any():
+            depth[act] = inside_distance_m(geography, p[act])
+        k = int(np.argmax(depth))
+        from sim.world.earth import lat_lon_deg
+        lat, lon = lat_lon_deg(p[k])
+        rows.append({"start_s": float(t0), "end_s": float(t1), "lat": round(float(lat), 4),
+                     "lon": round(float(lon), 4), "max_inside_km": round(float(depth[k]) / 1000.0, 3)})
+    return rows
+
+
+def inside_distance_m(geography, u: np.ndarray) -> np.ndarray:
+    """How far inside the neighbour's airspace points are (m): the geography's own measure
+    when it has one, else the signed depth from the border."""
+    if hasattr(geography, "airspace_inside_m"):
+        return geography.airspace_inside_m(u)
+    return np.maximum(geography.signed_depth_m(u), 0.0)
