@@ -259,7 +259,9 @@ def region_figures(cells: dict[str, np.ndarray], area_m2: np.ndarray,
             out[key] = (float(np.average(values[ok], weights=area_m2[ok]))
                         if ok.any() and area_m2[ok].sum() > 0 else None)
         else:
-            out[key] = float(np.dot(values, area_m2) / total) if total > 0 else None
+            # a plain sum, not np.dot: BLAS splits a long dot product over its threads, and
+            # the figure would then change in its last digits with the thread count
+            out[key] = float(np.sum(values * area_m2) / total) if total > 0 else None
     never = ~(cells["ever_covered_frac"] > 0)
     out["never_seen_km2"] = float(area_m2[never].sum()) / 1e6
     return out
