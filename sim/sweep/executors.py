@@ -7,24 +7,36 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 
 from sim.errors import Problem, ScenarioError
+from sim.sweep.blas_threads import one_blas_thread
 from sim.sweep.worker import run_task
 
 CONNECT_TIMEOUT_S = 20.0
 
 
+@contextmanager
+def process_pool(workers: int):
+    """A ProcessPoolExecutor of `workers` processes, forked where the system allows (they
+    start with the package already imported) while this process has one BLAS thread, which
+    they keep (sim.sweep.blas_threads says why)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with one_blas_thread(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
 def local(workers: int):
-    """Runs in this process (workers == 1) or in `workers` processes. Worker processes are
-    forked where the system allows: they start with the package already imported."""
+    """Runs in this process (workers == 1) or in a process_pool(workers), with one BLAS
+    thread in either case: every local run computes the same way."""
     def execute(tasks, on_record) -> None:
         if workers <= 1:
-            for task in tasks:
-                on_record(run_task(task))
+            with one_blas_thread():
+                for task in tasks:
+                    on_record(run_task(task))
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with process_pool(workers) as pool:
             futures = [pool.submit(run_task, task) for task in tasks]
             try:
                 for future in as_completed(futures):
