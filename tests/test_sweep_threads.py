@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from sim.coverage import FIGURE_KEYS, region_figures
+from sim.engine.coverage import FIGURE_KEYS, region_figures
 from sim.sweep import executors
 from sim.sweep.blas_threads import one_blas_thread, thread_controls
 from sim.sweep.spec import build_sweep
