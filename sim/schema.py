@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional, Union
 
+from sim.units import EARTH_RADIUS_M
+
 
 @dataclass(frozen=True)
 class LatLon:
@@ -28,7 +30,7 @@ class TimeSpec:
 
 @dataclass(frozen=True)
 class EarthSpec:
-    radius_m: float = 6_371_000.0
+    radius_m: float = EARTH_RADIUS_M
     refraction_k: float = 4.0 / 3.0  # effective-Earth-radius factor for radio sensors
 
 

@@ -3,7 +3,7 @@
 1. Layers: every module of sim belongs to one layer, and imports (anywhere in the file,
    including imports inside functions) go only to its own layer or lower ones:
 
-       foundation  units, errors, paths, memory, rowpool, version, loops, schema
+       foundation  units, errors, paths, memory, rowpool, version, loops, schema, bisection
        world       sim/world/       platforms  sim/platforms/     scenario  sim/scenario/
        engine      sim/engine/      output     sim/output/
        front ends  notebook, view/, exercises/, sweep/   (never each other)
@@ -27,7 +27,7 @@ SIM = Path(__file__).resolve().parent.parent / "sim"
 
 LAYERS = (
     ("foundation", ("sim.units", "sim.errors", "sim.paths", "sim.memory", "sim.rowpool", "sim.version",
-                    "sim.loops", "sim.schema")),
+                    "sim.loops", "sim.schema", "sim.bisection")),
     ("world", ("sim.world",)),
     ("platforms", ("sim.platforms",)),
     ("scenario", ("sim.scenario",)),

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.bisection import bisect
 from sim.loops import arcs as _arcs
 
 
@@ -54,6 +55,12 @@ REFINE_TOL_S = 1e-3           # orbit edge refinement tolerance
 FINE_STEP_S = 1.0             # orbit full-rule sampling inside a cap window
 ORBIT_CHUNK_S = 86_400.0      # long orbits are solved in chunks of this length, in parallel
 _TWO_PI = 2.0 * math.pi
+# Intervals of one cell closer than TOUCH_S (s) are one access, and no gap is shorter. Edges
+# are found to REFINE_TOL_S (1 ms) or better, so a shorter gap is rounding, not a revisit:
+# where a track's segment hands over to the next, or one lap copy to the next (shifted by a
+# whole period in floating point). Merging, the union's gap sums (coverage) and the lap
+# compression (laps) all use it, so they agree on what one access is.
+TOUCH_S = 1e-6
 
 
 @dataclass
@@ -91,7 +98,7 @@ class Intervals:
         return Intervals(self.cell[index], self.start_s[index], self.end_s[index],
                          self.best_cos[index])
 
-    def merged(self, touch_s: float = 1e-6, presorted: bool = False) -> "Intervals":
+    def merged(self, touch_s: float = TOUCH_S, presorted: bool = False) -> "Intervals":
         """Union per cell: sort by (cell, start) (skipped when presorted), merge overlapping
         or touching (gap <= touch_s) intervals. best_cos of a merged interval is the max of
         its parts."""
@@ -304,18 +311,6 @@ def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
 
 # ------------------------------------------------------------------------------ orbits
 
-def _bisect(fun, t_true, t_false, tol_s: float):
-    """Vectorised bisection between t_true (fun >= 0) and t_false (fun < 0)."""
-    a, b = t_true.copy(), t_false.copy()
-    iterations = int(math.ceil(math.log2(max(np.max(np.abs(b - a), initial=0.0), tol_s) / tol_s))) + 1
-    for _ in range(max(iterations, 1)):
-        m = 0.5 * (a + b)
-        ok = fun(m) >= 0.0
-        a = np.where(ok, m, a)
-        b = np.where(ok, b, m)
-    return a
-
-
 def _orbit_state(segment, t_s):
     """Sub-satellite unit vectors (K,3) and Earth-fixed angular velocity vectors (K,3) in
     rad/s (ground velocity on the unit sphere) at times t_s (K,)."""
@@ -442,9 +437,9 @@ def _edge(segment, u, cos_max, guess, t_best, limit, margin):
         rows = np.flatnonzero(bad)
         sub_u = u[rows]
 
-        def sub_margin(tt):
-            return np.einsum("ij,ij->i", segment.position_u(tt), sub_u) - cos_max
-        t[rows] = _bisect(sub_margin, t_best[rows], limit[rows], REFINE_TOL_S)
+        def inside(tt):
+            return np.einsum("ij,ij->i", segment.position_u(tt), sub_u) - cos_max >= 0.0
+        t[rows] = bisect(inside, t_best[rows], limit[rows], REFINE_TOL_S)
     return np.where(inside_at_limit, limit, t)
 
 
@@ -569,7 +564,7 @@ def refine_at_samples(intervals: Intervals, predicate, owner: np.ndarray, t: np.
         own = owner[idx_before]
         a, b = t[idx_before], t[idx_before + 1]
         t_true, t_false = (b, a) if rising else (a, b)
-        return _bisect(lambda tt: np.where(predicate(tt, own), 1.0, -1.0), t_true, t_false, tol_s)
+        return bisect(lambda tt: predicate(tt, own), t_true, t_false, tol_s)
 
     # Events: opening (+1) at rises and at visible window starts, closing (-1) at falls and
     # visible window ends; sorted per owner by time they alternate open/close.

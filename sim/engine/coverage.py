@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.loops import sweep as _sweep
-from sim.engine.access import Intervals, sort_by_cell_then_time
+from sim.engine.access import TOUCH_S, Intervals, sort_by_cell_then_time
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
@@ -44,8 +44,6 @@ FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisi
 # Figures undefined for a cell never seen (NaN there; regions average them over seen cells).
 NEVER_SEEN_NAN_KEYS = ("max_revisit_s", "mean_revisit_s", "time_average_gap_s",
                        "mean_response_s", "mean_age_of_data_s")
-_GAP_EPS_S = 1e-6          # the same touch tolerance as Intervals.merged: no gap is shorter
-_TOUCH_S = 1e-6            # Intervals.merged's default: closer intervals are one access
 
 
 def union_intervals(sources: list[Intervals]) -> Intervals:
@@ -118,7 +116,7 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     _sweep.sweep([np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
                  [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
                  [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
-                 T, _TOUCH_S, _GAP_EPS_S, out.covered_s, out.accesses, out.n_gaps,
+                 T, TOUCH_S, TOUCH_S, out.covered_s, out.accesses, out.n_gaps,
                  out.sum_gap_s, out.sum_gap_sq, out.max_gap_s, out.max_simultaneous)
     seen = out.accesses > 0
     never = ~seen if cell_mask is None else cell_mask & ~seen
@@ -139,7 +137,7 @@ def per_platform(sources: list[Intervals], platform_of: list | None) -> list[Int
     groups: dict = {}
     for src, owner in zip(sources, platform_of):
         groups.setdefault(owner, []).append(src)
-    return [g[0] if len(g) == 1 else Intervals.concat(g).merged(_TOUCH_S)
+    return [g[0] if len(g) == 1 else Intervals.concat(g).merged(TOUCH_S)
             for g in groups.values()]
 
 
@@ -167,7 +165,7 @@ def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:
     prev_end[1:] = end[:-1]
     prev_end[first] = end[last] - P
     gaps = start - prev_end
-    real = gaps > _GAP_EPS_S                 # a zero gap is a join across the lap boundary
+    real = gaps > TOUCH_S                 # a zero gap is a join across the lap boundary
     out.accesses = np.bincount(cell[real], minlength=n_cells).astype(np.float64)
     out.n_gaps = out.accesses.copy()
     out.sum_gap_s = np.bincount(cell[real], weights=gaps[real], minlength=n_cells)

@@ -27,9 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.loops import expand as _expand
-from sim.engine.access import Intervals
-
-_TOUCH_S = 1e-6          # Intervals.merged's default: closer intervals are one access
+from sim.engine.access import TOUCH_S, Intervals
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,7 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     out = [Intervals(*_expand.kept_copies_compressed(
                np.ascontiguousarray(lap.cell, dtype=np.int64), lap.start_s, lap.end_s,
                lap.best_cos, np.ascontiguousarray(cells, dtype=np.int64), rows64, ks64, rb, o,
-               P, copies.k_lo, copies.window_s[0], copies.window_s[1], _TOUCH_S))
+               P, copies.k_lo, copies.window_s[0], copies.window_s[1], TOUCH_S))
            if lap.size else Intervals.empty() for lap in base_laps]
 
     def in_daylight(lap: Intervals, mask) -> Intervals:

@@ -20,6 +20,7 @@ from typing import Callable, Optional
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim.bisection import bisect, halvings
 from sim.engine import budget
 from sim import memory
 from sim.engine.access import Intervals, SourceIntervals, refine_intervals, source_intervals
@@ -608,13 +609,9 @@ def airspace_violations(track, geography, duration_s: float) -> list[dict]:
         return out
 
     def refine(t_in, t_out):
-        for _ in range(int(math.ceil(math.log2(VIOLATION_SAMPLE_S / VIOLATION_TOL_S))) + 1):
-            mid = 0.5 * (t_in + t_out)
-            if is_inside(mid)[0]:
-                t_in = mid
-            else:
-                t_out = mid
-        return t_in
+        # brackets are one sample step long (or shorter at the window's end)
+        steps = halvings(VIOLATION_SAMPLE_S, VIOLATION_TOL_S)
+        return bisect(is_inside, [t_in], [t_out], steps=steps)[0]
 
     rows = []
     edges = np.diff(inside.astype(np.int8))

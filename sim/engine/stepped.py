@@ -59,11 +59,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.world import earth
-from sim.engine.coverage import apply_never_seen_rule
-
-FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
-               "mean_revisit_s", "time_average_gap_s", "mean_response_s",
-               "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
+from sim.engine.coverage import FIGURE_KEYS, apply_never_seen_rule
 
 # Upper bound of candidate (sample, cell) pairs evaluated at once, per chunk of samples.
 _CANDIDATE_BUDGET = 1_500_000

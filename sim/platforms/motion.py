@@ -30,11 +30,12 @@ from typing import Optional, Union
 
 import numpy as np
 
+from sim.bisection import bisect
 from sim.world import earth
 from sim.loops import orbit as _orbit
 from sim.schema import (BorderParallelTrack, LoiterTrack, OrbitTrack, PlatformSpec,
                                  RacetrackTrack, RouteTrack, Scenario)
-from sim.units import EQUATORIAL_RADIUS_M, G0_M_S2, J2_EARTH, MU_EARTH_M3_S2
+from sim.units import EARTH_RADIUS_M, EQUATORIAL_RADIUS_M, G0_M_S2, J2_EARTH, MU_EARTH_M3_S2
 
 TWO_PI = 2.0 * math.pi
 # d(GMST)/dt in rad/s from the linear term of Vallado eq. 3-45:
@@ -226,8 +227,8 @@ class Track:
     The engine computes one lap and shifts it, so a 7-day run costs about the same as a
     1-day run.
 
-    `radius_m` (an addition to the agreed interface, with a default) is the Earth radius used
-    for ground velocities in state().
+    `radius_m` is the Earth radius used for ground velocities in state() (the scenario's;
+    the mean radius by default).
     """
     platform_name: str
     lap: tuple[ArcSegment, ...]
@@ -237,7 +238,7 @@ class Track:
     once: tuple[Segment, ...]
     time_on_station_s: float
     warnings: tuple[str, ...]
-    radius_m: float = 6_371_000.0
+    radius_m: float = EARTH_RADIUS_M
     _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # ----------------------------------------------------------------- segment listing
@@ -707,13 +708,9 @@ def build_track(platform: PlatformSpec, scenario: Scenario, geography=None) -> T
                 return Track(name, (), 0.0, 0.0, (st0, st0), (), 0.0, tuple(warnings), radius)
             # f(D) = out + D + back(D) - endurance is non-decreasing in D (back changes by at
             # most 1 s per s of station time at the same speed): bisect for the largest D.
-            lo, hi = 0.0, requested
-            for _ in range(60):
-                mid = 0.5 * (lo + hi)
-                if out_s + mid + back_s(st0 + mid) <= endurance:
-                    lo = mid
-                else:
-                    hi = mid
+            # 60 halvings: to the last bits of a double for any station time.
+            lo = float(bisect(lambda d: out_s + float(d) + back_s(st0 + float(d)) <= endurance,
+                              0.0, requested, steps=60))
             st1 = st0 + lo
             warnings.append(
                 f"{name}: on-station time capped by endurance to {_fmt_h(lo)} "

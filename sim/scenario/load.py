@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Optional
 import yaml
 
 from sim.errors import Problem, ScenarioError, short_value
-from sim.units import MU_EARTH_M3_S2, UnitError, to_si
+from sim.units import EARTH_RADIUS_M, MU_EARTH_M3_S2, UnitError, to_si
 from sim.schema import (
     SENSOR_KINDS, TRACK_KINDS, AirspaceSpec, BorderParallelTrack, EarthSpec, GeographySpec,
     GridSpec, LatLon, LoiterTrack, OnStation, OrbitTrack, PlatformClass, PlatformSpec,
@@ -719,7 +719,7 @@ def _read_earth(ck: Checker, value: Any, path=("earth",)):
     if value is None:
         return EarthSpec()
     parts = read_mapping(ck, value, path, {
-        "radius": quantity("length", "km", 1000, 100_000, default=6_371_000.0,
+        "radius": quantity("length", "km", 1000, 100_000, default=EARTH_RADIUS_M,
                            fix="the mean Earth radius is 6371 km"),
         "refraction_k": number(1, 2, default=4.0 / 3.0,
                                fix="the standard atmosphere gives 4/3 (1.333)", example="1.333"),

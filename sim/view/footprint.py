@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.bisection import bisect
 from sim.world import earth as E
 
 N_AZ = 144          # relative bearings (2.5 deg apart)
@@ -61,19 +62,14 @@ def footprint_shape(sensor, altitude_m: float) -> FootprintShape:
     last = N_LAM - 1 - np.argmax(grid_vis[:, ::-1], axis=1)
     step = lam[1] - lam[0] if N_LAM > 1 else 0.0
 
-    def bisect(inside, outside):
+    def edge(inside, outside):
         """Refine edges between a visible angle `inside` and an invisible `outside` (N_AZ,)."""
-        for _ in range(N_BISECT):
-            mid = 0.5 * (inside + outside)
-            ok = visible(az, mid)
-            inside = np.where(ok, mid, inside)
-            outside = np.where(ok, outside, mid)
-        return inside
+        return bisect(lambda mid: visible(az, mid), inside, outside, steps=N_BISECT)
 
     lo = lam[first]
     hi = lam[last]
-    lo = np.where(first > 0, bisect(lo, lo - step), lo)
-    hi = np.where(last < N_LAM - 1, bisect(hi, hi + step), hi)
+    lo = np.where(first > 0, edge(lo, lo - step), lo)
+    hi = np.where(last < N_LAM - 1, edge(hi, hi + step), hi)
     return FootprintShape(az, np.where(any_vis, lo, np.nan), np.where(any_vis, hi, np.nan))
 
 

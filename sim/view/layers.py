@@ -26,7 +26,7 @@ from typing import Optional
 import numpy as np
 
 from sim.engine.access import segmented_cummax
-from sim.engine.coverage import _GAP_EPS_S
+from sim.engine.access import TOUCH_S
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
 
@@ -64,7 +64,7 @@ class _Rows:
         prev_end[1:] = end[:-1]
         prev_end[first_idx] = 0.0
         gap = start - prev_end
-        gap = np.where(gap > _GAP_EPS_S, gap, 0.0)
+        gap = np.where(gap > TOUCH_S, gap, 0.0)
         return _Rows(cell, start, end, rank, covered_before, segmented_cummax(gap, cell))
 
     FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
@@ -230,7 +230,7 @@ class IncrementalLayers:
         if safe is None:
             return np.full(self.n_cells, np.nan)
         trailing = np.maximum(t - self.end_s[safe], 0.0)
-        trailing = np.where(trailing > _GAP_EPS_S, trailing, 0.0)
+        trailing = np.where(trailing > TOUCH_S, trailing, 0.0)
         return np.where(seen, np.maximum(self.gap_max_s[safe], trailing), np.nan)
 
     def accesses_of(self, cell: int) -> tuple[np.ndarray, np.ndarray]:
