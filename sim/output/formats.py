@@ -1,5 +1,6 @@
-"""How each figure of merit is named and written for people: its display order, label and
-kind (fraction, time, count, length), and number formats (percentages, durations).
+"""How each figure of merit is named and written for people: its label and kind
+(fraction, time, count, length), and number formats (percentages, durations). Figures are
+shown in the engine's order, FIGURE_KEYS (sim.engine.coverage, re-exported here).
 Shared by the text tables, the maps, the HTML report, the sweep summary and the window.
 """
 from __future__ import annotations
@@ -8,9 +9,9 @@ import math
 
 import numpy as np
 
-FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
-               "mean_revisit_s", "time_average_gap_s", "mean_response_s",
-               "mean_age_of_data_s", "max_simultaneous", "best_gsd_m")
+from sim.engine.coverage import FIGURE_KEYS
+
+__all__ = ["FIGURE_KEYS", "KEY_INFO", "format_duration", "format_percent", "format_value"]
 
 # key -> (label, kind); kind: frac (shown in %), time (s), count, length (m)
 KEY_INFO = {
@@ -25,8 +26,6 @@ KEY_INFO = {
     "max_simultaneous": ("max platforms at once", "count"),
     "best_gsd_m": ("best GSD", "length"),
 }
-
-
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and not math.isfinite(value))

@@ -20,8 +20,10 @@ import numpy as np
 from sim.output.files import atomic_file
 from sim.output.formats import KEY_INFO, format_duration
 from sim.output.map_geometry import (densify, grid_centre_reach, grid_projector, is_satellite,
-                              lat_lon_arrays, nice_length_km, runs_in_box, sample_track,
-                              split_polyline)
+                                     lat_lon_arrays, nice_length_km, runs_in_box, sample_track,
+                                     split_polyline)
+from sim.world.earth import unit_vector
+from sim.world.grid import laea_inverse
 
 MAP_FORMATS = ("png", "svg", "pdf")          # matplotlib writes these without extra packages
 
@@ -163,8 +165,8 @@ def make_frame(ax, result) -> MapFrame:
         px, py = project(arr[:, 0], arr[:, 1])
         return np.asarray(px, dtype=float) / 1000.0, np.asarray(py, dtype=float) / 1000.0
 
-    radius_m = float(getattr(getattr(result.scenario, "earth", None), "radius_m", 6_371_000.0))
-    return MapFrame(ax, result, ix, iy, nx, ny, pix, extent, project_km, radius_m)
+    return MapFrame(ax, result, ix, iy, nx, ny, pix, extent, project_km,
+                    float(result.scenario.earth.radius_m))
 
 
 # ------------------------------------------------------------------------------ layers
@@ -217,15 +219,14 @@ def draw_geography(frame: MapFrame) -> list:
     """Country outlines, coastlines and the border; their legend handles."""
     from matplotlib.lines import Line2D
     geo, handles = frame.result.geography, []
-    if _draw_lines(frame, lat_lon_arrays(getattr(geo, "own_land", None))
-                   + lat_lon_arrays(getattr(geo, "neighbour_land", None)), **LAND_STYLE):
+    if _draw_lines(frame, lat_lon_arrays(geo.own_land) + lat_lon_arrays(geo.neighbour_land),
+                   **LAND_STYLE):
         handles.append(Line2D([], [], label="country outline", **LAND_STYLE))
-    if _draw_lines(frame, lat_lon_arrays(getattr(geo, "coastlines", None)), **COAST_STYLE):
+    if _draw_lines(frame, lat_lon_arrays(geo.coastlines), **COAST_STYLE):
         handles.append(Line2D([], [], label="coastline", **COAST_STYLE))
-    lat_b, lon_b = getattr(geo, "border_lat_deg", None), getattr(geo, "border_lon_deg", None)
-    if lat_b is not None and _draw_lines(frame, [np.stack([np.asarray(lat_b, float),
-                                                           np.asarray(lon_b, float)], axis=-1)],
-                                         **BORDER_STYLE):
+    border = np.stack([np.asarray(geo.border_lat_deg, float),
+                       np.asarray(geo.border_lon_deg, float)], axis=-1)
+    if _draw_lines(frame, [border], **BORDER_STYLE):
         handles.append(Line2D([], [], label="border", **BORDER_STYLE))
     return handles
 
@@ -234,13 +235,12 @@ def draw_band_lines(frame: MapFrame) -> list:
     """The depth-band edges (grid.bands) as labelled contours of the cells' distance from
     the border; edges at or beyond the grid's own extent (its outer edge) are left out."""
     from matplotlib.lines import Line2D
-    grid_spec = getattr(frame.result.scenario, "grid", None)
-    bands_m = getattr(grid_spec, "bands_m", None)
-    extent_km = float(getattr(grid_spec, "extent_m", math.inf)) / 1000.0
-    depth = getattr(frame.result.grid, "depth_m", None)
-    if not bands_m or depth is None or frame.nx < 2 or frame.ny < 2:
+    grid_spec = frame.result.scenario.grid
+    bands_m = grid_spec.bands_m
+    extent_km = float(grid_spec.extent_m) / 1000.0
+    if not bands_m or frame.nx < 2 or frame.ny < 2:
         return []
-    dist_km = frame.raster(np.abs(np.asarray(depth, dtype=float)) / 1000.0)
+    dist_km = frame.raster(np.abs(np.asarray(frame.result.grid.depth_m, dtype=float)) / 1000.0)
     finite = dist_km[np.isfinite(dist_km)]
     if not finite.size:
         return []
@@ -258,18 +258,15 @@ def draw_band_lines(frame: MapFrame) -> list:
 
 
 def _view_lat_lon(frame: MapFrame, box, n: int):
-    """(lat_deg, lon_deg) of an n x n lattice over the view box, or None when the grid
-    has no exact inverse projection."""
+    """xs (n,), ys (n,) km of an n x n lattice over the view box and its (lat_deg,
+    lon_deg) (n, n) each (rows along y), by the grid's inverse map."""
     grid = frame.result.grid
-    if not all(hasattr(grid, a) for a in ("center_lat_deg", "center_lon_deg", "radius_m")):
-        return None, None, None
-    from sim.world.grid import laea_inverse
     xs = np.linspace(box[0], box[1], n)
     ys = np.linspace(box[2], box[3], n)
     X, Y = np.meshgrid(xs, ys)
     lat, lon = laea_inverse(X * 1000.0, Y * 1000.0, grid.center_lat_deg, grid.center_lon_deg,
                             grid.radius_m)
-    return xs, ys, (lat, lon)
+    return xs, ys, lat, lon
 
 
 @dataclass
@@ -281,26 +278,17 @@ class AirspaceLattice:
     code: np.ndarray
 
 
-def airspace_lattice(frame: MapFrame, box, n: int = 240) -> Optional[AirspaceLattice]:
-    """None when the geography has no airspace or the grid no exact inverse projection."""
-    geo = frame.result.geography
-    if not hasattr(geo, "airspace"):
-        return None
-    xs, ys, ll = _view_lat_lon(frame, box, n)
-    if ll is None:
-        return None
-    from sim.world.earth import unit_vector
-    lat, lon = ll
-    code = np.asarray(geo.airspace(unit_vector(lat.ravel(), lon.ravel()))).reshape(lat.shape)
-    return AirspaceLattice(xs, ys, code)
+def airspace_lattice(frame: MapFrame, box, n: int = 240) -> AirspaceLattice:
+    """The geography's airspace on an n x n lattice over the view box."""
+    xs, ys, lat, lon = _view_lat_lon(frame, box, n)
+    code = frame.result.geography.airspace(unit_vector(lat.ravel(), lon.ravel()))
+    return AirspaceLattice(xs, ys, np.asarray(code).reshape(lat.shape))
 
 
-def draw_territorial_sea(frame: MapFrame, lattice: Optional[AirspaceLattice]) -> list:
+def draw_territorial_sea(frame: MapFrame, lattice: AirspaceLattice) -> list:
     """The outer limit of national airspace at sea (the territorial sea, UNCLOS arts. 2-3):
     the edge of international airspace, a contour of the airspace code on the lattice."""
     from matplotlib.lines import Line2D
-    if lattice is None:
-        return []
     international = (lattice.code == 1).astype(float)
     if international.min() == international.max():
         return []
@@ -308,8 +296,7 @@ def draw_territorial_sea(frame: MapFrame, lattice: Optional[AirspaceLattice]) ->
     frame.ax.contour(lattice.xs, lattice.ys, international, levels=[0.5],
                      colors=style.pop("color"), linewidths=style.pop("linewidth"),
                      linestyles=[style.pop("linestyle")], zorder=style.pop("zorder"))
-    geo = frame.result.geography
-    nmi = float(getattr(geo, "territorial_sea_m", 22_224.0)) / 1852.0
+    nmi = float(frame.result.geography.territorial_sea_m) / 1852.0
     return [Line2D([], [], label=f"territorial-sea limit ({nmi:g} nmi): national airspace inside",
                    **SEA_LIMIT_STYLE)]
 
@@ -329,16 +316,14 @@ def platform_tracks(frame: MapFrame, tracks, span_km: float) -> list:
         return out
     T = float(frame.result.scenario.time.duration_s)
     centre, reach = grid_centre_reach(frame.result.grid)
-    specs = {p.name: p for p in getattr(frame.result.scenario, "platforms", ()) or ()}
-    for k, track in enumerate(getattr(frame.result, "tracks", None) or []):
-        if not hasattr(track, "state"):
-            continue
+    specs = {p.name: p for p in frame.result.scenario.platforms}
+    for k, track in enumerate(frame.result.tracks):
         sat = is_satellite(track)
         arr, spacing = sample_track(track, T, span_km * 1000.0 / 400.0,
                                     centre_u=centre if sat else None,
                                     near_rad=reach * 1.6 + math.radians(1.0))
         pieces = split_polyline(arr, 3.0 * spacing * (1 + 1e-6) + 1e-3, frame.radius_m)
-        name = getattr(track, "platform_name", "") or "platform"
+        name = track.platform_name
         spec = specs.get(name)
         group = (spec.class_id, spec.altitude_m, spec.track) if spec is not None else k
         out.append((name, sat, [frame.project_km(p) for p in pieces], group))
@@ -441,16 +426,9 @@ def _nice_step_deg(span_deg: float) -> float:
 
 
 def _lat_lon_range(frame: MapFrame, box):
-    """Latitude and longitude spans of the view: from an inverse-projected lattice when
-    the grid has one, else the cells' own range widened by half its span."""
-    _, _, ll = _view_lat_lon(frame, box, 60)
-    if ll is not None:
-        lat, lon = ll
-        return float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max())
-    grid = frame.result.grid
-    lat, lon = np.asarray(grid.lat_deg, float), np.asarray(grid.lon_deg, float)
-    dlat, dlon = lat.max() - lat.min(), lon.max() - lon.min()
-    return (lat.min() - dlat / 2, lat.max() + dlat / 2, lon.min() - dlon / 2, lon.max() + dlon / 2)
+    """Latitude and longitude spans of the view, from an inverse-projected lattice."""
+    _, _, lat, lon = _view_lat_lon(frame, box, 60)
+    return float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max())
 
 
 def draw_graticule(frame: MapFrame, box) -> None:
@@ -506,13 +484,10 @@ def label_spot(lattice: AirspaceLattice, code: int,
     return float(lattice.xs[col]), float(lattice.ys[row])
 
 
-def draw_country_names(frame: MapFrame, lattice: Optional[AirspaceLattice]) -> None:
+def draw_country_names(frame: MapFrame, lattice: AirspaceLattice) -> None:
     """The own and the neighbour country's names, each deep inside its own airspace."""
     geo = frame.result.geography
-    if lattice is None:
-        return
-    for attr, code in (("own_name", 0), ("neighbour_name", 2)):
-        name = getattr(geo, attr, None)
+    for name, code in ((geo.own_name, 0), (geo.neighbour_name, 2)):
         spot = label_spot(lattice, code, frame.obstacles) if name else None
         if spot is not None:
             # under the lines and their labels (zorder 3 and up), over the cells

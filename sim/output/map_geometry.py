@@ -10,6 +10,11 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from sim.platforms.motion import OrbitSegment
+from sim.units import EARTH_RADIUS_M
+from sim.world.earth import central_angle_rad, lat_lon_deg, normalize, unit_vector
+from sim.world.grid import laea_forward
+
 
 def lat_lon_arrays(obj) -> list[np.ndarray]:
     """Flatten a (K,2) [lat, lon] array or (nested) lists of them into a list of (K,2)."""
@@ -59,7 +64,7 @@ def densify(arr: np.ndarray, max_step_deg: float) -> np.ndarray:
 
 
 def split_polyline(arr, max_step_m: Optional[float] = None,
-                   radius_m: float = 6_371_000.0) -> list[np.ndarray]:
+                   radius_m: float = EARTH_RADIUS_M) -> list[np.ndarray]:
     """Split a (K,2) [lat, lon] polyline into the pieces that may be drawn as one line: it
     is cut at NaN rows (platform inactive) and wherever two consecutive points are more
     than max_step_m apart on the sphere (a jump: a gap in the sampling, another pass, a
@@ -68,7 +73,6 @@ def split_polyline(arr, max_step_m: Optional[float] = None,
     (K_i, 2) arrays with K_i >= 2 and no NaN.
     References: great-circle distance R * central angle (atan2 form, sim.world.earth).
     """
-    from sim.world.earth import central_angle_rad, unit_vector
     arr = np.asarray(arr, dtype=float).reshape(-1, 2)
     if len(arr) < 2:
         return []
@@ -111,7 +115,6 @@ def runs_in_box(x, y, box) -> list[tuple[np.ndarray, np.ndarray]]:
 def grid_centre_reach(grid) -> tuple[np.ndarray, float]:
     """Unit vector of the grid's centre (normalised sum of the cells' vectors) and the
     largest central angle (rad) from it to a cell."""
-    from sim.world.earth import central_angle_rad, normalize
     u = np.asarray(grid.u, dtype=float).reshape(-1, 3)
     if not len(u):
         return np.array([1.0, 0.0, 0.0]), 0.0
@@ -120,69 +123,21 @@ def grid_centre_reach(grid) -> tuple[np.ndarray, float]:
 
 
 def grid_projector(grid) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """(lat_deg, lon_deg) -> (x_m, y_m) in the grid's own equal-area plane.
-
-    A sim.world.grid.Grid (center_lat_deg, center_lon_deg, radius_m) is projected exactly with
-    its Lambert azimuthal equal-area map (sim.world.grid.laea_forward, Snyder eqs. 24-2..24-4).
-    A grid giving only x_m/y_m of its cells gets a map fitted to them: a least-squares
-    bivariate cubic in (lat - lat0, lon - lon0) (degree lowered for small grids), accurate
-    to far below a cell over a grid's region, used to place lines (border, coasts, tracks)
-    on the cells. Points much farther from the grid than its own radius (1.25 x, or 1.6 x
-    with the exact map, plus 1 deg) become NaN (lines break there) rather than being
-    extrapolated. A grid with `project_xy_m(lat, lon)` is
-    used directly.
-    References: Snyder, Map Projections: A Working Manual (1987), ch. 24 (LAEA); linear
-    least squares (numpy.linalg.lstsq) for the fitted map.
+    """(lat_deg, lon_deg) -> (x_m, y_m) in the plane of grid (a sim.world.grid.Grid): its
+    own Lambert azimuthal equal-area map, the one its cells' x_m, y_m come from, so lines
+    (border, coasts, tracks) land exactly on the cells. Points farther from the grid's
+    centre than 1.6 x its reach plus 1 deg (the corners of the widest view) become NaN, so
+    lines break there instead of running towards the antipode, where the map tears.
+    References: Snyder, Map Projections: A Working Manual (1987), ch. 24 (LAEA, eqs.
+    24-2..24-4 in sim.world.grid.laea_forward).
     """
-    if hasattr(grid, "project_xy_m"):
-        return grid.project_xy_m
-    from sim.world.earth import central_angle_rad, normalize, unit_vector
-    lat = np.asarray(grid.lat_deg, dtype=float)
-    lon = np.asarray(grid.lon_deg, dtype=float)
-    x = np.asarray(grid.x_m, dtype=float)
-    y = np.asarray(grid.y_m, dtype=float)
-    m = len(lat)
-    u = np.asarray(grid.u, dtype=float)
-    centre = normalize(u.sum(axis=0)) if m else np.array([1.0, 0.0, 0.0])
-    reach = float(central_angle_rad(centre, u).max()) if m else 0.0
-    limit = reach * 1.25 + math.radians(1.0)
-    lat0 = float(np.mean(lat)) if m else 0.0
-    lon0 = float(np.degrees(np.arctan2(centre[1], centre[0])))
-    degree = 3 if m >= 40 else (1 if m >= 3 else 0)
-    sel = np.linspace(0, m - 1, min(m, 20_000)).astype(int) if m else np.zeros(0, int)
-
-    def design(a, b):
-        return np.stack([a ** i * b ** j for i in range(degree + 1)
-                         for j in range(degree + 1 - i)], axis=-1)
-
-    def wrap(lo):
-        return (np.asarray(lo, dtype=float) - lon0 + 180.0) % 360.0 - 180.0
-
-    laea = all(hasattr(grid, a) for a in ("center_lat_deg", "center_lon_deg", "radius_m"))
-    if laea:
-        from sim.world.grid import laea_forward
-        limit = reach * 1.6 + math.radians(1.0)    # exact map: reach the corners of the view
-
-    if degree > 0 and not laea:
-        A = design(lat[sel] - lat0, wrap(lon[sel]))
-        scale = np.abs(A).max(axis=0)
-        scale[scale == 0] = 1.0
-        cx = np.linalg.lstsq(A / scale, x[sel], rcond=None)[0] / scale
-        cy = np.linalg.lstsq(A / scale, y[sel], rcond=None)[0] / scale
+    centre, reach = grid_centre_reach(grid)
+    limit = reach * 1.6 + math.radians(1.0)
 
     def project(lat_deg, lon_deg):
         la = np.asarray(lat_deg, dtype=float)
         lo = np.asarray(lon_deg, dtype=float)
-        if laea:
-            px, py = laea_forward(la, lo, grid.center_lat_deg, grid.center_lon_deg, grid.radius_m)
-        elif degree == 0:
-            # a lone cell: a local equirectangular plane about it (km per degree)
-            k = math.pi * 6_371_000.0 / 180.0
-            px = (x[0] if m else 0.0) + wrap(lo) * k * math.cos(math.radians(lat0))
-            py = (y[0] if m else 0.0) + (la - lat0) * k
-        else:
-            D = design(la - lat0, wrap(lo))
-            px, py = D @ cx, D @ cy
+        px, py = laea_forward(la, lo, grid.center_lat_deg, grid.center_lon_deg, grid.radius_m)
         far = central_angle_rad(centre, unit_vector(la, lo)) > limit
         return np.where(far, np.nan, px), np.where(far, np.nan, py)
 
@@ -206,9 +161,9 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
     the platform is inactive or the track leaves the region of interest, and the bound on
     the ground distance (m) between consecutive samples.
 
-    `track` has state(t_s) -> (position_u (N,3), velocity_m_s (N,3), altitude_m (N,),
-    active (N,)) (sim.platforms.motion.Track). A coarse pass (4001 times over [0, duration_s]) finds
-    the top ground speed v and the coarse intervals with an active end within near_rad +
+    `track`: a sim.platforms.motion.Track (state(t_s) -> position_u (N,3), velocity_m_s
+    (N,3), altitude_m (N,), active (N,); radius_m). A coarse pass (4001 times over
+    [0, duration_s]) finds the top ground speed v and the coarse intervals with an active end within near_rad +
     v dt / R of centre_u (every interval when centre_u is None); only those are refined,
     each into m equal steps so that v dt / m <= step_m (fewer if the total would pass
     max_points). A ten-day satellite run is thus sampled finely only on its passes over
@@ -216,7 +171,6 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
     interval is not refined (a duplicate point otherwise).
     References: distance bound |step| <= v dt (mean-value theorem on the ground path).
     """
-    from sim.world.earth import central_angle_rad, lat_lon_deg
     T = float(duration_s)
     if not T > 0.0:
         return np.zeros((0, 2)), 0.0
@@ -229,7 +183,7 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
         return np.zeros((0, 2)), 0.0
     speed = float(np.nanmax(np.linalg.norm(np.asarray(vel)[active], axis=-1)))
     speed = speed if math.isfinite(speed) and speed > 0.0 else 0.0
-    radius = float(getattr(track, "radius_m", 6_371_000.0))
+    radius = float(track.radius_m)
     near = active.copy()
     if centre_u is not None and math.isfinite(near_rad):
         ang = central_angle_rad(np.asarray(centre_u, dtype=float), np.asarray(pos)[active])
@@ -251,5 +205,5 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
 
 
 def is_satellite(track) -> bool:
-    from sim.platforms.motion import OrbitSegment
-    return any(isinstance(s, OrbitSegment) for s in getattr(track, "once", ()))
+    """Whether the track (sim.platforms.motion.Track) flies an orbit."""
+    return any(isinstance(s, OrbitSegment) for s in track.once)

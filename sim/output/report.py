@@ -1,5 +1,6 @@
-"""Report formats of a run Result: plain-text tables, JSON and CSV (one row per cell); the
-map file is sim/output/map_figure.py's write_png.
+"""Report formats of a run Result: plain-text tables and CSV (one row per cell); the JSON
+is the Result's own (sim.engine.runner.Result.to_json), the map file
+sim/output/map_figure.py's write_png.
 
 Front-end code (formatting only; may import matplotlib, lazily). Every writer is atomic
 (sim/output/files.py): a temporary file in the destination's folder renamed over it, so a
@@ -11,8 +12,6 @@ to_json_dict().
 """
 from __future__ import annotations
 
-import json
-import math
 from typing import Optional, Sequence
 
 import numpy as np
@@ -25,21 +24,6 @@ CSV_LEAD_COLUMNS = ("lat", "lon", "depth_km", "along_km", "area_km2")
 
 def _km(value_km, decimals=1) -> str:
     return "-" if _missing(value_km) else f"{float(value_km):,.{decimals}f}"
-
-
-def border_lengths_m(geography, radius_m: float = 6_371_000.0) -> tuple[Optional[float], Optional[float]]:
-    """(map length, official length) of the border in metres. Map length: the geography's
-    own figure, else the sum of great-circle arcs between border vertices (R * central
-    angle). Official: the geography's figure (e.g. IBWC 3,145 km for us-mexico) or None."""
-    map_m = getattr(geography, "map_border_length_m", None)
-    if map_m is None:
-        lat = getattr(geography, "border_lat_deg", None)
-        lon = getattr(geography, "border_lon_deg", None)
-        if lat is not None and lon is not None and len(lat) > 1:
-            from sim.world.earth import central_angle_rad, unit_vector
-            u = unit_vector(np.asarray(lat), np.asarray(lon))
-            map_m = float(radius_m * central_angle_rad(u[1:], u[:-1]).sum())
-    return map_m, getattr(geography, "official_border_length_m", None)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -66,18 +50,16 @@ def format_tables(result) -> str:
     if engine == "stepped" and result.step_s:
         engine += f" (time step {format_duration(result.step_s)})"
     lines = [f"Scenario:  {sc.name}"]
-    start = sc.time.start
-    start_text = start.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(start, "strftime") else str(start)
-    lines.append(f"Duration:  {format_duration(sc.time.duration_s)} from {start_text}")
+    lines.append(f"Duration:  {format_duration(sc.time.duration_s)} from "
+                 f"{sc.time.start.strftime('%Y-%m-%dT%H:%M:%SZ')}")
     lines.append(f"Engine:    {engine}")
     lines.append(f"Grid:      {n_cells:,} cells of {grid.cell_m / 1000.0:g} km, "
                  f"{area_km2:,.0f} km2")
-    map_m, official_m = border_lengths_m(result.geography, sc.earth.radius_m)
-    if map_m is not None:
-        text = f"map length {map_m / 1000.0:,.0f} km"
-        if official_m is not None:
-            text += f" (official {official_m / 1000.0:,.0f} km)"
-        lines.append(f"Border:    {text}")
+    geography = result.geography
+    text = f"map length {geography.map_border_length_m / 1000.0:,.0f} km"
+    if geography.official_border_length_m is not None:
+        text += f" (official {geography.official_border_length_m / 1000.0:,.0f} km)"
+    lines.append(f"Border:    {text}")
 
     lines += _summary_lines(result.summary or {}, area_km2)
     lines += _band_lines(result.bands)
@@ -158,31 +140,6 @@ def _day_lines(timeline: Optional[dict]) -> list[str]:
             for d in days]
     return (["", "Day by day (UTC calendar days within the window)"]
             + _table(["date", "in window", "ever covered", "time covered"], rows, "lrrr"))
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def write_json(result, path) -> None:
-    """result.to_json_dict() as indented JSON (NaN/inf as null), written atomically."""
-    data = _json_safe(result.to_json_dict())
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
-    with atomic_file(path) as f:
-        f.write(text)
 
 
 def _csv_column(values: np.ndarray, fmt: str) -> np.ndarray:
