@@ -295,17 +295,6 @@ def test_streaming_matches_dense_reference_with_tiny_chunks(monkeypatch):
         np.testing.assert_allclose(got["mean_age_of_data_s"], got["mean_response_s"], rtol=1e-9)
 
 
-def test_coverage_series_is_area_weighted():
-    # Platform fixed over cell 0 (area 3 km^2); cell 1 (1 km^2) never seen; active on the
-    # first half hour only -> covered fraction 3/4 while active, 0 after.
-    grid = make_grid([30.0, 31.0], [-110.0, -110.0], area_m2=[3e6, 1e6])
-    track = FixedTrack(30.0, -110.0, window=lambda t: t < 1800.0)
-    t, frac = stepped.stepped_coverage_series(make_scenario(3600.0), grid, [track],
-                                              [(conic(),)], step_s=600.0)
-    np.testing.assert_allclose(t, [0, 600, 1200, 1800, 2400, 3000, 3600])
-    np.testing.assert_allclose(frac, [0.75, 0.75, 0.75, 0, 0, 0, 0])
-
-
 # -------------------------------------------------------------- with the real motion module
 
 def _loiter_platform(on_station):
