@@ -536,10 +536,6 @@ class Geography:
         along[rows] = q["along"] * self.radius_m
         return depth, along, code > 0
 
-    def is_land(self, u) -> np.ndarray:
-        """(M,) bool: on the land of either country."""
-        return self._classify(_as_unit(u)) > 0
-
     def airspace(self, u) -> np.ndarray:
         """(M,) int8 airspace code of points u (M, 3): 0 own national, 1 international,
         2 neighbour national. National airspace = land + territorial sea (UNCLOS art. 2-3),
