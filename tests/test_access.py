@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 from sim.world import earth
 from sim.engine.access import (Intervals, arc_segment_intervals, orbit_segment_intervals,
                         replicate_laps)
-from sim.platforms.motion import great_circle_leg, orbit_segment, small_circle_arc
+from sim.platforms.segments import great_circle_leg, orbit_segment, small_circle_arc
 from sim.schema import EarthSpec, OrbitTrack, SensorSpec
 from sim.platforms.sensors import Sensor
 

@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 
 from sim.world import earth as E
 from sim.world.geography import build_geography
-from sim.platforms.motion import build_track
+from sim.platforms.tracks import build_track
 from sim.engine.runner import airspace_violations, run
 from sim.scenario.load import load_scenario_text
 

@@ -1,4 +1,4 @@
-"""Tests of sim/platforms/motion.py: tracks as analytic segments.
+"""Tests of sim/platforms/segments.py and tracks.py: tracks as analytic segments.
 
 Every expected number cites its source in a comment: docs/model.md (public figures),
 an analytic formula, or a hand calculation.
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from sim.world import earth
-from sim.platforms import motion
-from sim.platforms.motion import (PATH_TOLERANCE_M, ArcSegment, OrbitSegment, build_track,
-                        simplify_path_u, turn_radius_m)
+from sim.platforms import segments
+from sim.platforms.segments import ArcSegment, OrbitSegment, turn_radius_m
+from sim.platforms.tracks import PATH_TOLERANCE_M, build_track, simplify_path_u
 from sim.schema import (BorderParallelTrack, GeographySpec, LatLon, LoiterTrack,
                                  OnStation, OrbitTrack, PlatformSpec, RacetrackTrack,
                                  RouteTrack, Scenario, TimeSpec)
@@ -72,7 +72,7 @@ def test_coordinated_turn_radius_matches_model_reference():
 def landsat_segment(raan_rad=0.0, phase_rad=0.0, t1_s=86400.0):
     track = OrbitTrack(altitude_m=705_000.0, inclination_rad=math.radians(98.2),
                        raan_rad=raan_rad, phase_rad=phase_rad)
-    return motion.orbit_segment(track, earth.julian_date(START), 0.0, t1_s)
+    return segments.orbit_segment(track, earth.julian_date(START), 0.0, t1_s)
 
 
 def ascending_nodes(seg, t_end_s, step_s=1.0):
@@ -92,7 +92,7 @@ def ascending_nodes(seg, t_end_s, step_s=1.0):
 def test_orbit_period_landsat():
     # USGS Landsat 8: 705 km, period 98.9 min; docs/model.md P = 2 pi sqrt(a^3/mu) with
     # a = 6378.137 + 705 km gives 98.88 min (hand calculation).
-    assert motion.keplerian_period_s(705_000.0) / 60 == pytest.approx(98.9, abs=0.1)
+    assert segments.keplerian_period_s(705_000.0) / 60 == pytest.approx(98.9, abs=0.1)
     seg = landsat_segment()
     assert seg.period_s() / 60 == pytest.approx(98.9, abs=0.1)
     # Nodal period by hand from Vallado eq. 9-41 (e = 0): k = 0.75 J2 (Re/a)^2 = 6.584e-4,
@@ -114,16 +114,16 @@ def test_ground_track_shift_per_orbit():
     approx = 360.0 * seg.period_s() / 86164.0
     assert shift_deg == pytest.approx(approx, rel=0.005)
     # exact: (Earth rotation - nodal drift) x nodal period, hand formula
-    exact = math.degrees((motion.GMST_RATE_RAD_S - seg.raan_rate_rad_s) * seg.period_s())
+    exact = math.degrees((segments.GMST_RATE_RAD_S - seg.raan_rate_rad_s) * seg.period_s())
     assert shift_deg == pytest.approx(exact, abs=0.01)
 
 
 def test_sun_synchronous_nodal_rate():
     # docs/model.md / SMAD: sun-synchronous needs +0.9856 deg/day; 705 km at 98.2 deg is one.
-    raan_rate, _ = motion.j2_secular_rates(705_000.0, math.radians(98.2))
+    raan_rate, _ = segments.j2_secular_rates(705_000.0, math.radians(98.2))
     assert math.degrees(raan_rate) * 86400.0 == pytest.approx(0.9856, rel=0.02)
     # prograde orbits regress (cos i > 0 -> dO/dt < 0), Vallado eq. 9-41
-    assert motion.j2_secular_rates(500_000.0, math.radians(51.6))[0] < 0
+    assert segments.j2_secular_rates(500_000.0, math.radians(51.6))[0] < 0
 
 
 def test_orbit_position_at_epoch_and_max_latitude():
@@ -498,7 +498,7 @@ def test_arc_split_clip_shift():
     axis = earth.unit_vector(90.0, 0.0)
     # sweep 5 pi about the pole: split into 3 pieces of <= 2 pi, continuous
     seg = ArcSegment(0.0, 5 * math.pi / 1e-3, start, axis, 1e-3, 1000.0, "loiter")
-    pieces = motion.split_arc(seg)
+    pieces = segments.split_arc(seg)
     assert len(pieces) == 3
     assert all(p.sweep_rad <= 2 * math.pi + 1e-9 for p in pieces)
     for a, b in zip(pieces, pieces[1:]):

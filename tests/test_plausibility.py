@@ -3,7 +3,7 @@ reported, never fatal, by `check` and `run` (and in --json "warnings"); a base t
 for the endurance is a located error of `check`.
 
 Sources of the numbers: lap of a racetrack = 2 legs + 2 half-turns at the class speed
-(sim.platforms.motion, checked against the analytic geometry in tests/test_motion.py); ground reach of
+(sim.platforms.tracks, checked against the analytic geometry in tests/test_motion.py); ground reach of
 a slant range s from altitude h on a sphere by the law of cosines,
 cos(lambda) = (R^2 + (R + h)^2 - s^2) / (2 R (R + h)); transit time = great-circle distance /
 speed, the distance between two points on one meridian = R x difference of latitude.

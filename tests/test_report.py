@@ -338,7 +338,7 @@ class _TeleportingAircraft:
     """Flies east along 31.2 N for 1000 s at 0.0009 deg/s of longitude (85 m/s:
     0.9 deg * 111.195 km * cos 31.2 = 85.6 km per 1000 s), is inactive for 0.5 s (less than
     one drawing sample), then flies west along 31.6 N until 2000 s; inactive afterwards.
-    Only what the map reads of a sim.platforms.motion.Track: a jump no Track makes."""
+    Only what the map reads of a sim.platforms.tracks.Track: a jump no Track makes."""
     platform_name = "Hopper"
     once = ()                     # no orbit: an aircraft
     radius_m = EARTH.radius_m
@@ -373,7 +373,8 @@ def test_png_sampled_track_is_cut_at_a_gap_shorter_than_a_sample():
 
 def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
     from sim.world.earth import julian_date
-    from sim.platforms.motion import Track, orbit_segment
+    from sim.platforms.segments import orbit_segment
+    from sim.platforms.tracks import Track
     from sim.schema import OrbitTrack
     result = make_result()
     T = 2 * 86400.0

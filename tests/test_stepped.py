@@ -309,7 +309,7 @@ def _loiter_platform(on_station):
 def test_real_loiter_of_tiny_radius_covers_its_cell():
     # A 100 m loiter at 20 km altitude stays within 0.1 km of the cell: slant ~ 20 km < 50 km
     # -> the cell is covered at every sample (100 %); a cell 1 deg away (111 km) never.
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     from sim.schema import OnStation
     from sim.platforms.sensors import build_sensors
     platform = _loiter_platform(OnStation())
@@ -326,7 +326,7 @@ def test_real_loiter_of_tiny_radius_covers_its_cell():
 def test_real_on_station_window_within_a_step():
     # On station 1 h .. 3 h of a 4 h scenario (exact: 50 % covered, one access, gaps of
     # 3600 s before and after). The stepped engine may be off by half a step per edge.
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     from sim.schema import OnStation
     from sim.platforms.sensors import build_sensors
     platform = _loiter_platform(OnStation(start_s=3600.0, duration_s=7200.0))
@@ -353,7 +353,7 @@ def test_converges_to_the_exact_engine_on_a_racetrack():
     from scipy.spatial import cKDTree
     from sim.engine.access import track_intervals
     from sim.engine.coverage import cell_figures
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     from sim.schema import LatLon, PlatformSpec, RacetrackTrack
     from sim.platforms.sensors import build_sensors
     specs = (SensorSpec(name="radar", kind="side-looking", near_range_m=20_000.0,

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sim.world import earth as E
 from sim.engine.access import Intervals, source_intervals
 from sim.engine.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
-from sim.platforms.motion import great_circle_leg, small_circle_arc
+from sim.platforms.segments import great_circle_leg, small_circle_arc
 from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
 from sim.schema import SensorSpec, TerrainSpec

@@ -150,7 +150,7 @@ def _platform_intervals(track, sensors, platform, grid, scale: float, cells: flo
                         radius_m: float) -> tuple[float, float, float]:
     """(intervals of one lap, intervals over every lap, one-off intervals) of a platform,
     summed over its sensors."""
-    from sim.platforms.motion import ArcSegment
+    from sim.platforms.segments import ArcSegment
     lap_iv = full_iv = once_iv = 0.0
     arcs = [s for s in track.once if isinstance(s, ArcSegment)]
     orbit_s = sum(s.t1_s - s.t0_s for s in track.once if not isinstance(s, ArcSegment))
@@ -191,7 +191,7 @@ def estimate(scenario, engine: str = "exact", step_s: Optional[float] = None,
     """The resources a run of `scenario` will need (see the module docstring). Builds the
     geography, a coarse grid, tracks and sensors (cheap); solves nothing."""
     from sim.world.geography import build_geography
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     from sim.platforms.sensors import build_sensors
     radius = scenario.earth.radius_m
     geography = build_geography(scenario.geography, scenario.earth)

@@ -31,7 +31,7 @@ from sim.engine.environment import Environment
 from sim.world.geography import build_geography
 from sim.world.grid import build_grid
 from sim.engine.laps import LapCopies, compress
-from sim.platforms.motion import build_track
+from sim.platforms.tracks import build_track
 from sim.schema import PlatformSpec, Scenario
 from sim.platforms.sensors import build_sensors
 from sim.engine.terrain_refine import terrain_cut

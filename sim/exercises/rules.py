@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, fields
 
 from sim.exercises.definition import FIXED_SECTIONS, Exercise
-from sim.platforms.motion import turn_radius_m
+from sim.platforms.segments import turn_radius_m
 from sim.scenario.catalog import load_catalog
 from sim.schema import LoiterTrack, RacetrackTrack, Scenario
 

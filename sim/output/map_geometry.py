@@ -10,7 +10,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from sim.platforms.motion import OrbitSegment
+from sim.platforms.segments import OrbitSegment
 from sim.units import EARTH_RADIUS_M
 from sim.world.earth import central_angle_rad, lat_lon_deg, normalize, unit_vector
 from sim.world.grid import laea_forward
@@ -161,7 +161,7 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
     the platform is inactive or the track leaves the region of interest, and the bound on
     the ground distance (m) between consecutive samples.
 
-    `track`: a sim.platforms.motion.Track (state(t_s) -> position_u (N,3), velocity_m_s
+    `track`: a sim.platforms.tracks.Track (state(t_s) -> position_u (N,3), velocity_m_s
     (N,3), altitude_m (N,), active (N,); radius_m). A coarse pass (4001 times over
     [0, duration_s]) finds the top ground speed v and the coarse intervals with an active end within near_rad +
     v dt / R of centre_u (every interval when centre_u is None); only those are refined,
@@ -205,5 +205,5 @@ def sample_track(track, duration_s: float, step_m: float, centre_u=None,
 
 
 def is_satellite(track) -> bool:
-    """Whether the track (sim.platforms.motion.Track) flies an orbit."""
+    """Whether the track (sim.platforms.tracks.Track) flies an orbit."""
     return any(isinstance(s, OrbitSegment) for s in track.once)

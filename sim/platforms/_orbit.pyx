@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Sub-satellite point and its angular velocity on a circular orbit, compiled.
 
-The formulas are sim.platforms.motion.OrbitSegment.state_u's: with the right ascension of the node
+The formulas are sim.platforms.segments.OrbitSegment.state_u's: with the right ascension of the node
 O(t) = O0 + O' t, the argument of latitude u(t) = u0 + u' t, GMST theta(t) = theta0 +
 theta' t and the node's Earth-fixed longitude l = O - theta,
     r = (cos l cos u - sin l cos i sin u,  sin l cos u + cos l cos i sin u,  sin i sin u)

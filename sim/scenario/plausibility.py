@@ -105,7 +105,7 @@ def _warning(ctx: Context, path: tuple, rule: str, expected: str, fix: str,
 def short_run(scenario, tracks, ctx: Context) -> list:
     """time.duration shorter than the lap of every platform (no platform flies a whole lap:
     a long route or border patrol alone may legitimately take longer than the run)."""
-    from sim.platforms.motion import keplerian_period_s
+    from sim.platforms.segments import keplerian_period_s
     laps = []
     for platform, track in zip(scenario.platforms, tracks):
         if platform.kind == "satellite":
@@ -246,7 +246,7 @@ def empty_windows(scenario, tracks, ctx: Context) -> list:
 
 
 def plausibility_warnings(scenario, tracks, ctx: Context) -> list[str]:
-    """Every plausibility warning of a scenario whose platforms fly `tracks` (sim.platforms.motion
+    """Every plausibility warning of a scenario whose platforms fly `tracks` (sim.platforms.tracks
     Tracks, one per platform), sorted by line like the loader's errors."""
     found = (short_run(scenario, tracks, ctx) + large_patterns(scenario, ctx)
              + odd_altitudes(scenario, ctx) + out_of_reach(scenario, tracks, ctx)

@@ -1,7 +1,7 @@
 """What `isr-sim check` can know about a valid scenario without computing coverage, from
 the tracks the platforms will fly: the one error that needs them (an aircraft whose base is
 farther from its station than its endurance allows) and the warnings (sim/scenario/
-plausibility.py, and those of sim.platforms.motion such as an endurance-capped time on station).
+plausibility.py, and those of sim.platforms.tracks such as an endurance-capped time on station).
 
 `run` loads files through the same loader, so check and run agree by construction.
 """
@@ -33,9 +33,9 @@ def _fmt_h(seconds: float) -> str:
 
 def _unreachable_bases(ck, scenario: Scenario, geography) -> None:
     """An aircraft whose transit out from its base alone lasts its endurance or more
-    (great-circle distance / cruise speed, as sim.platforms.motion flies it) cannot reach its station."""
+    (great-circle distance / cruise speed, as sim.platforms.tracks flies it) cannot reach its station."""
     from sim.world import earth as E
-    from sim.platforms.motion import station_entry_u
+    from sim.platforms.tracks import station_entry_u
     radius = scenario.earth.radius_m
     for i, platform in enumerate(scenario.platforms):
         if platform.base is None or platform.endurance_s is None or platform.kind == "satellite":
@@ -55,10 +55,10 @@ def _unreachable_bases(ck, scenario: Scenario, geography) -> None:
 
 
 def _tracks(ck, scenario: Scenario, geography) -> list:
-    """The Track of every platform (sim.platforms.motion), or [] with a located problem for a track
-    whose geometry cannot be flown (sim.platforms.motion raises ValueError, e.g. a route leg between
+    """The Track of every platform (sim.platforms.tracks), or [] with a located problem for a track
+    whose geometry cannot be flown (sim.platforms.tracks raises ValueError, e.g. a route leg between
     antipodal points)."""
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     tracks = []
     for i, platform in enumerate(scenario.platforms):
         try:

@@ -116,7 +116,7 @@ def _motion(w, event) -> None:
 def drag_to(w, pos) -> None:
     """Move the dragged handle: the ghost track follows at frame rate (no intervals)."""
     from sim.view import edits
-    from sim.platforms.motion import build_track
+    from sim.platforms.tracks import build_track
     from sim.scenario.load import load_scenario
     from sim.errors import ScenarioError
     scene, d = w.scene, w.drag
