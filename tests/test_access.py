@@ -11,8 +11,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.world import earth
-from sim.engine.access import (Intervals, arc_segment_intervals, orbit_segment_intervals,
-                        replicate_laps)
+from sim.engine.access import arc_segment_intervals, orbit_segment_intervals, replicate_laps
+from sim.engine.intervals import Intervals
 from sim.platforms.segments import great_circle_leg, orbit_segment, small_circle_arc
 from sim.schema import EarthSpec, OrbitTrack, SensorSpec
 from sim.platforms.sensors import Sensor
@@ -59,7 +59,7 @@ def _compare(exact: Intervals, brute, n_cells, tol_s):
 
 def _run_arc(segment, sensor, cells_u):
     tree = cKDTree(cells_u)
-    return arc_segment_intervals(segment, sensor, cells_u, tree, R)
+    return arc_segment_intervals(segment, sensor, cells_u, tree)
 
 
 def test_leg_conic_matches_brute_force():
@@ -120,7 +120,7 @@ def test_orbit_conic_and_swath_match_brute_force():
     for spec in (SensorSpec("cone", "conic", min_elevation_rad=math.radians(30)),
                  SensorSpec("swath", "nadir-swath", half_angle_rad=math.radians(20))):
         sensor = Sensor(spec, EARTH)
-        exact = orbit_segment_intervals(seg, sensor, cells, tree, R)
+        exact = orbit_segment_intervals(seg, sensor, cells, tree)
         _compare(exact, _brute(seg, sensor, cells, dt_s=0.05), cells.shape[0], 0.06)
         assert exact.size > 10
 
@@ -144,7 +144,7 @@ def test_empty_band_gives_no_intervals():
 
 
 def test_segmented_cummax_matches_a_loop():
-    from sim.engine.access import segmented_cummax
+    from sim.engine.intervals import segmented_cummax
     rng = np.random.default_rng(7)
     cell = np.sort(rng.integers(0, 50, 2000))
     values = rng.uniform(0, 1e5, 2000)

@@ -3,7 +3,7 @@ docs/figures.md)."""
 import numpy as np
 import pytest
 
-from sim.engine.access import Intervals
+from sim.engine.intervals import Intervals
 from sim.engine.coverage import (CoverageState, band_table, binned_profile, cell_figures,
                           covered_area_series, daily_figures, day_edges, region_figures,
                           union_intervals)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine.access import Intervals
+from sim.engine.intervals import Intervals
 from sim.cli.main import main
 from sim.engine.coverage import NEVER_SEEN_NAN_KEYS, cell_figures, region_figures
 from sim.paths import SCENARIOS_DIR

@@ -8,7 +8,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.access import Intervals, replicate_laps
+from sim.engine.access import replicate_laps
+from sim.engine.intervals import Intervals
 from sim.engine.coverage import GapSums, gap_sums, lap_sums
 from sim.engine.laps import LapCopies, compress
 

@@ -106,7 +106,7 @@ def test_sparse_intervals_keep_their_neighbouring_laps():
     # A sparse interval in the middle of the window keeps the copies around it; with it the
     # compressed figures still equal the full expansion (checked above); here: the copies.
     from sim.engine.laps import LapCopies, kept_copies
-    from sim.engine.access import Intervals
+    from sim.engine.intervals import Intervals
     copies = LapCopies.of(100.0, 0.0, (0.0, 1000.0))          # copies 0..9, all whole
     sparse = Intervals(np.array([7]), np.array([450.0]), np.array([460.0]), np.array([1.0]))
     keep = kept_copies(copies, np.array([3, 7]), sparse)

@@ -372,7 +372,7 @@ def test_converges_to_the_exact_engine_on_a_racetrack():
     track = build_track(platform, scenario)
     sensors = build_sensors(specs, scenario.earth)
     tree = cKDTree(grid.u)
-    sources = [track_intervals(track, s, grid.u, tree, R_M, (0.0, T)) for s in sensors]
+    sources = [track_intervals(track, s, grid.u, tree, (0.0, T)) for s in sensors]
     exact = cell_figures(len(grid.u), T, sources, [None, None])
     got = stepped.stepped_cell_figures(scenario, grid, [track], [sensors], step)
     assert 0.2 < exact["ever_covered_frac"].mean() < 1.0     # a meaningful mix of cells

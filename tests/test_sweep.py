@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.access import Intervals
+from sim.engine.intervals import Intervals
 from sim.engine.coverage import gap_sums
 
 T_S = 100.0

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sim.world import earth as E
-from sim.engine.access import Intervals, source_intervals
+from sim.engine.access import source_intervals
+from sim.engine.intervals import Intervals
 from sim.engine.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
 from sim.platforms.segments import great_circle_leg, small_circle_arc
 from sim.engine.runner import Engine
@@ -168,7 +169,7 @@ def test_no_window_longer_than_a_second_is_missed(tmp_path, seed, loiter, offset
     eng = Engine(load_scenario_text(SCENARIO.format(terrain=path, track=track,
                                                               altitude_m=altitude_m)))
     env, sensor, lap = eng.environment, eng.sensors[0][0], list(eng.tracks[0].lap)
-    iv = source_intervals(eng.tracks[0], sensor, eng.grid.u, eng.tree, R, eng.window_s).lap
+    iv = source_intervals(eng.tracks[0], sensor, eng.grid.u, eng.tree, eng.window_s).lap
     iv = iv.take(np.random.default_rng(seed).permutation(iv.size)[:20])
     cut = terrain_cut(env, sensor.spec, lap, iv)
     where = positions_along(lap)

@@ -10,7 +10,7 @@ the base laps, without the intermediate arrays.
 
 Inputs are in the order the numpy path produced: kept (row, copy) pairs by row then copy,
 and each cell's lap intervals (sorted, merged) within one lap [0, P].
-References: interval merging as in sim.engine.access.Intervals.merged (Cormen et al., 3rd ed.,
+References: interval merging as in sim.engine.intervals.Intervals.merged (Cormen et al., 3rd ed.,
 problem 14-1 for the sweep).
 """
 import numpy as np

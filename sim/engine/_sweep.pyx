@@ -6,7 +6,7 @@ itself (merged per source). The sources are merged on the fly (a small heap keye
 (cell, start), ties by source order) into one stream in (cell, start) order, and for each
 cell the pass keeps
 - the union: a new access starts where an interval begins more than touch_s after the
-  running end of the previous ones (the rule of sim.engine.access.Intervals.merged);
+  running end of the previous ones (the rule of sim.engine.intervals.Intervals.merged);
 - the gaps: before each access (from 0 for the first) and after the last (to the cell's
   window end), counted when longer than gap_eps_s (sim.engine.coverage's rule);
 - the overlap depth: the ends of the intervals still open, in a small array; at a new

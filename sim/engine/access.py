@@ -47,6 +47,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.bisection import bisect
+from sim.engine.intervals import Intervals, sort_by_cell_then_time
+from sim.platforms.segments import ArcSegment
 from sim.loops import arcs as _arcs
 
 
@@ -55,126 +57,6 @@ REFINE_TOL_S = 1e-3           # orbit edge refinement tolerance
 FINE_STEP_S = 1.0             # orbit full-rule sampling inside a cap window
 ORBIT_CHUNK_S = 86_400.0      # long orbits are solved in chunks of this length, in parallel
 _TWO_PI = 2.0 * math.pi
-# Intervals of one cell closer than TOUCH_S (s) are one access, and no gap is shorter. Edges
-# are found to REFINE_TOL_S (1 ms) or better, so a shorter gap is rounding, not a revisit:
-# where a track's segment hands over to the next, or one lap copy to the next (shifted by a
-# whole period in floating point). Merging, the union's gap sums (coverage) and the lap
-# compression (laps) all use it, so they agree on what one access is.
-TOUCH_S = 1e-6
-
-
-@dataclass
-class Intervals:
-    """Access intervals of one source over the grid, flat arrays of length K.
-
-    cell: (K,) int64 cell indices; start_s, end_s: (K,) float64 seconds from time.start;
-    best_cos: (K,) float64, the largest cos(lam) (closest approach) inside each interval, used
-    for the best GSD. Sorted by (cell, start) and non-overlapping per cell after `merged()`.
-    """
-    cell: np.ndarray
-    start_s: np.ndarray
-    end_s: np.ndarray
-    best_cos: np.ndarray
-
-    @staticmethod
-    def empty() -> "Intervals":
-        return Intervals(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
-
-    @property
-    def size(self) -> int:
-        return int(self.cell.size)
-
-    @staticmethod
-    def concat(parts: list["Intervals"]) -> "Intervals":
-        parts = [p for p in parts if p.size]
-        if not parts:
-            return Intervals.empty()
-        return Intervals(np.concatenate([p.cell for p in parts]),
-                         np.concatenate([p.start_s for p in parts]),
-                         np.concatenate([p.end_s for p in parts]),
-                         np.concatenate([p.best_cos for p in parts]))
-
-    def take(self, index) -> "Intervals":
-        return Intervals(self.cell[index], self.start_s[index], self.end_s[index],
-                         self.best_cos[index])
-
-    def merged(self, touch_s: float = TOUCH_S, presorted: bool = False) -> "Intervals":
-        """Union per cell: sort by (cell, start) (skipped when presorted), merge overlapping
-        or touching (gap <= touch_s) intervals. best_cos of a merged interval is the max of
-        its parts."""
-        if self.size == 0:
-            return self
-        if presorted:
-            cell, start, end, best = self.cell, self.start_s, self.end_s, self.best_cos
-        else:
-            order = sort_by_cell_then_time(self.cell, self.start_s)
-            cell, start, end = self.cell[order], self.start_s[order], self.end_s[order]
-            best = self.best_cos[order]
-        run_end = segmented_cummax(end, cell)
-        new = np.ones(cell.size, dtype=bool)
-        new[1:] = (cell[1:] != cell[:-1]) | (start[1:] > run_end[:-1] + touch_s)
-        first = np.flatnonzero(new)
-        last = np.append(first[1:] - 1, cell.size - 1)
-        return Intervals(cell[first], start[first], run_end[last],
-                         np.maximum.reduceat(best, first))
-
-    def clipped(self, t_from_s: float, t_to_s: float) -> "Intervals":
-        """Intersect with [t_from, t_to]; intervals left with zero length are dropped."""
-        start = np.maximum(self.start_s, t_from_s)
-        end = np.minimum(self.end_s, t_to_s)
-        keep = end > start
-        return Intervals(self.cell[keep], start[keep], end[keep], self.best_cos[keep])
-
-
-def segmented_cummax(values: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """Running maximum of values (K,) restarting wherever `cell` (K,), sorted, changes.
-
-    Exact: a Hillis-Steele scan, log2(longest run) passes of shifted maxima within a run.
-    (Offsetting each cell by cell * span and taking one global running maximum is faster
-    but loses precision: at cell 2e5 and a span of days, float64 resolves only ~1e-5 s,
-    which splits intervals that touch at lap joins.)
-    """
-    out = np.array(values, dtype=np.float64, copy=True)
-    if out.size < 2:
-        return out
-    # Only cells where a value drops below an earlier one need the scan; elsewhere the
-    # running maximum is the values themselves (the common case: no interval inside another).
-    drop = (out[1:] < out[:-1]) & (cell[1:] == cell[:-1])
-    if not drop.any():
-        return out
-    rows = np.isin(cell, cell[1:][drop])
-    out[rows] = _scan_cummax(out[rows], cell[rows])
-    return out
-
-
-def _scan_cummax(out: np.ndarray, cell: np.ndarray) -> np.ndarray:
-    """The Hillis-Steele scan of segmented_cummax, in place on out (K,), cell (K,) sorted."""
-    if out.size < 2:
-        return out
-    head = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-    pos = np.arange(out.size) - np.repeat(head, np.diff(np.r_[head, out.size]))
-    shift, longest = 1, int(pos.max())
-    while shift <= longest:
-        ok = pos[shift:] >= shift
-        np.maximum(out[shift:], np.where(ok, out[:-shift], -np.inf), out=out[shift:])
-        shift *= 2
-    return out
-
-
-def sort_by_cell_then_time(cell: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-    """Stable order by (cell, time) through one float64 key cell * span + t.
-
-    Ten times faster than np.lexsort here, and timsort (kind="stable") exploits the sorted
-    runs that concatenated sources already are. The key resolves times to about
-    span * M * 2^-52 s (1e-5 s for a day over 3e5 cells): ties closer than that keep their
-    input order, which merging and the simultaneity sweep tolerate.
-    """
-    if cell.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    t0 = float(np.min(t_s))
-    span = float(np.max(t_s)) - t0 + 1.0
-    key = cell.astype(np.float64) * span + (t_s - t0)
-    return np.argsort(key, kind="stable")
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -200,8 +82,7 @@ def _max_on_range(amp, phase, offset, theta_a, theta_b):
     return np.where(inside, amp, ends) + offset
 
 
-def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray,
-                  radius_m: float) -> Intervals:
+def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray) -> Intervals:
     """Exact intervals of one sensor over candidate cells during one ArcSegment.
 
     segment: ArcSegment (t0_s, t1_s, start_u, axis_u, rate_rad_s, altitude_m);
@@ -297,8 +178,7 @@ def _arc_bounding_cap(segment) -> tuple[np.ndarray, float]:
     return mid, reach
 
 
-def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
-                          radius_m: float) -> Intervals:
+def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree) -> Intervals:
     """Intervals of one sensor over the whole grid during one ArcSegment: candidate cells
     from the KD-tree (cap around the arc enlarged by lam_max), then `arc_intervals`."""
     lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
@@ -306,7 +186,7 @@ def arc_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
         return Intervals.empty()
     center, reach = _arc_bounding_cap(segment)
     idx = candidate_cells(tree, center, reach + lam_max)
-    return arc_intervals(segment, sensor, grid_u[idx], idx, radius_m)
+    return arc_intervals(segment, sensor, grid_u[idx], idx)
 
 
 # ------------------------------------------------------------------------------ orbits
@@ -318,7 +198,7 @@ def _orbit_state(segment, t_s):
 
 
 def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
-                            radius_m: float, sample_ok=None) -> Intervals:
+                            sample_ok=None) -> Intervals:
     """Intervals of one sensor over the grid during an OrbitSegment.
 
     1. Screening (Lipschitz-safe): sub-satellite points every COARSE_STEP_S; a cell can be
@@ -585,12 +465,12 @@ def refine_at_samples(intervals: Intervals, predicate, owner: np.ndarray, t: np.
 
 # ------------------------------------------------------------------------ whole tracks
 
-def segment_intervals(segment, sensor, grid_u, tree, radius_m, sample_ok=None) -> Intervals:
+def segment_intervals(segment, sensor, grid_u, tree, sample_ok=None) -> Intervals:
     """Dispatch on segment type (ArcSegment: analytic; OrbitSegment: refined, optionally
     skipping coarse samples that sample_ok(t (N,), sub-points (N,3), radius_rad) rejects)."""
-    if hasattr(segment, "axis_u"):
-        return arc_segment_intervals(segment, sensor, grid_u, tree, radius_m)
-    return orbit_segment_intervals(segment, sensor, grid_u, tree, radius_m, sample_ok)
+    if isinstance(segment, ArcSegment):
+        return arc_segment_intervals(segment, sensor, grid_u, tree)
+    return orbit_segment_intervals(segment, sensor, grid_u, tree, sample_ok)
 
 
 def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
@@ -643,13 +523,13 @@ class SourceIntervals:
         return Intervals.concat([rep, once]).merged()
 
 
-def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,
+def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree,
                      window_s: tuple[float, float], sample_ok=None) -> SourceIntervals:
     """One sensor of one platform: the lap solved once, the one-off segments in full."""
     lap = Intervals.empty()
     lw = (0.0, 0.0)
     if track.lap and track.lap_period_s > 0:
-        lap = Intervals.concat([segment_intervals(s, sensor, grid_u, tree, radius_m)
+        lap = Intervals.concat([segment_intervals(s, sensor, grid_u, tree)
                                 for s in track.lap]).merged()
         lw = (max(track.lap_window_s[0], window_s[0]), min(track.lap_window_s[1], window_s[1]))
     pieces = []
@@ -657,7 +537,7 @@ def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m:
         clipped = seg.clipped(window_s[0], window_s[1])
         if clipped is None:
             continue
-        if hasattr(clipped, "axis_u") or clipped.t1_s - clipped.t0_s <= ORBIT_CHUNK_S:
+        if isinstance(clipped, ArcSegment) or clipped.t1_s - clipped.t0_s <= ORBIT_CHUNK_S:
             pieces.append(clipped)
             continue
         # A long orbit in day-long chunks, solved in parallel threads (numpy releases the
@@ -666,7 +546,7 @@ def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m:
         pieces.extend(clipped.clipped(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a)
 
     def solve(seg):
-        return segment_intervals(seg, sensor, grid_u, tree, radius_m, sample_ok)
+        return segment_intervals(seg, sensor, grid_u, tree, sample_ok)
     if len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
             parts = list(pool.map(solve, pieces))
@@ -676,7 +556,7 @@ def source_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m:
                            float(track.lap_origin_s), lw)
 
 
-def track_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree, radius_m: float,
+def track_intervals(track, sensor, grid_u: np.ndarray, tree: cKDTree,
                     window_s: tuple[float, float]) -> Intervals:
     """All intervals of one sensor of one platform over the scenario window, merged."""
-    return source_intervals(track, sensor, grid_u, tree, radius_m, window_s).full()
+    return source_intervals(track, sensor, grid_u, tree, window_s).full()

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.loops import sweep as _sweep
-from sim.engine.access import TOUCH_S, Intervals, sort_by_cell_then_time
+from sim.engine.intervals import TOUCH_S, Intervals, sort_by_cell_then_time
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.loops import expand as _expand
-from sim.engine.access import TOUCH_S, Intervals
+from sim.engine.intervals import TOUCH_S, Intervals
 
 
 @dataclass(frozen=True)

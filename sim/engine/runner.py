@@ -23,7 +23,8 @@ from scipy.spatial import cKDTree
 from sim.bisection import bisect, halvings
 from sim.engine import budget
 from sim import memory
-from sim.engine.access import Intervals, SourceIntervals, refine_intervals, source_intervals
+from sim.engine.access import SourceIntervals, refine_intervals, source_intervals
+from sim.engine.intervals import Intervals
 from sim.engine.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
                           covered_area_series, daily_figures, day_edges, figures_from_sums,
                           gap_sums, lap_sums, region_figures, union_intervals)
@@ -198,14 +199,13 @@ class Engine:
         with terrain line of sight applied: it depends only on the platform's position, so
         one lap refined once holds for every lap."""
         if i not in self._sources:
-            radius = self.scenario.earth.radius_m
             out = []
             for sensor in self.sensors[i]:
                 if self.tree is None:
                     out.append(SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0,
                                                (0.0, 0.0)))
                     continue
-                src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree, radius,
+                src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree,
                                        self.window_s, self._night_skip(sensor.spec))
                 if self.environment.in_space(sensor.spec):
                     src = self._apply_terrain(i, sensor, src)

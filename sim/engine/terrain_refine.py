@@ -69,7 +69,7 @@ sec. 3.5.2); Lipschitz bounds for root isolation (e.g. Hansen, Jaumard and Lu, "
 optimization of univariate Lipschitz functions", Math. Programming 55, 1992); the
 Cauchy-Schwarz inequality.
 
-Shapes: intervals are sim.engine.access.Intervals (K rows); times in seconds from time.start.
+Shapes: intervals are sim.engine.intervals.Intervals (K rows); times in seconds from time.start.
 """
 from __future__ import annotations
 
@@ -78,7 +78,9 @@ import math
 import numpy as np
 
 from sim.world import earth as E
-from sim.engine.access import Intervals, refine_at_samples
+from sim.engine.access import refine_at_samples
+from sim.engine.intervals import Intervals
+from sim.platforms.segments import ArcSegment
 
 FIRST_STEP_S = 120.0     # first samples along each access, before any gap is split
 FLOOR_S = 1.0            # unknown stretches shorter than this are not split further
@@ -94,7 +96,7 @@ def positions_along(segments):
     (References: Rodrigues' rotation formula, as sim.world.earth.rotate)."""
     starts = np.array([seg.t0_s for seg in segments])
     altitude = np.array([seg.altitude_m for seg in segments], dtype=float)
-    arcs = all(hasattr(seg, "axis_u") for seg in segments)
+    arcs = all(isinstance(seg, ArcSegment) for seg in segments)
     if arcs:
         start_u = np.array([seg.start_u for seg in segments])
         axis_u = np.array([seg.axis_u for seg in segments])
@@ -123,7 +125,7 @@ def ground_rate_rad_s(segments) -> float:
     an arc's point turns about its axis at rate * sin(angle point-axis), an orbit's bound
     is max_ground_rate_rad_s."""
     def rate(seg):
-        if hasattr(seg, "axis_u"):
+        if isinstance(seg, ArcSegment):
             sin_rho = np.linalg.norm(np.cross(seg.axis_u, seg.start_u))
             return abs(seg.rate_rad_s) * float(sin_rho)
         return seg.max_ground_rate_rad_s()
@@ -236,7 +238,7 @@ def own_reach_cut(env, spec, segments, iv: Intervals) -> Intervals:
         rows = np.flatnonzero(t1 > t0)
         if rows.size == 0:
             continue
-        if not hasattr(seg, "axis_u"):
+        if not isinstance(seg, ArcSegment):
             parts.append(Intervals(iv.cell[rows], t0[rows], t1[rows], iv.best_cos[rows]))
             continue
         a, p0 = np.asarray(seg.axis_u, float), np.asarray(seg.start_u, float)
@@ -267,7 +269,7 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     iv = own_reach_cut(env, spec, segments, iv)
     if iv.size == 0:
         return iv
-    arcs_only = all(hasattr(seg, "axis_u") for seg in segments)
+    arcs_only = all(isinstance(seg, ArcSegment) for seg in segments)
     where = positions_along(segments)
     bound = ClearanceBound(env, spec, ground_rate_rad_s(segments), iv.cell)
     cells_u = env.cells_u

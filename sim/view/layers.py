@@ -25,8 +25,7 @@ from typing import Optional
 
 import numpy as np
 
-from sim.engine.access import segmented_cummax
-from sim.engine.access import TOUCH_S
+from sim.engine.intervals import TOUCH_S, segmented_cummax
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
 
@@ -73,7 +72,7 @@ class _Rows:
 class IncrementalLayers:
     """Per-cell figures over [0, t] from a merged union of intervals (K intervals, M cells).
 
-    union: sim.engine.access.Intervals merged per cell (sorted by (cell, start), disjoint).
+    union: sim.engine.intervals.Intervals merged per cell (sorted by (cell, start), disjoint).
     Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
     the affected cells' new intervals without copying the others; rows it replaces are
     marked dead (`alive`) and skipped. Events: one or more streams of row numbers sorted by
