@@ -97,17 +97,6 @@ def sample_times(duration_s: float, step_s: float) -> tuple[np.ndarray, np.ndarr
 
 # ------------------------------------------------------------------ covered pair stream
 
-def _sensor_spec(scenario, platform_index: int, sensor_index: int, sensor):
-    spec = getattr(sensor, "spec", None)
-    if spec is not None:
-        return spec
-    try:
-        specs = scenario.platforms[platform_index].sensors
-    except (AttributeError, IndexError):
-        return None
-    return specs[sensor_index] if sensor_index < len(specs) else None
-
-
 def _lam_max(sensor, altitude_m: np.ndarray) -> np.ndarray:
     """Largest central angle a sensor can see from each altitude (S,) -> (S,)."""
     limits = sensor.central_angle_limits_rad(altitude_m)
@@ -119,24 +108,22 @@ class _PlatformSamples:
     """One platform at every sample (S samples): pos_u (S,3) sub-platform unit vectors,
     vel_u (S,3) unit ground-track directions, alt_m (S,), active (S,) bool, lam_rad (S,)
     the largest central angle any of its sensors sees (0 while inactive), pairs_estimate
-    (S,) candidate (sample, cell) pairs per sample (for chunk sizing), specs the sensors'
-    SensorSpecs (or None), block samples per KD-tree query."""
+    (S,) candidate (sample, cell) pairs per sample (for chunk sizing), block samples per
+    KD-tree query."""
     pos_u: np.ndarray
     vel_u: np.ndarray
     alt_m: np.ndarray
     active: np.ndarray
     lam_rad: np.ndarray
     pairs_estimate: np.ndarray
-    specs: list
     block: int
 
 
-def _platform_samples(scenario, p: int, track, sensors, t_s: np.ndarray, n_cells: int,
-                      mean_cell_area_m2: float) -> _PlatformSamples:
+def _platform_samples(track, sensors, t_s: np.ndarray, n_cells: int, mean_cell_area_m2: float,
+                      radius_m: float) -> _PlatformSamples:
     """The platform's state at every sample and how to query cells for it: the block of
     samples per tree query is as long as the platform moves at most half its footprint
     radius and block x cells stays within the candidate budget."""
-    radius_m = float(scenario.earth.radius_m)
     n_samples = len(t_s)
     pos_u, vel, alt, active = track.state(t_s)
     pos_u = np.asarray(pos_u, dtype=float)
@@ -161,8 +148,7 @@ def _platform_samples(scenario, p: int, track, sensors, t_s: np.ndarray, n_cells
     footprint = 2.0 * math.pi * radius_m ** 2 * (1.0 - math.cos(min(1.5 * lam_top, math.pi)))
     by_budget = _CANDIDATE_BUDGET / (min(footprint / mean_cell_area_m2, n_cells) + 1.0)
     block = int(max(1, min(by_motion, by_budget, n_samples)))
-    specs = [_sensor_spec(scenario, p, j, s) for j, s in enumerate(sensors)]
-    return _PlatformSamples(pos_u, vel_u, alt, active, lam, estimate, specs, block)
+    return _PlatformSamples(pos_u, vel_u, alt, active, lam, estimate, block)
 
 
 def _block_pairs(ps: _PlatformSamples, p: int, sensors, idx: np.ndarray, tree, cell_u,
@@ -186,8 +172,7 @@ def _block_pairs(ps: _PlatformSamples, p: int, sensors, idx: np.ndarray, tree, c
         seen = np.asarray(sensor.visible(pu[:, None, :], ps.alt_m[idx][:, None],
                                          ps.vel_u[idx][:, None, :], cu[None, :, :]),
                           dtype=bool)
-        spec = ps.specs[j]
-        if spec is not None and getattr(spec, "needs_daylight", False):
+        if sensor.spec.needs_daylight:
             seen = seen & ((sun_u[idx] @ cu.T) > 0.0)
         rows, cols = np.nonzero(seen)
         s_rep, s_cand = idx[rows], cand[cols]
@@ -229,11 +214,12 @@ def _covered_pairs(scenario, grid, tracks, sensors, step_s, progress, mask,
     tree = cKDTree(cell_u) if n_cells else None
     mean_cell_area = float(np.mean(grid.area_m2)) if n_cells else 1.0
     # Platform states at every sample: O(S) memory, cheap next to the cell work.
-    states = [_platform_samples(scenario, p, track, sensors[p], t_s, n_cells, mean_cell_area)
+    radius_m = float(scenario.earth.radius_m)
+    states = [_platform_samples(track, sensors[p], t_s, n_cells, mean_cell_area, radius_m)
               if sensors[p] and n_cells else None for p, track in enumerate(tracks)]
     sun_u = None
-    if any(ps is not None and any(getattr(sp, "needs_daylight", False) for sp in ps.specs)
-           for ps in states):
+    if any(s.spec.needs_daylight for p, ps in enumerate(states) if ps is not None
+           for s in sensors[p]):
         start_jd = earth.julian_date(scenario.time.start)
         sun_u = earth.sun_unit_vector_ecef(start_jd + t_s / 86400.0)
 
@@ -393,7 +379,7 @@ def stepped_cell_figures(scenario, grid, tracks: Sequence, sensors: Sequence[Seq
     """Per-cell figures of merit by time stepping (the oracle of the exact engine).
 
     Args:
-        scenario: Scenario (uses time.duration_s, time.start, earth.radius_m, platforms).
+        scenario: Scenario (uses time.duration_s, time.start, earth.radius_m).
         grid: Grid with u (M,3) cell unit vectors and area_m2 (M,).
         tracks: one Track per platform; Track.state(t_s (S,)) -> (position_u (S,3),
             velocity_m_s (S,3), altitude_m (S,), active (S,) bool).
