@@ -23,6 +23,7 @@ from sim.output.map_geometry import (densify, grid_centre_reach, grid_projector,
                                      lat_lon_arrays, nice_length_km, runs_in_box, sample_track,
                                      split_polyline)
 from sim.world.earth import unit_vector
+from sim.world.geography import AIRSPACE_INTERNATIONAL, AIRSPACE_NEIGHBOUR, AIRSPACE_OWN
 from sim.world.grid import laea_inverse
 
 MAP_FORMATS = ("png", "svg", "pdf")          # matplotlib writes these without extra packages
@@ -289,7 +290,7 @@ def draw_territorial_sea(frame: MapFrame, lattice: AirspaceLattice) -> list:
     """The outer limit of national airspace at sea (the territorial sea, UNCLOS arts. 2-3):
     the edge of international airspace, a contour of the airspace code on the lattice."""
     from matplotlib.lines import Line2D
-    international = (lattice.code == 1).astype(float)
+    international = (lattice.code == AIRSPACE_INTERNATIONAL).astype(float)
     if international.min() == international.max():
         return []
     style = dict(SEA_LIMIT_STYLE)
@@ -487,8 +488,8 @@ def label_spot(lattice: AirspaceLattice, code: int,
 def draw_country_names(frame: MapFrame, lattice: AirspaceLattice) -> None:
     """The own and the neighbour country's names, each deep inside its own airspace."""
     geo = frame.result.geography
-    for name, code in ((geo.own_name, 0), (geo.neighbour_name, 2)):
-        spot = label_spot(lattice, code, frame.obstacles) if name else None
+    for name, code in ((geo.own_name, AIRSPACE_OWN), (geo.neighbour_name, AIRSPACE_NEIGHBOUR)):
+        spot = label_spot(lattice, code, frame.obstacles)
         if spot is not None:
             # under the lines and their labels (zorder 3 and up), over the cells
             frame.ax.text(spot[0], spot[1], name.upper(), ha="center", va="center", fontsize=11,
