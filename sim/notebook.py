@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from sim.engine import budget, runner
+from sim.engine.result import Result as EngineResult
 from sim import memory
 from sim.schema import Scenario
 
@@ -90,13 +91,13 @@ class CellTable:
 
 
 @dataclass(repr=False)
-class Result(runner.Result):
-    """A run's Result (sim.engine.runner.Result: cells, summary, bands, depth_profile,
+class Result(EngineResult):
+    """A run's Result (sim.engine.result.Result: cells, summary, bands, depth_profile,
     along_border, platforms, warnings, ...) with notebook conveniences."""
 
     @classmethod
-    def of(cls, result: runner.Result) -> "Result":
-        return cls(**{f.name: getattr(result, f.name) for f in fields(runner.Result)})
+    def of(cls, result: EngineResult) -> "Result":
+        return cls(**{f.name: getattr(result, f.name) for f in fields(EngineResult)})
 
     def __repr__(self) -> str:
         from sim.output.formats import KEY_INFO, format_value

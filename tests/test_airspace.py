@@ -24,7 +24,8 @@ from scipy.spatial import cKDTree
 from sim.world import earth as E
 from sim.world.geography import build_geography
 from sim.platforms.tracks import build_track
-from sim.engine.runner import airspace_violations, run
+from sim.engine.airspace import airspace_violations
+from sim.engine.runner import run
 from sim.scenario.load import load_scenario_text
 
 NMI_M = 1852.0                      # international nautical mile, exact

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sim.engine.coverage import FIGURE_KEYS
-from sim.engine.runner import Result
+from sim.engine.result import Result
 from sim.output import files as outfiles, formats, map_figure, map_geometry, report
 from sim.schema import (EarthSpec, GeographySpec, GridSpec, LatLon, Scenario, SyntheticBorder,
                         TimeSpec)

@@ -7,28 +7,25 @@ editing in the window).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time as _time
-from dataclasses import dataclass, field
-from datetime import timezone
 from typing import Callable, Optional
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sim.bisection import bisect, halvings
 from sim.engine import budget
 from sim import memory
 from sim.engine.access import SourceIntervals, refine_intervals, source_intervals
 from sim.engine.intervals import Intervals
-from sim.engine.coverage import (FIGURE_KEYS, CoverageState, GapSums, band_table, binned_profile,
-                          covered_area_series, daily_figures, day_edges, figures_from_sums,
-                          gap_sums, lap_sums, region_figures, union_intervals)
+from sim.engine.coverage import (CoverageState, GapSums, figures_from_sums, gap_sums, lap_sums,
+                                 union_intervals)
 from sim.engine.environment import Environment
+from sim.engine.figures import build_timeline, platform_rows, region_tables, run_warnings
+from sim.engine.result import Result
 from sim.world.geography import build_geography
 from sim.world.grid import build_grid
 from sim.engine.laps import LapCopies, compress
@@ -36,76 +33,6 @@ from sim.platforms.tracks import build_track
 from sim.schema import PlatformSpec, Scenario
 from sim.platforms.sensors import build_sensors
 from sim.engine.terrain_refine import terrain_cut
-
-ALONG_BIN_M = 50_000.0
-VIOLATION_SAMPLE_S = 5.0
-VIOLATION_TOL_S = 0.1
-
-
-@dataclass
-class Result:
-    """Everything a run computed. Per-cell arrays are (M,) in grid order."""
-    scenario: Scenario
-    engine: str
-    step_s: Optional[float]
-    geography: object
-    grid: object
-    cells: dict
-    summary: dict
-    bands: list
-    depth_profile: list
-    along_border: list
-    platforms: list
-    warnings: list
-    timeline: Optional[dict] = None
-    wall_s: float = 0.0
-    tracks: list = field(default_factory=list)
-
-    def to_json_dict(self) -> dict:
-        """The contract of docs/figures.md (`isr-sim run --json`)."""
-        grid = self.grid
-        out = {
-            "scenario": self.scenario.name,
-            "duration_s": float(self.scenario.time.duration_s),
-            "engine": self.engine,
-            "grid": {"cell_km": grid.cell_m / 1000.0, "cells": int(grid.u.shape[0]),
-                     "area_km2": round(float(grid.area_m2.sum()) / 1e6, 3)},
-            "border": border_summary(self.geography),
-            "summary": self.summary,
-            "bands": self.bands,
-            "depth_profile": self.depth_profile,
-            "along_border": self.along_border,
-            "platforms": self.platforms,
-            "warnings": self.warnings,
-        }
-        if self.engine == "stepped":
-            out["step_s"] = self.step_s
-        if self.timeline is not None:
-            out["timeline"] = self.timeline
-        return _clean(out)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_json_dict(), indent=2, allow_nan=False)
-
-
-def _clean(value):
-    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, floats rounded to 6 decimals."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return round(v, 6) if math.isfinite(v) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def border_summary(geography) -> dict:
-    return {"map_length_km": round(geography.map_border_length_m / 1000.0, 1),
-            "official_length_km": (None if geography.official_border_length_m is None
-                                   else round(geography.official_border_length_m / 1000.0, 1))}
 
 
 class World:
@@ -494,59 +421,26 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     t_wall = _time.perf_counter()
     budget.check(scenario, engine, step_s, timeline, max_memory_bytes, max_work)
     eng = Engine(scenario, world)
-    grid, T = eng.grid, float(scenario.time.duration_s)
-    m = eng.n_cells
-    warnings: list[str] = list(scenario.warnings)      # found by the loader (as `check`)
-    for track in eng.tracks:
-        warnings.extend(w for w in track.warnings if w not in warnings)
-    if m == 0:
-        warnings.append("the grid has no cells: check grid.side, grid.extent and land_only")
-
     if engine == "exact":
-        cells, per_platform_seen = eng.cell_figures(progress)
-    elif engine == "stepped":
+        cells, seen = eng.cell_figures(progress)
+    else:
         from sim.engine.stepped import stepped_cell_figures
         step_s = float(step_s or scenario.time.step_s)
-        per_platform_seen = [np.zeros(m, dtype=bool) for _ in eng.tracks]
-        cells = stepped_cell_figures(scenario, grid, eng.tracks, eng.sensors, step_s,
+        seen = [np.zeros(eng.n_cells, dtype=bool) for _ in eng.tracks]
+        cells = stepped_cell_figures(scenario, eng.grid, eng.tracks, eng.sensors, step_s,
                                      progress=progress, mask=stepped_mask(eng),
-                                     platform_seen=per_platform_seen)
-    else:
-        raise ValueError(f"unknown engine {engine!r}")
-
-    area = grid.area_m2
-    distance = np.abs(grid.depth_m)
-    bands = band_table(cells, area, distance, list(scenario.grid.bands_m))
-    depth_profile = binned_profile(cells, area, grid.depth_m, grid.cell_m,
-                                   ("ever_covered_frac", "time_covered_frac"), center_key="depth_km")
-    along = binned_profile(cells, area, grid.along_m, ALONG_BIN_M,
-                           ("ever_covered_frac", "time_covered_frac"), start_at_zero=True)
-    platforms = []
-    for i, (spec, track) in enumerate(zip(scenario.platforms, eng.tracks)):
-        platforms.append({
-            "name": spec.name, "class": spec.class_id,
-            "time_on_station_s": float(track.time_on_station_s),
-            "covered_km2": float(area[per_platform_seen[i]].sum()) / 1e6,
-            # Orbits are outside national airspace (Outer Space Treaty, art. II).
-            "airspace_violations": (airspace_violations(track, eng.geography, T)
-                                    if scenario.airspace.overflight == "forbidden"
-                                    and spec.kind != "satellite" else []),
-        })
-    for p in platforms:
-        if p["airspace_violations"]:
-            warnings.append(f"{p['name']}: {len(p['airspace_violations'])} entr"
-                            f"{'y' if len(p['airspace_violations']) == 1 else 'ies'} into the "
-                            f"neighbour's airspace (overflight: forbidden)")
+                                     platform_seen=seen)
+    summary, bands, depth_profile, along = region_tables(cells, eng.grid, scenario.grid.bands_m)
+    platforms = platform_rows(scenario, eng.tracks, eng.geography, eng.grid.area_m2, seen)
     tl = None
     if timeline:
-        tl = build_timeline(scenario, grid, [iv for _, _, iv in eng.sources()])
+        tl = build_timeline(scenario, eng.grid, [iv for _, _, iv in eng.sources()])
     return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
-                  geography=eng.geography, grid=grid, cells=cells,
-                  summary=(region_figures(cells, area) if m
-                           else dict({k: None for k in FIGURE_KEYS}, never_seen_km2=0.0)),
+                  geography=eng.geography, grid=eng.grid, cells=cells, summary=summary,
                   bands=bands, depth_profile=depth_profile, along_border=along,
-                  platforms=platforms, warnings=warnings, timeline=tl,
-                  wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)
+                  platforms=platforms,
+                  warnings=run_warnings(scenario, eng.tracks, eng.n_cells, platforms),
+                  timeline=tl, wall_s=_time.perf_counter() - t_wall, tracks=eng.tracks)
 
 
 def stepped_mask(eng: Engine):
@@ -570,76 +464,3 @@ def stepped_mask(eng: Engine):
                                                 alt[active], np.asarray(cell_index)[active])
         return ok
     return mask
-
-
-def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:
-    """Covered-area fraction at every time.step, and per UTC calendar day."""
-    T = float(scenario.time.duration_s)
-    step = float(scenario.time.step_s)
-    times = np.arange(0.0, T + 1e-9, step)
-    union = union_intervals(sources)
-    series = covered_area_series(union, grid.area_m2, times)
-    start = scenario.time.start.astimezone(timezone.utc)
-    since_midnight = start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
-    edges = day_edges(since_midnight, T)
-    days = daily_figures(union, grid.area_m2, edges)
-    from datetime import timedelta
-    for row in days:
-        row["date"] = (start + timedelta(seconds=row["start_s"])).date().isoformat()
-    return {"step_s": step, "t_s": times.tolist(), "covered_frac": series.tolist(), "days": days}
-
-
-def airspace_violations(track, geography, duration_s: float) -> list[dict]:
-    """Entries of the track into the neighbour's national airspace (code 2): start and end
-    time (bisected to VIOLATION_TOL_S), the deepest point's position and distance inside."""
-    n = int(math.ceil(duration_s / VIOLATION_SAMPLE_S)) + 1
-    t = np.minimum(np.arange(n) * VIOLATION_SAMPLE_S, duration_s)
-    pos, _, _, active = track.state(t)
-    inside = np.zeros(n, dtype=bool)
-    if active.any():
-        inside[active] = geography.airspace(pos[active]) == 2
-    if not inside.any():
-        return []
-
-    def is_inside(times):
-        p, _, _, act = track.state(np.atleast_1d(times))
-        out = np.zeros(p.shape[0], dtype=bool)
-        if act.any():
-            out[act] = geography.airspace(p[act]) == 2
-        return out
-
-    def refine(t_in, t_out):
-        # brackets are one sample step long (or shorter at the window's end)
-        steps = halvings(VIOLATION_SAMPLE_S, VIOLATION_TOL_S)
-        return bisect(is_inside, [t_in], [t_out], steps=steps)[0]
-
-    rows = []
-    edges = np.diff(inside.astype(np.int8))
-    starts = list(np.flatnonzero(edges == 1) + 1)
-    ends = list(np.flatnonzero(edges == -1))
-    if inside[0]:
-        starts.insert(0, 0)
-    if inside[-1]:
-        ends.append(n - 1)
-    for a, b in zip(starts, ends):
-        t0 = t[a] if a == 0 else refine(t[a], t[a - 1])
-        t1 = t[b] if b == n - 1 else refine(t[b], t[b + 1])
-        span = np.linspace(t0, t1, max(int((t1 - t0) / 1.0), 2))
-        p, _, _, act = track.state(span)
-        depth = np.full(span.size, -np.inf)
-        if act.any():
-            depth[act] = inside_distance_m(geography, p[act])
-        k = int(np.argmax(depth))
-        from sim.world.earth import lat_lon_deg
-        lat, lon = lat_lon_deg(p[k])
-        rows.append({"start_s": float(t0), "end_s": float(t1), "lat": round(float(lat), 4),
-                     "lon": round(float(lon), 4), "max_inside_km": round(float(depth[k]) / 1000.0, 3)})
-    return rows
-
-
-def inside_distance_m(geography, u: np.ndarray) -> np.ndarray:
-    """How far inside the neighbour's airspace points are (m): the geography's own measure
-    when it has one, else the signed depth from the border."""
-    if hasattr(geography, "airspace_inside_m"):
-        return geography.airspace_inside_m(u)
-    return np.maximum(geography.signed_depth_m(u), 0.0)

@@ -1,12 +1,12 @@
 """Report formats of a run Result: plain-text tables and CSV (one row per cell); the JSON
-is the Result's own (sim.engine.runner.Result.to_json), the map file
+is the Result's own (sim.engine.result.Result.to_json), the map file
 sim/output/map_figure.py's write_png.
 
 Front-end code (formatting only; may import matplotlib, lazily). Every writer is atomic
 (sim/output/files.py): a temporary file in the destination's folder renamed over it, so a
 failure never leaves a half-written or stray file; `-` writes to standard output.
 
-The Result is sim.engine.runner.Result: scenario, engine, step_s, geography, grid, cells (per-cell
+The Result is sim.engine.result.Result: scenario, engine, step_s, geography, grid, cells (per-cell
 (M,) arrays), summary, bands, depth_profile, along_border, platforms, warnings, timeline,
 to_json_dict().
 """

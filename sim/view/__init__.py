@@ -21,7 +21,7 @@ def open_window(path: str, goal=None, size=(1280, 800), overrides=()) -> int:
     """Open the window on a scenario file and run until the user closes it.
 
     goal (optional): an object with `.title` (str), `.describe(result) -> list[str]` and
-    `.passed(result) -> bool`, where result is the sim.engine.runner.Result of the scenario as it
+    `.passed(result) -> bool`, where result is the sim.engine.result.Result of the scenario as it
     stands (recomputed after each what-if edit); shown in the side panel.
     Raises ScenarioError when the file is invalid at start (later edits show in the window).
     """

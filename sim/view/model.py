@@ -19,7 +19,8 @@ import numpy as np
 from sim.world import earth as E
 from sim.engine.coverage import union_intervals
 from sim.world.grid import laea_forward
-from sim.engine.runner import Engine, airspace_violations
+from sim.engine.airspace import airspace_violations
+from sim.engine.runner import Engine
 from sim.view.footprint import footprint_shape, reference_polygons
 from sim.view.layers import IncrementalLayers, _ranges
 
