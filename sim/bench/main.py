@@ -242,14 +242,18 @@ def format_bench(results: dict) -> str:
         lines += ["", f"sweep: {w['runs']} runs of one-recon-racetrack over altitude and phase, "
                       f"best of {w['repeats']} (run phase from handing the runs over to the last "
                       "record stored, the pool's start and shut-down counted): 1 worker "
-                      f"{w['one_worker_s']:.2f} s, 2 workers {w['two_workers_s']:.2f} s; one "
+                      f"{w['one_worker_s']:.2f} s, 2 workers {w['two_workers_s']:.2f} s "
+                      f"({w['two_worker_speedup']:.2f}x; from the tasks' CPU time, as if each process "
+                      f"had a core of its own, pool start left out: "
+                      f"{w['two_worker_cpu_speedup']:.2f}x); one "
                       f"sweep {w['sweep_s']:.1f} s against {w['separate_runs_s']:.1f} s for "
                       "separate isr-sim run processes"]
         for key, label in (("one_worker", "1 worker "), ("two_workers", "2 workers")):
             for m in w[key]:
                 lines.append(f"  {label} {m['run_s']:6.2f} s wall, {m['cpu_s']:5.2f} s CPU (all "
-                             f"processes), {1000 * m['run_mean_s']:5.1f} ms per run where it "
-                             f"ran, load {m['load_1min']:.1f}")
+                             f"processes; busiest worker's tasks {m['busiest_cpu_s']:.2f} s), "
+                             f"{1000 * m['run_mean_s']:5.1f} ms per run where it ran, "
+                             f"load {m['load_1min']:.1f}")
     lines += ["", "targets:"]
     for key, target in results["targets"].items():
         if key in results["measured"]:

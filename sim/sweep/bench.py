@@ -8,8 +8,14 @@ swept over altitude (5 values) and phase (4 values): 20 runs.
   scenario's loading are not. Each measurement in a fresh interpreter; 1 and 2 workers
   alternate REPEATS times, so that a change in the machine's load falls on both, and the
   best of each is compared. With each: the CPU time of every process of the sweep (workers
-  included), the mean wall time of one run where it ran, and the 1-minute load average
-  (other programs sharing the cores depress the 2-worker figure);
+  included), the mean wall time of one run where it ran, and the 1-minute load average.
+  Other programs running meanwhile depress the 2-worker figure more than the 1-worker one:
+  Linux's autogroup scheduler (when enabled) shares the CPU between sessions, so the
+  sweep's processes together get one session's share however many they are. So also
+  reported, as an estimate that load changes much less: the CPU-time speed-up, the 1-worker
+  runs' CPU time over the busiest worker's (the tasks' own CPU, World builds included; pool
+  start, the parent's work and any waiting left out), the speed-up if each process had a
+  core of its own;
 - one sweep against 20 separate `isr-sim run` processes: wall time of `isr-sim sweep
   --workers 1` (one import, the World reused, the summary and charts included) against the
   sum of the 20 runs' wall times, each its own process with the same --set values.
@@ -56,6 +62,7 @@ def sweep_bench(progress=print) -> dict:
         one.append(_run_phase(1))
         two.append(_run_phase(2))
     best_one, best_two = (min(m, key=lambda r: r["run_s"]) for m in (one, two))
+    cpu_one, cpu_two = (min(r["busiest_cpu_s"] for r in m) for m in (one, two))
     progress("[bench] sweep: one sweep against 20 separate isr-sim run processes ...")
     exe = [sys.executable, "-m", "sim"]
     with tempfile.TemporaryDirectory(prefix="isr-bench-sweep-") as tmp:
@@ -67,6 +74,7 @@ def sweep_bench(progress=print) -> dict:
             "one_worker": one, "two_workers": two,
             "one_worker_s": best_one["run_s"], "two_workers_s": best_two["run_s"],
             "two_worker_speedup": best_one["run_s"] / best_two["run_s"],
+            "two_worker_cpu_speedup": cpu_one / cpu_two,
             "sweep_s": sweep_s, "separate_runs_s": separate_s,
             "sweep_over_separate": sweep_s / separate_s}
 
@@ -87,7 +95,11 @@ def _main(workers: int) -> None:
         cpu0, t0 = _cpu_s(), time.perf_counter()
         records = run_sweep(spec, runs, tmp, executors.local(workers))
         run_s, cpu_s = time.perf_counter() - t0, _cpu_s() - cpu0
+    per_process = {}
+    for r in records:
+        per_process[r["pid"]] = per_process.get(r["pid"], 0.0) + r["cpu_s"]
     print(json.dumps({"workers": workers, "run_s": run_s, "cpu_s": cpu_s,
+                      "busiest_cpu_s": max(per_process.values()),
                       "run_mean_s": sum(r["wall_s"] for r in records) / len(records),
                       "load_1min": load}))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 
 from sim.engine.runner import World, run
@@ -35,9 +36,13 @@ def world_for(scenario) -> World:
 
 def run_task(task) -> dict:
     """task: a sim.sweep.spec.Run. Returns its record for results.jsonl: id, index, values
-    (key -> --set text), seed, summary, bands, platforms, warnings, wall_s, pid."""
+    (key -> --set text), seed, summary, bands, platforms, warnings, wall_s (the run's),
+    cpu_s (CPU seconds of the thread that ran the task, a World built for it included), pid."""
+    cpu_s = time.thread_time()
     result = run(task.scenario, world=world_for(task.scenario))
     out = result.to_json_dict()
+    cpu_s = time.thread_time() - cpu_s
     return {"id": task.id, "index": task.index, "values": task.values, "seed": task.seed,
             "summary": out["summary"], "bands": out["bands"], "platforms": out["platforms"],
-            "warnings": out["warnings"], "wall_s": round(result.wall_s, 4), "pid": os.getpid()}
+            "warnings": out["warnings"], "wall_s": round(result.wall_s, 4),
+            "cpu_s": round(cpu_s, 4), "pid": os.getpid()}
