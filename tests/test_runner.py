@@ -1,4 +1,4 @@
-"""The lap compression of sim.engine.runner.Engine.cell_figures gives the same figures as the
+"""The lap compression of sim.engine.figures.exact_cell_figures gives the same figures as the
 full expansion of every interval (the definition), on scenarios built to exercise it:
 overlapping platforms, phases, partial first/last laps, an on-station window, a base
 transit before and after station, and two sensors on one platform."""
@@ -7,6 +7,7 @@ import pytest
 
 from sim.engine.coverage import cell_figures
 from sim.engine.access import REFINE_TOL_S
+from sim.engine.figures import exact_cell_figures
 from sim.engine.laps import compress
 from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
@@ -72,7 +73,7 @@ SPARSE = """
 def test_compressed_figures_equal_full_expansion(duration, extra):
     eng = Engine(load_scenario_text(BASE.replace("DURATION", duration) + extra))
     assert any(eng.lap_copies(i) is not None for i in range(3))   # compression is exercised
-    got, _ = eng.cell_figures()
+    got, _ = exact_cell_figures(eng)
     want = _full_figures(eng)
     for key in want:
         a, b = got[key], want[key]

@@ -21,14 +21,14 @@ from sim.engine import budget
 from sim import memory
 from sim.engine.access import SourceIntervals, refine_intervals, source_intervals
 from sim.engine.intervals import Intervals
-from sim.engine.coverage import (CoverageState, GapSums, figures_from_sums, gap_sums, lap_sums,
-                                 union_intervals)
+from sim.engine.coverage import CoverageState, union_intervals
 from sim.engine.environment import Environment
-from sim.engine.figures import build_timeline, platform_rows, region_tables, run_warnings
+from sim.engine.figures import (build_timeline, exact_cell_figures, platform_rows,
+                                region_tables, run_warnings)
 from sim.engine.result import Result
 from sim.world.geography import build_geography
 from sim.world.grid import build_grid
-from sim.engine.laps import LapCopies, compress
+from sim.engine.laps import LapCopies
 from sim.platforms.tracks import build_track
 from sim.schema import PlatformSpec, Scenario
 from sim.platforms.sensors import build_sensors
@@ -253,123 +253,6 @@ class Engine:
         return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds_on)
                 and copies.period_s <= env.daylight_step_s)
 
-    def cell_figures(self, progress: Optional[Callable[[float], None]] = None):
-        """Per-cell figures and, per platform, which cells it sees.
-
-        Each cell that some lapped platform sees during its lap gets that platform (the one
-        with the most lap intervals there) as its periodic base; every other source there
-        is sparse, and sim/engine/laps.py removes the base's interior laps far from sparse
-        intervals and from sunrise and sunset, adding one lap's sums per removed copy (a
-        daylight lap's, with the base's daylight-only sensors, or a night lap's, without).
-        Cells no lap sees are computed from the full union. Both equal the full expansion
-        (tests/test_runner.py)."""
-        m, T = self.n_cells, float(self.scenario.time.duration_s)
-        n_platforms = len(self.tracks)
-        self.solve_all()
-        copies = [self.lap_copies(i) for i in range(n_platforms)]
-        base_sensors, day_sensors = [], []
-        for i in range(n_platforms):
-            js = range(len(self.sensors[i])) if copies[i] is not None else []
-            base_sensors.append([j for j in js if not self.affected(i, j)])
-            day_sensors.append([j for j in js if self.affected(i, j)
-                                and self._day_only(i, j, copies[i])])
-        # Score: the intervals a platform's laps add over the window (lap intervals times
-        # copies), so that the base, whose copies are compressed, is the one that would
-        # cost most to expand (any base gives the same figures).
-        score = np.zeros((n_platforms, m))
-        for i in range(n_platforms):
-            for j in base_sensors[i] + day_sensors[i]:
-                score[i] += copies[i].n * np.bincount(self.platform_sources(i)[j].lap.cell,
-                                                      minlength=m)
-        base = np.argmax(score, axis=0) if n_platforms else np.zeros(m, dtype=np.int64)
-        has_base = score.max(axis=0) > 0 if n_platforms else np.zeros(m, dtype=bool)
-        seen = [np.zeros(m, dtype=bool) for _ in range(n_platforms)]
-
-        def sources_for(mask, skip_base_of=None):
-            """Full intervals of every source on the cells of mask, with their (i, j); the
-            lap sensors of platform skip_base_of contribute only their one-off intervals."""
-            out = []
-            for i in range(n_platforms):
-                for j in range(len(self.sensors[i])):
-                    if i == skip_base_of and j in base_sensors[i] + day_sensors[i]:
-                        once = self.platform_sources(i)[j].once
-                        iv = once.take(mask[once.cell])
-                        if j in day_sensors[i]:
-                            iv = self._night_and_cloud(i, j, iv)
-                    elif copies[i] is None:                     # no lap: cached, filter it
-                        iv = self.full_intervals(i, j)
-                        iv = iv.take(mask[iv.cell])
-                    else:                                       # expand these cells only
-                        iv = self.full_intervals(i, j, mask)
-                    out.append(((i, j), iv))
-            return out
-
-        def add(group_sums_pairs):
-            for (i, _), iv in group_sums_pairs:
-                seen[i][iv.cell] = True
-
-        total = GapSums.zeros(m)
-        explicit = ~has_base
-        if explicit.any():
-            pairs = sources_for(explicit)
-            add(pairs)
-            total.add(gap_sums(m, T, [iv for _, iv in pairs], explicit,
-                               [self.gsd_of(i, j, iv) for (i, j), iv in pairs],
-                               platform_of=[i for (i, _), _ in pairs]))
-        env = self.environment if any(day_sensors) else None
-
-        def group(b):
-            """Sums of the cells whose base is platform b, and what each source saw there."""
-            mask = has_base & (base == b)
-            cells = np.flatnonzero(mask)
-            src = self.platform_sources(b)
-            laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in base_sensors[b]]
-            day_laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in day_sensors[b]]
-            sparse = sources_for(mask, skip_base_of=b)
-            day_keys = [(b, j) for j in day_sensors[b]]
-            comp = compress(m, T, copies[b], cells, laps, [iv for _, iv in sparse], day_laps,
-                            sun_up=env.daylight_table if env else None,
-                            daylight=[lambda iv, k=k: self._night_and_cloud(*k, iv)
-                                      for k in day_keys])
-            keys = [(b, j) for j in base_sensors[b]] + day_keys + [k for k, _ in sparse]
-            sums = gap_sums(m, comp.window_end_s, comp.sources, mask,
-                            [self.gsd_of(i, j, iv) for (i, j), iv in zip(keys, comp.sources)],
-                            platform_of=[i for i, _ in keys])
-            night_union = Intervals.concat(laps).merged()
-            day_union = Intervals.concat(laps + day_laps).merged()
-            sums.add_scaled(lap_sums(m, day_union, copies[b].period_s), comp.removed_day)
-            sums.add_scaled(lap_sums(m, night_union, copies[b].period_s), comp.removed_night)
-            return sums, list(zip(keys, comp.sources))
-
-        groups = [b for b in range(n_platforms)
-                  if copies[b] is not None and (has_base & (base == b)).any()]
-        # Largest first (by lap intervals), so that the threads finish together.
-        groups.sort(key=lambda b: -score[b][has_base & (base == b)].sum())
-        # Groups are independent: run them in threads, after computing what they share (the
-        # cached expansions of lapless platforms, the Sun table). The cloud field's cache is
-        # not thread-safe, so with clouds they run one after the other.
-        for i in range(n_platforms):
-            if copies[i] is None:
-                for j in range(len(self.sensors[i])):
-                    self.full_intervals(i, j)
-        if env is not None:
-            env.sun_u(np.zeros(1))
-        clouds = self.scenario.weather is not None and self.scenario.weather.cloud_fraction > 0
-        workers = 1 if clouds else min(len(groups), os.cpu_count() or 1)
-        if workers > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(group, groups))
-        else:
-            results = [group(b) for b in groups]
-        for k, (sums, pairs) in enumerate(results):
-            total.add(sums)
-            add(pairs)
-            if progress:
-                progress(0.2 + 0.8 * (k + 1) / len(results))
-        if progress:
-            progress(1.0)
-        return figures_from_sums(total, T), seen
-
     def _night_and_cloud(self, i: int, j: int, iv: Intervals) -> Intervals:
         """The time-dependent masks (night, cloud) of sensor j of platform i on iv."""
         if not self.affected(i, j) or iv.size == 0:
@@ -422,7 +305,7 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     budget.check(scenario, engine, step_s, timeline, max_memory_bytes, max_work)
     eng = Engine(scenario, world)
     if engine == "exact":
-        cells, seen = eng.cell_figures(progress)
+        cells, seen = exact_cell_figures(eng, progress)
     else:
         from sim.engine.stepped import stepped_cell_figures
         step_s = float(step_s or scenario.time.step_s)
