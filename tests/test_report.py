@@ -325,8 +325,8 @@ def test_png_track_across_the_antimeridian_and_an_inactive_gap_has_no_long_chord
     lines = _drawn_tracks(fig, "track-aircraft")
     assert lines
     # steps of 0.05 deg of longitude at 60-61 N: <= 0.05 * 111.195 km * cos 60 = 2.78 km;
-    # a cut is made above 3 x the median step (8.3 km), so nothing drawn is longer. The old
-    # drawing joined the pieces (0.2 deg = 22 km steps) and went the long way round 180.
+    # a cut is made above 3 x the median step (8.3 km), so nothing drawn is longer: the
+    # pieces are not joined and no line goes the long way round 180.
     assert _longest_segment_km(lines) < 3.0 * 2.78
     # ... but the crossing itself is drawn: a vertex within 3 km of (60 N, 180), which is
     # x = 0 on the map centred on it (LAEA, Snyder eq. 24-3 with l = l0)
@@ -362,7 +362,7 @@ def test_png_sampled_track_is_cut_at_a_gap_shorter_than_a_sample():
     lines = _drawn_tracks(fig, "track-aircraft")
     # sampling: view span 210 km / 400 = 0.525 km target; 85.6 m/s * 3 s (12000 s / 4000)
     # = 0.26 km per sample, so a cut above 3 x 0.26 = 0.77 km; the 0.4 deg (44 km) hop
-    # between the legs is not drawn (the old drawing joined it in 0.2 deg = 22 km steps)
+    # between the legs is not drawn (joining the samples would draw it as one chord)
     assert 0.0 < _longest_segment_km(lines) < 0.8
     x, y = lines[0]
     pieces = np.split(np.arange(x.size), np.nonzero(~np.isfinite(x))[0])
@@ -400,7 +400,7 @@ def test_png_satellite_track_is_thin_fine_clipped_and_labelled(tmp_path):
     line = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "track-satellite"][0]
     assert line.get_linewidth() <= 0.6 and line.get_alpha() < 0.6      # thin and light
     # sampled to the view: 210 km span / 400 = 0.525 km per sample (ground speed ~6.9 km/s,
-    # so 76 ms), cut above 3 x that: no chord across the map (old: 300 km samples, 43 s apart)
+    # so 76 ms), cut above 3 x that: no chord across the map between passes
     assert 0.0 < _longest_segment_km(lines) < 2.0
     # the view stays on the grid (x -100..100 km, cells 10 km: extent -105..105, plus a 5 %
     # margin of 210 km = 10.5 km) instead of growing to the satellite's passes
