@@ -88,7 +88,8 @@ class Engine:
         self._build_sensors = build_sensors
         self.geography, self.grid, self.tree = world.geography, world.grid, world.tree
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
-        self._sources: dict[int, list[SourceIntervals]] = {}
+        # per platform: one SourceIntervals (lap + one-off intervals) per sensor
+        self._split_by_platform: dict[int, list[SourceIntervals]] = {}
         self._full: dict[tuple[int, int], Intervals] = {}
         self._environment = None
         self.sensors = [self._sensors_of(p) for p in scenario.platforms]
@@ -125,7 +126,7 @@ class Engine:
         """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
         with terrain line of sight applied: it depends only on the platform's position, so
         one lap refined once holds for every lap."""
-        if i not in self._sources:
+        if i not in self._split_by_platform:
             out = []
             for sensor in self.sensors[i]:
                 if self.tree is None:
@@ -137,8 +138,8 @@ class Engine:
                 if self.environment.in_space(sensor.spec):
                     src = self._apply_terrain(i, sensor, src)
                 out.append(src)
-            self._sources[i] = out
-        return self._sources[i]
+            self._split_by_platform[i] = out
+        return self._split_by_platform[i]
 
     def _night_skip(self, spec):
         """For a daylight-only sensor: a test that a satellite's coarse sample can see no
@@ -177,7 +178,7 @@ class Engine:
     def solve_all(self) -> None:
         """Solve every platform's intervals, platforms in parallel threads (numpy releases
         the GIL in the heavy array work; each platform writes only its own cache entry)."""
-        todo = [i for i in range(len(self.tracks)) if i not in self._sources]
+        todo = [i for i in range(len(self.tracks)) if i not in self._split_by_platform]
         # Longest first, so that no long job starts last while the other cores idle:
         # satellites (new passes every orbit), then by the ground each sensor can reach.
         todo.sort(key=lambda i: (self.scenario.platforms[i].kind != "satellite",
@@ -213,7 +214,7 @@ class Engine:
             self._environment.scenario = self.scenario
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
         self.sensors[index] = self._sensors_of(platform)
-        self._sources.pop(index, None)
+        self._split_by_platform.pop(index, None)
         for key in [k for k in self._full if k[0] == index]:
             self._full.pop(key)
 
