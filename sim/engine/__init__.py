@@ -1,4 +1,4 @@
-"""Coverage from intervals: when each cell is inside each sensor's reach (access.py), laps
-copied in time (laps.py), the figures summed per cell (coverage.py), the run that puts it
-together (runner.py), its memory budget, and the independent time-stepped engine (stepped.py).
+"""Coverage from intervals: when each cell is in view of each sensor (intervals.py, access.py,
+terrain_refine.py), laps copied in time (laps.py), figures summed per cell (coverage.py) and
+assembled into a Result (figures.py, airspace.py, result.py) by runner.py; budget, stepped oracle.
 """
