@@ -41,3 +41,32 @@ def test_camera_blind_at_night_radar_unaffected():
         assert radar["covered_km2"] == ref.platforms[1]["covered_km2"] > 0.0
         # Without the daylight flag the camera would have seen something: not vacuous.
         assert ref.platforms[0]["covered_km2"] > 0.0
+
+
+def test_daylight_decided_per_lap_copy_equals_sampling_every_interval():
+    """Engine.full_intervals decides a daylight-only sensor's expanded intervals from the Sun
+    at the lap copies' ends (sim.engine.laps.daylight_by_copies) and refines only the copies with a
+    sunrise or sunset: the result must be the full refinement's (sim.engine.access.refine_intervals
+    over every interval), bit for bit. 40 h from 10:00 UTC hold three sunsets/sunrises over
+    the grid, so some intervals are kept whole, some dropped and some cut."""
+    import numpy as np
+    from sim.engine.access import refine_intervals
+    from sim.engine.runner import Engine
+    text = SCENARIO.format(day="true").replace("04:00:00Z, duration: 6 h", "10:00:00Z, duration: 40 h")
+    engine = Engine(load_scenario_text(text))
+    camera = engine.sensors[0][0].spec
+    assert engine.lap_copies(0) is not None and engine._day_only(0, 0, engine.lap_copies(0))
+    full = engine.platform_sources(0)[0].full()
+    env = engine.environment
+    expected = refine_intervals(full, lambda t, rows: env.allows_in_time(camera, t, full.cell[rows]),
+                                env.time_step_s(camera))
+    got = engine.full_intervals(0, 0)
+    for name in ("cell", "start_s", "end_s", "best_cos"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    # not vacuous: whole intervals kept, whole ones dropped, and some cut at a sunrise/sunset
+    kept = np.isin(full.start_s, got.start_s) & np.isin(full.end_s, got.end_s)
+    assert 0 < kept.sum() < full.size and expected.size > 0
+    ends = np.sort(full.end_s)
+    k = np.clip(np.searchsorted(ends, got.end_s), 1, ends.size - 1)
+    far_from_ends = np.minimum(np.abs(ends[k] - got.end_s), np.abs(ends[k - 1] - got.end_s)) > 1.0
+    assert (~np.isin(got.start_s, full.start_s) | far_from_ends).any()

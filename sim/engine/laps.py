@@ -213,3 +213,62 @@ def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies):
     s1 = np.minimum(lap.end_s[src] + start_rk[pair], w1)
     ok = s1 > s0
     return Intervals(lap.cell[src][ok], s0[ok], s1[ok], lap.best_cos[src][ok]), pair[ok]
+
+
+# Sun-elevation sines closer to zero than this at a copy's ends count as neither day nor
+# night: such copies go through the exact refinement (no rounding can flip a decision).
+_SUN_MARGIN = 1e-9
+
+
+def daylight_by_copies(iv: Intervals, copies: LapCopies, sun_sin, step_s: float,
+                       refine) -> Intervals:
+    """The daylight-only refinement of a lapped sensor's full intervals, deciding most
+    intervals from the Sun at the lap copies' ends instead of sampling each interval.
+
+    iv: the full expanded intervals (merged, sorted by (cell, start)); sun_sin(t_s (N,),
+    cells (C,)) -> (C, N) sine of the Sun's elevation (any positive scale); refine(Intervals)
+    -> Intervals: the exact refinement (sim.engine.access.refine_intervals with step_s), which
+    gives each piece its interval's best_cos. The lap period must be at most step_s (half
+    the shortest day or night), so the Sun rises or sets at most once in a copy: with the
+    Sun up at every copy end an interval spans, it is up throughout (kept), down at every
+    end, down throughout (dropped); only the rest are refined. A kept interval gets the end
+    refine_intervals would give it (its last sample, start + length x pieces / pieces, bit
+    for bit), so the result equals refine(iv), in the same order.
+    """
+    if iv.size == 0:
+        return iv
+    P, o, n = copies.period_s, copies.origin_s, copies.n
+    first = np.flatnonzero(np.r_[True, iv.cell[1:] != iv.cell[:-1]])
+    cells = iv.cell[first]                                         # sorted unique
+    row = np.repeat(np.arange(first.size) * (n + 2), np.diff(np.r_[first, iv.size]))
+    ends_s = o + (copies.k_lo + np.arange(n + 1)) * P
+    sin = np.asarray(sun_sin(ends_s, cells), dtype=float)          # (C, n + 1)
+    up = np.zeros((cells.size, n + 2), dtype=np.int32)             # prefix counts per row
+    down = np.zeros((cells.size, n + 2), dtype=np.int32)
+    np.cumsum(sin > _SUN_MARGIN, axis=1, out=up[:, 1:])
+    np.cumsum(sin < -_SUN_MARGIN, axis=1, out=down[:, 1:])
+    # The interval lies within copy ends ka .. kb + 1 (indices into ends_s).
+    ka = np.floor((iv.start_s - o) / P).astype(np.int64) - copies.k_lo
+    kb = np.floor((iv.end_s - o) / P).astype(np.int64) - copies.k_lo
+    inside = (ka >= 0) & (kb + 1 <= n)
+    lo = row + np.where(inside, ka, 0)
+    hi = row + np.where(inside, kb + 2, 0)
+    span = hi - lo
+    up, down = up.reshape(-1), down.reshape(-1)
+    day = inside & (up[hi] - up[lo] == span)
+    mixed = ~day & ~(inside & (down[hi] - down[lo] == span))
+    owner_day = np.flatnonzero(day)
+    start = iv.start_s[owner_day]
+    length = iv.end_s[owner_day] - start
+    pieces = np.maximum(np.ceil(length / step_s).astype(np.int64), 1)
+    end = start + length * pieces / pieces
+    # The pieces of the mixed intervals carry their interval's number in best_cos (exact
+    # in float64), so that both parts can be put back in the intervals' order.
+    owner_mixed = np.flatnonzero(mixed)
+    cut = refine(Intervals(iv.cell[owner_mixed], iv.start_s[owner_mixed],
+                           iv.end_s[owner_mixed], owner_mixed.astype(np.float64)))
+    owner = np.concatenate([owner_day, cut.best_cos.astype(np.int64)])
+    order = np.argsort(owner, kind="stable")     # two sorted runs: a merge; pieces keep time order
+    out = Intervals(iv.cell[owner], np.concatenate([start, cut.start_s]),
+                    np.concatenate([end, cut.end_s]), iv.best_cos[owner]).take(order)
+    return out.take(out.end_s > out.start_s)

@@ -28,7 +28,7 @@ from sim.engine.figures import (build_timeline, exact_cell_figures, platform_row
 from sim.engine.result import Result
 from sim.world.geography import build_geography
 from sim.world.grid import build_grid
-from sim.engine.laps import LapCopies
+from sim.engine.laps import LapCopies, daylight_by_copies
 from sim.platforms.tracks import build_track
 from sim.schema import PlatformSpec, Scenario
 from sim.platforms.sensors import build_sensors
@@ -198,7 +198,7 @@ class Engine:
         sampling + bisection: sim.engine.access.refine_intervals)."""
         if cell_mask is None and (i, j) in self._full:
             return self._full[(i, j)]
-        iv = self._night_and_cloud(i, j, self.platform_sources(i)[j].full(cell_mask))
+        iv = self._night_and_cloud(i, j, self.platform_sources(i)[j].full(cell_mask), True)
         if cell_mask is None:
             self._full[(i, j)] = iv
         return iv
@@ -254,13 +254,26 @@ class Engine:
         return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds_on)
                 and copies.period_s <= env.daylight_step_s)
 
-    def _night_and_cloud(self, i: int, j: int, iv: Intervals) -> Intervals:
-        """The time-dependent masks (night, cloud) of sensor j of platform i on iv."""
+    def _night_and_cloud(self, i: int, j: int, iv: Intervals, expanded: bool = False
+                         ) -> Intervals:
+        """The time-dependent masks (night, cloud) of sensor j of platform i on iv.
+        expanded: iv is the sensor's full expansion (merged): for a daylight-only sensor
+        with short laps, most intervals are then decided from the Sun at the lap copies'
+        ends (sim.engine.laps.daylight_by_copies, the same result)."""
         if not self.affected(i, j) or iv.size == 0:
             return iv
         env, spec = self.environment, self.sensors[i][j].spec
-        return refine_intervals(iv, lambda t_s, rows: env.allows_in_time(spec, t_s, iv.cell[rows]),
-                                env.time_step_s(spec))
+        step_s = env.time_step_s(spec)
+
+        def refine(sub: Intervals) -> Intervals:
+            return refine_intervals(
+                sub, lambda t_s, rows: env.allows_in_time(spec, t_s, sub.cell[rows]), step_s)
+        copies = self.lap_copies(i) if expanded else None
+        if copies is None or not self._day_only(i, j, copies):
+            return refine(iv)
+        return daylight_by_copies(
+            iv, copies, lambda t_s, cells: env.cells_u[cells] @ env.sun_u(t_s, normalised=False).T,
+            step_s, refine)
 
     def state(self) -> CoverageState:
         """Union of all current intervals, indexed for instant queries."""
