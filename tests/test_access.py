@@ -135,6 +135,44 @@ def test_replicate_laps_shifts_and_merges_across_laps():
     assert got == [(0.0, 5.0), (90.0, 105.0), (190.0, 205.0), (290.0, 305.0)]
 
 
+def test_replicate_laps_equals_a_loop_over_copies():
+    """Several cells, an origin and a window off the lap grid, pieces that touch across the
+    joins (best_cos the max of the merged parts): the same as shifting every lap copy by
+    hand, clipping to the window and merging in a plain loop."""
+    rng = np.random.default_rng(3)
+    period, origin, window = 50.0, -7.5, (3.0, 412.0)
+    cells, starts, ends = [], [], []
+    for c in (2, 5, 9):
+        cuts = np.sort(rng.choice(np.arange(1, 50), 6, replace=False)).astype(float)
+        cuts = np.r_[0.0, cuts, 50.0] if c == 5 else cuts       # cell 5 touches both ends
+        for a, b in zip(cuts[::2], cuts[1::2]):
+            cells.append(c), starts.append(a), ends.append(b)
+    lap = Intervals(np.array(cells), np.array(starts), np.array(ends),
+                    rng.uniform(0.5, 1.0, len(cells)))
+    expected = []
+    for c in (2, 5, 9):
+        pieces = []
+        for k in range(-2, 12):
+            for i in np.flatnonzero(lap.cell == c):
+                a = max(lap.start_s[i] + origin + k * period, window[0])
+                b = min(lap.end_s[i] + origin + k * period, window[1])
+                if b > a:
+                    pieces.append([a, b, lap.best_cos[i]])
+        pieces.sort()
+        merged = [pieces[0]]
+        for a, b, best in pieces[1:]:
+            if a <= merged[-1][1] + 1e-6:
+                merged[-1][1] = max(merged[-1][1], b)
+                merged[-1][2] = max(merged[-1][2], best)
+            else:
+                merged.append([a, b, best])
+        expected += [(c, a, b, best) for a, b, best in merged]
+    out = replicate_laps(lap, period, origin, window)
+    got = list(zip(out.cell.tolist(), out.start_s.tolist(), out.end_s.tolist(),
+                   out.best_cos.tolist()))
+    np.testing.assert_allclose(np.array(got), np.array(expected), rtol=0, atol=1e-9)
+
+
 def test_empty_band_gives_no_intervals():
     a = earth.unit_vector(0.0, 0.0)
     leg = great_circle_leg(a, earth.destination(a, 0.0, 0.01), 0.0, 200.0, R, 20_000.0)

@@ -50,6 +50,7 @@ from sim.bisection import bisect
 from sim.engine.intervals import Intervals, sort_by_cell_then_time
 from sim.platforms.segments import ArcSegment
 from sim.loops import arcs as _arcs
+from sim.loops import expand as _expand
 
 
 COARSE_STEP_S = 30.0          # orbit screening step; safe by the Lipschitz bound
@@ -478,27 +479,26 @@ def replicate_laps(lap: Intervals, period_s: float, origin_s: float,
     """Shift one lap's intervals (lap-relative times in [0, period]) to every lap that
     overlaps the window, clip to the window, and merge across lap joins.
 
-    Lap k occupies [origin + k*period, origin + (k+1)*period).
+    Lap k occupies [origin + k*period, origin + (k+1)*period). `lap` is merged (sorted by
+    (cell, start), times inside one lap), so every copy of every cell, in (cell, lap) order,
+    goes through the compiled kept-copies loop (sim/engine/_expand.pyx) with no copy removed: one
+    pass that shifts, clips and merges, without the intermediate arrays.
     """
     w0, w1 = window_s
     if lap.size == 0 or w1 <= w0 or period_s <= 0:
         return Intervals.empty()
-    laps = np.arange(math.floor((w0 - origin_s) / period_s),
-                     math.ceil((w1 - origin_s) / period_s) + 1)
-    shifts = origin_s + period_s * laps.astype(np.float64)
-    n_laps = shifts.size
-    # Build the copies directly in (cell, lap, time) order, so no sort is needed: `lap` is
-    # merged, i.e. sorted by (cell, start) with its times inside one lap.
-    first = np.flatnonzero(np.r_[True, lap.cell[1:] != lap.cell[:-1]])
-    size = np.diff(np.r_[first, lap.size])
-    block = size * n_laps
-    group = np.repeat(np.arange(first.size), block)
-    r = np.arange(group.size) - np.repeat(np.cumsum(block) - block, block)
-    k = r // size[group]
-    src = first[group] + r % size[group]
-    rep = Intervals(lap.cell[src], lap.start_s[src] + shifts[k], lap.end_s[src] + shifts[k],
-                    lap.best_cos[src])
-    return rep.clipped(w0, w1).merged(presorted=True)
+    k_lo = math.floor((w0 - origin_s) / period_s)
+    n_laps = math.ceil((w1 - origin_s) / period_s) + 1 - k_lo
+    lap_cell = np.ascontiguousarray(lap.cell, dtype=np.int64)
+    cells = lap_cell[np.flatnonzero(np.r_[True, lap_cell[1:] != lap_cell[:-1]])]
+    rows = np.repeat(np.arange(cells.size, dtype=np.int64), n_laps)
+    ks = np.tile(np.arange(n_laps, dtype=np.int64), cells.size)
+    none_removed = np.zeros((cells.size, n_laps), dtype=np.int32)
+    return Intervals(*_expand.kept_copies_compressed(
+        lap_cell, np.ascontiguousarray(lap.start_s, dtype=np.float64),
+        np.ascontiguousarray(lap.end_s, dtype=np.float64),
+        np.ascontiguousarray(lap.best_cos, dtype=np.float64), cells, rows, ks, none_removed,
+        float(origin_s), float(period_s), k_lo, float(w0), float(w1), 1e-6))
 
 
 @dataclass
