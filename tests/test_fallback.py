@@ -87,10 +87,20 @@ def test_sweep(seed, n_sources, n_cells, touch_s, gap_eps_s):
     rng = np.random.default_rng(seed)
     m = n_cells + 3
     window_end = rng.choice([20.0, 50.0], m)
+    cells, starts, ends = _random_sources(rng, n_sources, n_cells, window_end)
+    init = rng.choice([0.0, 3.0], (7, m))               # the sums add to what is there
+    out_got, out_want = init.copy(), init.copy()
+    sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_got)
+    _sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_want)
+    _close(out_got, out_want)
+
+
+def _random_sources(rng, n_sources, n_cells, window_end):
+    """Sources of intervals, each sorted by (cell, start) and merged, on some of the cells."""
     cells, starts, ends = [], [], []
     for _ in range(n_sources):
         c_list, s_list, e_list = [], [], []
-        for c in np.sort(rng.choice(m, n_cells, replace=False)):
+        for c in np.sort(rng.choice(window_end.size, n_cells, replace=False)):
             if rng.random() < 0.3:
                 continue
             s, e = _sorted_merged(rng, int(rng.integers(1, 5)), 0.0, window_end[c])
@@ -100,11 +110,22 @@ def test_sweep(seed, n_sources, n_cells, touch_s, gap_eps_s):
         cells.append(np.array(c_list, dtype=np.int64))
         starts.append(np.concatenate(s_list) if s_list else np.zeros(0))
         ends.append(np.concatenate(e_list) if e_list else np.zeros(0))
-    init = rng.choice([0.0, 3.0], (7, m))               # the sums add to what is there
-    out_got, out_want = init.copy(), init.copy()
-    sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_got)
-    _sweep.sweep(cells, starts, ends, window_end, touch_s, gap_eps_s, *out_want)
-    _close(out_got, out_want)
+    return cells, starts, ends
+
+
+@FEW
+@given(SEEDS, st.integers(1, 4), st.integers(1, 15), st.sampled_from([0.0, 0.25]),
+       st.sampled_from([0.0, 0.5]))
+def test_union_rows(seed, n_sources, n_cells, touch_s, gap_eps_s):
+    rng = np.random.default_rng(seed)
+    cells, starts, ends = _random_sources(rng, n_sources, n_cells,
+                                          rng.choice([20.0, 50.0], n_cells + 3))
+    got = sweep.union_rows(cells, starts, ends, touch_s, gap_eps_s)
+    want = _sweep.union_rows(cells, starts, ends, touch_s, gap_eps_s)
+    for k in (0, 3):                                   # cell and rank: integers
+        np.testing.assert_array_equal(got[k], want[k])
+    for k in (1, 2, 4, 5):
+        _close(got[k], want[k])
 
 
 @FEW

@@ -77,6 +77,24 @@ def test_covered_now_matches_intervals(small):
     np.testing.assert_array_equal(layers.covered_now(), expected)
 
 
+def test_rows_of_the_union_in_one_pass_equal_rows_of_the_merged_union(small):
+    """_Rows.union_of merges the sources as it goes (compiled); the same rows as the union
+    merged by sort (union_intervals) with ranks, covered time before and longest gap
+    computed over it in numpy (_Rows.of)."""
+    from sim.view.layers import _Rows
+    _, engine, union = small
+    sources = [iv for _, _, iv in engine.sources()]
+    got, want = _Rows.union_of(sources), _Rows.of(union)
+    assert want.cell.size > 100 and len(sources) > 2
+    for name in ("cell", "start_s", "end_s", "rank"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    for name in ("covered_before_s", "gap_max_s"):
+        np.testing.assert_allclose(getattr(got, name), getattr(want, name), rtol=0, atol=1e-6)
+    shuffled = sources[0].take(np.random.default_rng(1).permutation(sources[0].size))
+    again = _Rows.union_of([shuffled] + sources[1:])          # an unsorted source is sorted
+    np.testing.assert_array_equal(again.end_s, want.end_s)
+
+
 def test_horizon_disc_footprint_has_the_horizon_radius():
     """A horizon sensor sees a disc of the horizon central angle acos(R / (R + h))
     (SMAD eq. 5-16 with elevation 0)."""

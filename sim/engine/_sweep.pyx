@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""One pass over a cell's access intervals: union, gaps and overlap depth (Cython).
+"""One pass over a cell's access intervals: union, gaps and overlap depth (Cython); and
+the union alone, one row per access, for the window's layers (union_rows).
 
 Input: the intervals of several sources, each sorted by (cell, start) and not overlapping
 itself (merged per source). The sources are merged on the fly (a small heap keyed by
@@ -62,6 +63,45 @@ cdef void _sift_down(int* heap, int size, int i, Source* s) noexcept nogil:
         i = child
 
 
+cdef inline int _advance(int* heap, int size, Source* src) noexcept nogil:
+    """Move the heap's top source to its next interval, dropping it from the heap when it
+    runs out; returns the heap's new size."""
+    cdef int top = heap[0]
+    src[top].pos += 1
+    if src[top].pos >= src[top].n:
+        size -= 1
+        heap[0] = heap[size]
+    _sift_down(heap, size, 0, src)
+    return size
+
+
+cdef int _open_sources(list cells, list starts, list ends, Source* src, int* heap,
+                       list keep) except -1:
+    """Point src[k] at source k's arrays (kept alive in `keep`) and heapify the non-empty
+    ones into heap; returns the heap's size."""
+    cdef int k, size = 0
+    cdef const long long[::1] c_mv
+    cdef const double[::1] s_mv, e_mv
+    for k in range(len(cells)):
+        c_mv = cells[k]
+        s_mv = starts[k]
+        e_mv = ends[k]
+        if c_mv.shape[0] != s_mv.shape[0] or c_mv.shape[0] != e_mv.shape[0]:
+            raise ValueError("cell, start and end arrays differ in length")
+        keep.append((c_mv, s_mv, e_mv))
+        src[k].n = c_mv.shape[0]
+        src[k].pos = 0
+        if src[k].n:
+            src[k].cell = &c_mv[0]
+            src[k].start = &s_mv[0]
+            src[k].end = &e_mv[0]
+            heap[size] = k
+            size += 1
+    for k in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, size, k, src)
+    return size
+
+
 cdef inline void _add_gap(long long c, double gap, double gap_eps_s, double[::1] n_gaps,
                           double[::1] sum_gap_s, double[::1] sum_gap_sq) noexcept nogil:
     """Count a gap of cell c when it is longer than gap_eps_s."""
@@ -82,8 +122,6 @@ def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
     cdef int n_src = len(cells), k, size = 0, top
     cdef Source* src = <Source*>malloc(max(n_src, 1) * sizeof(Source))
     cdef int* heap = <int*>malloc(max(n_src, 1) * sizeof(int))
-    cdef const long long[::1] c_mv
-    cdef const double[::1] s_mv, e_mv
     keep = []                                    # the memoryviews stay alive while we run
     cdef long long c = -1
     cdef double run_start = 0.0, run_end = 0.0, gap, longest = 0.0, s, e, T = 0.0, depth_max = 0.0
@@ -91,24 +129,8 @@ def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
     cdef Py_ssize_t live = 0, a
     cdef bint first_of_cell
     try:
-        for k in range(n_src):
-            c_mv = cells[k]
-            s_mv = starts[k]
-            e_mv = ends[k]
-            if c_mv.shape[0] != s_mv.shape[0] or c_mv.shape[0] != e_mv.shape[0]:
-                raise ValueError("cell, start and end arrays differ in length")
-            keep.append((c_mv, s_mv, e_mv))
-            src[k].n = c_mv.shape[0]
-            src[k].pos = 0
-            if src[k].n:
-                src[k].cell = &c_mv[0]
-                src[k].start = &s_mv[0]
-                src[k].end = &e_mv[0]
-                heap[size] = k
-                size += 1
+        size = _open_sources(cells, starts, ends, src, heap, keep)
         with nogil:
-            for k in range(size // 2 - 1, -1, -1):
-                _sift_down(heap, size, k, src)
             while size > 0:
                 top = heap[0]
                 first_of_cell = src[top].cell[src[top].pos] != c
@@ -153,12 +175,7 @@ def sweep(list cells, list starts, list ends, const double[::1] window_end_s,
                     live += 1
                 if live > depth_max:
                     depth_max = live
-                # advance the source; drop it from the heap when it runs out
-                src[top].pos += 1
-                if src[top].pos >= src[top].n:
-                    size -= 1
-                    heap[0] = heap[size]
-                _sift_down(heap, size, 0, src)
+                size = _advance(heap, size, src)
             if c >= 0:
                 _close_cell(c, run_start, run_end, T, longest, depth_max, gap_eps_s,
                             covered_s, accesses, n_gaps, sum_gap_s, sum_gap_sq, max_gap_s,
@@ -184,3 +201,81 @@ cdef void _close_cell(long long c, double run_start, double run_end, double T, d
         max_gap_s[c] = longest
     if depth_max > max_depth[c]:
         max_depth[c] = depth_max
+
+
+def union_rows(list cells, list starts, list ends, double touch_s, double gap_eps_s):
+    """The union per cell of the sources' intervals, one row per access, with what the
+    window's layers need of each (sim/view/layers.py): cells[k] (N_k,) int64, starts[k],
+    ends[k] (N_k,) float64, each source sorted by (cell, start), merged on the fly as in
+    `sweep` (accesses: the same touch_s rule). Returns six (R,) arrays in (cell, start)
+    order: cell (int64), start, end, rank (int64: accesses of the cell before this one),
+    covered_before (the covered time of those accesses, summed in order) and gap_max (the
+    longest gap up to this access's start, the first running from 0; gaps not longer than
+    gap_eps_s count as 0)."""
+    cdef int n_src = len(cells), k, size = 0, top
+    cdef Py_ssize_t total = 0
+    keep = []
+    for k in range(n_src):
+        total += len(cells[k])
+    cell_a = np.empty(total, dtype=np.int64)
+    rank_a = np.empty(total, dtype=np.int64)
+    times_a = np.empty((4, total))               # start, end, covered_before, gap_max
+    cdef long long[::1] o_cell = cell_a, o_rank = rank_a
+    cdef double[::1] o_start = times_a[0], o_end = times_a[1], o_cov = times_a[2]
+    cdef double[::1] o_gmax = times_a[3]
+    cdef Source* src = <Source*>malloc(max(n_src, 1) * sizeof(Source))
+    cdef int* heap = <int*>malloc(max(n_src, 1) * sizeof(int))
+    cdef long long c = -1, rank = 0
+    cdef double run_start = 0.0, run_end = 0.0, covered = 0.0, gap_max = 0.0, gap, s, e
+    cdef Py_ssize_t n_out = 0
+    try:
+        size = _open_sources(cells, starts, ends, src, heap, keep)
+        with nogil:
+            while size > 0:
+                top = heap[0]
+                s = src[top].start[src[top].pos]
+                e = src[top].end[src[top].pos]
+                if src[top].cell[src[top].pos] != c or s > run_end + touch_s:
+                    if c >= 0:                            # close the current access
+                        _put_row(n_out, c, run_start, run_end, rank, covered, gap_max,
+                                 o_cell, o_start, o_end, o_rank, o_cov, o_gmax)
+                        n_out += 1
+                    if src[top].cell[src[top].pos] != c:  # a new cell
+                        c = src[top].cell[src[top].pos]
+                        rank = 0
+                        covered = 0.0
+                        gap = s                           # the gap before the first access
+                        gap_max = gap if gap > gap_eps_s else 0.0
+                    else:
+                        rank += 1
+                        covered += run_end - run_start
+                        gap = s - run_end
+                        if gap > gap_eps_s and gap > gap_max:
+                            gap_max = gap
+                    run_start = s
+                    run_end = e
+                elif e > run_end:
+                    run_end = e
+                size = _advance(heap, size, src)
+            if c >= 0:
+                _put_row(n_out, c, run_start, run_end, rank, covered, gap_max,
+                         o_cell, o_start, o_end, o_rank, o_cov, o_gmax)
+                n_out += 1
+    finally:
+        free(src)
+        free(heap)
+    return (cell_a[:n_out], times_a[0, :n_out], times_a[1, :n_out], rank_a[:n_out],
+            times_a[2, :n_out], times_a[3, :n_out])
+
+
+cdef inline void _put_row(Py_ssize_t n, long long c, double start, double end, long long rank,
+                          double covered, double gap_max, long long[::1] o_cell,
+                          double[::1] o_start, double[::1] o_end, long long[::1] o_rank,
+                          double[::1] o_cov, double[::1] o_gmax) noexcept nogil:
+    """Write row n of union_rows' output."""
+    o_cell[n] = c
+    o_start[n] = start
+    o_end[n] = end
+    o_rank[n] = rank
+    o_cov[n] = covered
+    o_gmax[n] = gap_max

@@ -109,3 +109,32 @@ def sweep(cells, starts, ends, window_end_s, touch_s: float, gap_eps_s: float, c
                                 np.flatnonzero(first_in_cell))
     deeper = depth > max_depth[cells_seen]
     max_depth[cells_seen[deeper]] = depth[deeper]
+
+
+def union_rows(cells, starts, ends, touch_s: float, gap_eps_s: float):
+    """The union per cell of the sources' intervals, one row per access, as
+    sim.engine._sweep.union_rows: (cell, start, end, rank, covered_before, gap_max), each
+    (R,) in (cell, start) order. covered_before is a running sum over all rows less the
+    sum before the cell's first (equal to the compiled per-cell sum up to rounding)."""
+    cell, start, end = _merged(cells, starts, ends)
+    if not cell.shape[0]:
+        z = np.zeros(0)
+        return cell, z, z.copy(), np.zeros(0, np.int64), z.copy(), z.copy()
+    first_in_cell = segment_starts(cell)
+    block = np.cumsum(first_in_cell) - 1
+    end_so_far = running_max(block, end)
+    opens = first_in_cell.copy()
+    opens[1:] |= start[1:] > end_so_far[:-1] + touch_s
+    run_first = np.flatnonzero(opens)
+    run_last = np.append(run_first[1:], cell.shape[0]) - 1
+    run_cell, run_start, run_end = cell[run_first], start[run_first], end_so_far[run_last]
+    new_cell = first_in_cell[run_first]
+    head = np.flatnonzero(new_cell)
+    run_block = np.cumsum(new_cell) - 1
+    rank = np.arange(run_cell.shape[0]) - head[run_block]
+    duration = run_end - run_start
+    before = np.cumsum(duration) - duration
+    covered_before = before - before[head][run_block]
+    gap = run_start - np.where(new_cell, 0.0, np.concatenate([[0.0], run_end[:-1]]))
+    gap_max = running_max(run_block, np.where(gap > gap_eps_s, gap, 0.0))
+    return run_cell, run_start, run_end, rank, covered_before, gap_max

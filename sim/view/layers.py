@@ -25,6 +25,7 @@ from typing import Optional
 
 import numpy as np
 
+from sim import loops
 from sim.engine.intervals import TOUCH_S, segmented_cummax
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
@@ -66,13 +67,38 @@ class _Rows:
         gap = np.where(gap > TOUCH_S, gap, 0.0)
         return _Rows(cell, start, end, rank, covered_before, segmented_cummax(gap, cell))
 
+    @staticmethod
+    def union_of(sources: list) -> "_Rows":
+        """The rows of the union of several sources (sim.engine.intervals.Intervals), the same
+        as _Rows.of(union_intervals(sources)) in one pass that merges the sources as they
+        come (sim.loops.sweep.union_rows, compiled: no sort, no intermediate arrays, and
+        it releases the GIL, so the window keeps drawing meanwhile). Each source must be
+        sorted by (cell, start), as the engine's are; one that is not is sorted first."""
+        cells, starts, ends = [], [], []
+        for iv in sources:
+            if not _sorted_by_cell_start(iv):
+                iv = iv.merged()
+            cells.append(np.ascontiguousarray(iv.cell, dtype=np.int64))
+            starts.append(np.ascontiguousarray(iv.start_s, dtype=np.float64))
+            ends.append(np.ascontiguousarray(iv.end_s, dtype=np.float64))
+        return _Rows(*loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S))
+
     FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
+
+
+def _sorted_by_cell_start(iv) -> bool:
+    """Whether intervals are in (cell, start) order."""
+    if iv.size < 2:
+        return True
+    dc = np.diff(iv.cell)
+    return bool(np.all((dc > 0) | ((dc == 0) & (iv.start_s[1:] >= iv.start_s[:-1]))))
 
 
 class IncrementalLayers:
     """Per-cell figures over [0, t] from a merged union of intervals (K intervals, M cells).
 
-    union: sim.engine.intervals.Intervals merged per cell (sorted by (cell, start), disjoint).
+    union: sim.engine.intervals.Intervals merged per cell (sorted by (cell, start), disjoint),
+    or its _Rows (_Rows.union_of).
     Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
     the affected cells' new intervals without copying the others; rows it replaces are
     marked dead (`alive`) and skipped. Events: one or more streams of row numbers sorted by
@@ -82,7 +108,7 @@ class IncrementalLayers:
     def __init__(self, union, n_cells: int, _state=None):
         self.n_cells = int(n_cells)
         if _state is None:
-            rows = _Rows.of(union)
+            rows = union if isinstance(union, _Rows) else _Rows.of(union)
             k = rows.cell.size
             self._buffers = _Rows(*(_with_room(getattr(rows, f)) for f in _Rows.FIELDS))
             self._k = k
@@ -113,8 +139,8 @@ class IncrementalLayers:
 
     def replaced(self, affected: np.ndarray, sub) -> "IncrementalLayers":
         """New layers equal to layers built from this union with the intervals of the
-        affected cells (M,) bool replaced by `sub` (a merged union on those cells only),
-        at this one's time: what a what-if edit of one platform needs.
+        affected cells (M,) bool replaced by `sub` (a merged union on those cells only, or
+        its _Rows), at this one's time: what a what-if edit of one platform needs.
 
         The new rows go into the buffers' spare room after this object's K rows (which this
         object never reads), the affected cells' old rows are marked dead in a copy of
@@ -126,7 +152,7 @@ class IncrementalLayers:
         starts)."""
         t_snap = self.t_s
         cur_snap = self.cur.copy()
-        new = _Rows.of(sub)
+        new = sub if isinstance(sub, _Rows) else _Rows.of(sub)
         base, k_new = self._k, new.cell.size
         buffers = self._buffers
         if base + k_new > buffers.cell.size:                 # out of room: grow (rare)

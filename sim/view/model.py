@@ -17,12 +17,11 @@ from typing import Optional
 import numpy as np
 
 from sim.world import earth as E
-from sim.engine.coverage import union_intervals
 from sim.world.grid import laea_forward
 from sim.engine.airspace import airspace_violations
 from sim.engine.runner import Engine
 from sim.view.footprint import footprint_shape, reference_polygons
-from sim.view.layers import IncrementalLayers, _ranges
+from sim.view.layers import IncrementalLayers, _ranges, _Rows
 
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, without its black and yellow
 # (black is the map's ink; yellow vanishes on the light land), then Paul Tol's wine and a
@@ -155,9 +154,9 @@ class Scene:
         per_platform = [np.zeros(self.grid.size, dtype=bool) for _ in self.scenario.platforms]
         for i, _, iv in sources:
             per_platform[i][iv.cell] = True
-        union = union_intervals([iv for _, _, iv in sources])
+        rows = _Rows.union_of([iv for _, _, iv in sources])
         self.progress = 0.9
-        return Coverage(IncrementalLayers(union, self.grid.size), per_platform,
+        return Coverage(IncrementalLayers(rows, self.grid.size), per_platform,
                         time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ platforms
@@ -341,8 +340,7 @@ class Scene:
         try:
             t0 = time.perf_counter()
             engine = self.engine
-            n_sensors = range(len(engine.sensors[index]))
-            old_mask = self._cells_of([engine.full_intervals(index, j) for j in n_sensors])
+            old_mask = self.coverage.per_platform_cells[index]    # the cells it saw
             engine.replace_platform(index, scenario.platforms[index])
             self.scenario = engine.scenario
             self._states = None
@@ -355,7 +353,7 @@ class Scene:
                       for i in range(len(engine.tracks)) if i != index
                       for j in range(len(engine.sensors[i]))]
             old = self.coverage
-            layers = old.layers.replaced(affected, union_intervals(others + new))
+            layers = old.layers.replaced(affected, _Rows.union_of(others + new))
             per_platform = list(old.per_platform_cells)
             per_platform[index] = new_mask
             self.coverage = Coverage(layers, per_platform, time.perf_counter() - t0)
