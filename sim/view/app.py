@@ -38,6 +38,7 @@ class Drag:
     override: Optional[str] = None
     ghost_track: object = None
     pending_pos: Optional[tuple] = None
+    scenario: object = None          # the edited scenario, loaded when the handle last moved
 
 
 class Window:
@@ -192,8 +193,10 @@ class Window:
             return
         new_edits = edits.merge_override(self.edits, drag.override)
         from sim.scenario.load import load_scenario
+        scenario = drag.scenario      # loaded with these very overrides while dragging
         try:
-            scenario = load_scenario(self.path, self.base_overrides + new_edits)
+            if scenario is None:
+                scenario = load_scenario(self.path, self.base_overrides + new_edits)
         except ScenarioError as error:
             self.error = str(error)
             return

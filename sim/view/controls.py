@@ -124,9 +124,11 @@ def drag_to(w, pos) -> None:
     lat, lon = scene.unproject(x, y)
     spec = scene.scenario.platforms[d.platform]
     d.override = edits.override_for(d.platform, spec, d.handle, float(lat), float(lon))
+    d.scenario = None
     try:
         scenario = load_scenario(w.path, w.base_overrides + edits.merge_override(w.edits, d.override))
         d.ghost_track = build_track(scenario.platforms[d.platform], scenario, scene.geography)
+        d.scenario = scenario        # the release starts the what-if from it (no second load)
     except (ScenarioError, ValueError) as error:
         d.override = None
         w.say(f"cannot move there: {str(error).splitlines()[0]}")
