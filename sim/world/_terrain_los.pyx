@@ -149,6 +149,35 @@ cdef inline double _bound(const double* tiles, Py_ssize_t n_a, Py_ssize_t n_b, l
     return tiles[i * n_b + j]
 
 
+cdef inline double _bound_box(const double* tiles, Py_ssize_t n_a, Py_ssize_t n_b, long nodes,
+                              const Grid* g, double lat0, double lon0, double lat1,
+                              double lon1) noexcept nogil:
+    """Largest _bound over every tile a straight (lat, lon) segment from (lat0, lon0) to
+    (lat1, lon1) can touch: the rectangle of tiles between its two ends. A skip of a run of
+    samples must use it rather than the tile of the run's midpoint, so that it is never
+    above what the samples themselves would give (their own tiles lie in that rectangle)."""
+    cdef long i0 = _node_floor(g.lat, g.n_lat, g.lat_uniform, lat0) // nodes
+    cdef long i1 = _node_floor(g.lat, g.n_lat, g.lat_uniform, lat1) // nodes
+    cdef long j0 = _node_floor(g.lon, g.n_lon, g.lon_uniform, lon0) // nodes
+    cdef long j1 = _node_floor(g.lon, g.n_lon, g.lon_uniform, lon1) // nodes
+    cdef long i, j, t
+    if i0 > i1:
+        i0, i1 = i1, i0
+    if j0 > j1:
+        j0, j1 = j1, j0
+    i0 = 0 if i0 < 0 else (n_a - 1 if i0 > n_a - 1 else i0)
+    i1 = 0 if i1 < 0 else (n_a - 1 if i1 > n_a - 1 else i1)
+    j0 = 0 if j0 < 0 else (n_b - 1 if j0 > n_b - 1 else j0)
+    j1 = 0 if j1 < 0 else (n_b - 1 if j1 > n_b - 1 else j1)
+    cdef double top = tiles[i0 * n_b + j0]
+    for i in range(i0, i1 + 1):
+        for j in range(j0, j1 + 1):
+            t = i * n_b + j
+            if tiles[t] > top:
+                top = tiles[t]
+    return top
+
+
 cdef inline double _ray_min(double amp, double x_c, double r_e, double x0,
                             double x1) noexcept nogil:
     """Lowest height of the ray 1 / r = amp cos(x - x_c) above the sphere over [x0, x1]."""
@@ -394,8 +423,9 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
         wraps = fabs(lon_b - lon_a) >= 180.0
         if not wraps:
             lat_m, lon_m = 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)
-            s_j = _bound(sl.tile_near if r_e * step_e * jb <= near_m else sl.tile,
-                         g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
+            s_j = _bound_box(sl.tile_near if r_e * step_e * jb <= near_m else sl.tile,
+                             g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_a, lon_a,
+                             lat_b, lon_b)
             f = _ray_min(amp, x_c, r_e, xb, xa) \
                 - _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
             f = f / (r_e * step_e * jb) if f >= 0.0 else f / (r_e * ya)
@@ -409,8 +439,12 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
             if not wraps:
                 f = (0.5 * (js + je) - ja) * inv_span
                 lat_m, lon_m = lat_a + (lat_b - lat_a) * f, lon_a + (lon_b - lon_a) * f
-                s_j = _bound(sl.fine_near if r_e * step_e * je <= near_m else sl.fine,
-                             g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
+                s_j = _bound_box(sl.fine_near if r_e * step_e * je <= near_m else sl.fine,
+                                 g.n_lat, g.n_lon, 1, g,
+                                 lat_a + (lat_b - lat_a) * (js - ja) * inv_span,
+                                 lon_a + (lon_b - lon_a) * (js - ja) * inv_span,
+                                 lat_a + (lat_b - lat_a) * (je - ja) * inv_span,
+                                 lon_a + (lon_b - lon_a) * (je - ja) * inv_span)
                 f = _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js) \
                     - _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
                 f = f / (r_e * step_e * je) if f >= 0.0 else f / (r_e * step_e * js)
