@@ -178,7 +178,7 @@ def test_only_the_view_package_imports_pygame():
 # The window's modules that compute (layers, footprints, palettes, the scene, edits) stay
 # free of pygame, so they can be tested and reused without a display.
 VIEW_PURE = ["view", "view.layers", "view.footprint", "view.palette", "view.model",
-             "view.edits", "view.script"]
+             "view.edits", "view.script", "view.basemap", "view.hillshade"]
 
 
 @pytest.mark.parametrize("module", VIEW_PURE)

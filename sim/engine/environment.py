@@ -178,6 +178,8 @@ class Environment:
         terrain; sea clamped to 0).
       terrain_on, clouds_on: bool.
       terrain_spacing_m: smallest ground spacing of the terrain grid (inf without terrain).
+      terrain_nodes: (lat_deg (A,), lon_deg (B,), elevation_m (A, B), sea at 0 m) of the
+        terrain grid, or None without terrain.
       wind_m_s (2,): cloud drift in the LAEA plane (east, north components at the centre).
     See the module docstring for every rule.
     """
@@ -199,12 +201,14 @@ class Environment:
         self._region_max = None
         self._terrain_max_m = 0.0
         self.terrain_slope_max = 0.0
+        self.terrain_nodes = None
         self._sensors: dict[SensorSpec, Sensor] = {}
         self._slope_tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if self.terrain_on:
             lat, lon, elev = self._load_terrain(scenario)
             self._terrain_lon_360 = bool(lon.max() > 180.0)
             elev = np.maximum(np.asarray(elev, dtype=float), 0.0)   # sea surface, not floor
+            self.terrain_nodes = (lat, lon, elev)     # the grid as used (the window's relief)
             self._terrain_max_m = float(elev.max())
             dlat = float(np.min(np.diff(lat)))
             dlon = float(np.min(np.diff(lon)))

@@ -61,6 +61,8 @@ class Window:
         self.warp_index = WARPS.index(1000)
         self.paused = False
         self.show_help = False
+        self.show_relief = True         # the terrain's hillshade, when the scenario has terrain
+        self.headless = headless
         self.selected: Optional[tuple[str, int]] = None
         self.drag: Optional[Drag] = None
         self.panning = False

@@ -55,6 +55,8 @@ def _key(w, event) -> bool:
         w.warp_index = max(w.warp_index - 1, 0)
     elif k == pygame.K_h:
         w.show_help = not w.show_help
+    elif k == pygame.K_t:
+        toggle_relief(w)
     elif k == pygame.K_s:
         w.screenshot()
     elif k == pygame.K_r:
@@ -64,6 +66,15 @@ def _key(w, event) -> bool:
     elif k == pygame.K_HOME:
         w.reset_view()
     return True
+
+
+def toggle_relief(w) -> None:
+    """T: the terrain's hillshade on or off (only a scenario with terrain has one)."""
+    if w.scene.scenario.terrain.source == "none":
+        w.say("no terrain in this scenario (terrain: etopo5 or a file adds it)")
+        return
+    w.show_relief = not w.show_relief
+    w.say(f"terrain relief {'on' if w.show_relief else 'off'}")
 
 
 def _pick_handle(w, pos):

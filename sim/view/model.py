@@ -95,7 +95,7 @@ class Scene:
         self._centre_reach = None
         self._sorted_by_cell: dict = {}
         self._bounds = None
-        self.land = None          # (codes (nx, ny) uint8, world bounds) once computed
+        self.land = None          # sim.view.basemap.MapImage over twice the map, once computed
         self.coverage: Optional[Coverage] = None
         self.progress = 0.0
         self.error: Optional[str] = None
@@ -132,6 +132,11 @@ class Scene:
         if getattr(self, "_land_thread", None) is not None:
             self._land_thread.join(timeout_s)
         return self.coverage is not None
+
+    def wait_land(self) -> None:
+        """Wait for the land/sea map only (start_land)."""
+        if getattr(self, "_land_thread", None) is not None:
+            self._land_thread.join()
 
     @property
     def busy(self) -> bool:
@@ -285,8 +290,9 @@ class Scene:
         return code.reshape(nx, ny)
 
     def start_land(self, samples: int) -> None:
-        """Compute the land/sea raster over twice the map's bounds in a thread
-        (`samples` along its longer side); `land` is None until it is done."""
+        """Compute the land/sea raster (and the terrain's relief) over twice the map's bounds
+        in a thread (`samples` along its longer side); `land` is None until it is done."""
+        from sim.view.basemap import map_image
         b = self.map_bounds_m()
         pad = 0.5 * max(b[1] - b[0], b[3] - b[2])
         bounds = (b[0] - pad, b[1] + pad, b[2] - pad, b[3] + pad)
@@ -296,7 +302,7 @@ class Scene:
 
         def work():
             try:
-                self.land = (self.airspace_raster(bounds, nx, ny), bounds)
+                self.land = map_image(self, bounds, nx, ny)
             except Exception as error:       # the map stays usable without it
                 self.error = f"land/sea map: {type(error).__name__}: {error}"
         self._land_thread = threading.Thread(target=work, daemon=True)

@@ -15,7 +15,7 @@ from sim.view.palette import EVER_INDEX, FIRST, LAST, NEVER_RGB, STYLES, scale_m
 PANEL_BG = (246, 246, 242)
 HELP = (("1..6", "layer: footprints, ever covered, time covered, age, max revisit, accesses"),
         ("space", "pause / run"), ("left / right", "step time back / on (a minute x warp)"),
-        ("+ / -", "warp 1x .. 10,000x"), ("wheel", "zoom about the cursor"),
+        ("+ / -", "warp 1x .. 10,000x"), ("T", "terrain relief (hillshade) on / off"), ("wheel", "zoom about the cursor"),
         ("drag", "pan; on a ring: move that track centre or waypoint (what-if)"),
         ("click", "a platform or a cell: details and the cell's access timeline"),
         ("W", "write the edited scenario to a new file"), ("S", "screenshot (PNG)"),
@@ -39,7 +39,7 @@ def draw_panel(window, surf, t_s: float) -> None:
     surf.fill(PANEL_BG)
     pygame.draw.line(surf, (180, 180, 180), (0, 0), (0, surf.get_height()), 1)
     y = 10
-    for line in _wrap(scene.scenario.name, 40)[:2]:
+    for line in wrap_px(scene.scenario.name, text.font(20, True), surf.get_width() - 24)[:2]:
         text.blit(surf, line, (12, y), 20, bold=True)
         y += 18
     now = scene.scenario.time.start + timedelta(seconds=t_s)
@@ -244,24 +244,78 @@ def draw_overlays(window, surf) -> None:
         pygame.draw.rect(surf, (40, 110, 180), (w // 2 - 155, 30, int(310 * window.scene.progress), 8))
         text.blit(surf, "computing coverage layers ...", (w // 2, 11), 19, anchor="midtop")
     errors = [e for e in (window.error, window.scene.error) if e]
+    screen = window.screen                   # the boxes may cover the panel: small windows
     if errors:
-        _box(window, surf, ["The file has an error; the last valid scenario keeps running.",
-                            "Fix it and save: the window reloads.", ""]
-             + [l for e in errors for l in e.splitlines()][:18], (120, 0, 0))
+        lines = ["The file has an error; the last valid scenario keeps running.",
+                 "Fix it and save: the window reloads.", ""] \
+            + [l for e in errors for l in e.splitlines()][:18]
+        window.box = _box(window, screen, [("", l) for l in lines], (120, 0, 0))
     if window.show_help:
-        _box(window, surf, ["Keys"] + [f"{k:>14}   {v}" for k, v in HELP], D.INK)
+        window.box = _box(window, screen, [("", "Keys (H closes this)")] + list(HELP), D.INK)
 
 
-def _box(window, surf, lines, colour) -> None:
-    wrapped = [w for line in lines for w in (_wrap(line, 90) or [""])]
-    h = 22 * len(wrapped) + 20
-    rect = pygame.Rect(30, 60, surf.get_width() - 60, h)
+BOX_FONT_PX = (20, 18, 16, 14, 12)      # the boxes' text shrinks through these to fit
+
+
+def _box(window, surf, rows, colour) -> tuple[pygame.Rect, list[pygame.Rect]]:
+    """A framed box of rows (key, text) (key "" for plain text) that fits inside surf at any
+    size: keys right-aligned in a column, texts wrapped by pixel width to the rest, the font
+    shrinking through BOX_FONT_PX until every line fits in height (else the last lines are
+    cut, ending in "..."); the first line is bold (a title). Returns the box's rectangle
+    and those of its texts (all inside it)."""
+    W, H = surf.get_size()
+    margin, top = (30, 60) if W >= 900 and H >= 560 else (8, 8)
+    width, height = W - 2 * margin, H - top - margin
+    for size in BOX_FONT_PX:
+        font = window.text.font(size)
+        key_w = max((window.text.font(size, True).size(k)[0] for k, _ in rows if k), default=0)
+        gap = 16 if key_w else 0
+        text_w = max(width - 28 - key_w - gap, 40)
+        bold = window.text.font(size, True)          # the title's
+        lines = [(k if n == 0 else "", part) for r, (k, t) in enumerate(rows)
+                 for n, part in enumerate(wrap_px(t, bold if r == 0 else font, text_w) or [""])]
+        line_h = font.get_linesize() + 2
+        if line_h * len(lines) + 20 <= height:
+            break
+    fit = max((height - 20) // line_h, 1)
+    if len(lines) > fit:
+        lines = lines[:fit - 1] + [("", "...")]
+    used = max((bold if k == 0 else font).size(t)[0] for k, (_, t) in enumerate(lines))
+    rect = pygame.Rect(margin, top, min(width, 28 + key_w + gap + used),
+                       line_h * len(lines) + 20)
     pygame.draw.rect(surf, (255, 255, 255), rect)
     pygame.draw.rect(surf, colour, rect, 3)
-    for k, line in enumerate(wrapped):
-        window.text.blit(surf, line, (rect.x + 14, rect.y + 10 + 22 * k), 20, colour)
+    x = rect.x + 14 + key_w
+    drawn = []
+    for k, (key, line) in enumerate(lines):
+        y = rect.y + 10 + line_h * k
+        if key:
+            drawn.append(window.text.blit(surf, key, (x, y), size, colour, bold=True,
+                                          anchor="topright"))
+        drawn.append(window.text.blit(surf, line, (x + gap, y), size, colour, bold=k == 0))
+    return rect, drawn
 
 
-def _wrap(line: str, width: int) -> list[str]:
-    import textwrap
-    return textwrap.wrap(line, width) if line else []
+def wrap_px(text: str, font, width_px: int) -> list[str]:
+    """Greedy word wrap of text to lines at most width_px wide in this font (a word wider
+    than that is cut between characters)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while font.size(word)[0] > width_px and len(word) > 1:     # an overlong word
+            cut = max(k for k in range(1, len(word) + 1) if font.size(word[:k])[0] <= width_px
+                      or k == 1)
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{line} {word}" if line else word
+        if font.size(candidate)[0] <= width_px:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines

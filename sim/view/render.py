@@ -1,26 +1,34 @@
-"""Drawing one frame of the window: map background (cached per view), coverage raster
-(8-bit palette surface, one pixel per cell), tracks, footprints, icons, furniture, panel."""
+"""Drawing one frame of the window: map background (cached per view: the coarse land/sea
+image, then the view's own at screen resolution once computed), coverage raster (8-bit
+palette surface, one pixel per cell), terrain relief overlay, tracks, footprints, icons,
+furniture, panel."""
 from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 import pygame
 
 from sim.world import earth as E
 from sim.view import draw as D
+from sim.view.basemap import MapJobs
 from sim.view.footprint import heading_rad, placed
+from sim.view.hillshade import relief_blend
 from sim.view.palette import (LAYER_KEYS, NEVER, NEVER_RGB, OUTSIDE, STYLES, layer_values,
                               palette, scale_max, ticks, to_index)
 
 MAP_RASTER_PX = 900          # land/sea raster: samples along its longer side (2x the map)
+DETAIL_MIN_ZOOM = 1.25       # coarse pixels wider than this many screen pixels: view image
+DETAIL_SETTLE_S = 0.2        # ... once the view has been still this long (seconds)
 FOOTPRINT_ALPHA = 70
 
 
 class Renderer:
-    """Draws a Window's scene. Caches: the land/sea raster (per scene), the background for
-    the current view, the coverage raster surface (per layer and time), platform tracks."""
+    """Draws a Window's scene. Caches: the land/sea images' surfaces, the background and
+    relief overlay for the current view, the coverage raster surface (per layer and time),
+    platform tracks."""
 
     def __init__(self, window):
         self.w = window
@@ -42,7 +50,10 @@ class Renderer:
         self._background_key = None
         self._lines_key = None
         self._bands = None
-        self._map_raster = None
+        self._relief_key = None
+        self._view_seen = (None, 0.0)
+        self._image_surfaces: dict = {}
+        self.map_jobs = MapJobs(scene)
         self.border_m = np.stack(scene.project(scene.geography.border_lat_deg,
                                                scene.geography.border_lon_deg), axis=-1)
         self.coasts_m = [np.stack(scene.project(c[:, 0], c[:, 1]), axis=-1)
@@ -57,16 +68,49 @@ class Renderer:
         self.tracks_m = [scene.planned_track(i, step) for i in range(len(scene.scenario.platforms))]
         self._lines_key = None
 
-    def _land_raster(self):
-        """The land/sea/territorial-sea raster surface, once the scene has computed it."""
-        if self._map_raster is None and self.w.scene.land is not None:
-            codes, bounds = self.w.scene.land
-            surf = pygame.Surface(codes.shape, depth=8)
-            surf.set_palette(list(D.AIRSPACE_RGB) + [(0, 0, 0)] * (256 - len(D.AIRSPACE_RGB)))
-            pygame.surfarray.blit_array(surf, codes)
-            self._map_raster = (surf, bounds)
-            self._background_key = None
-        return self._map_raster
+    # ------------------------------------------------------------------ map images
+    def _map_images(self):
+        """(coarse image, view image or None): sim.view.basemap.MapImage. Asks for an image
+        of the view at screen resolution when the coarse one's pixels are more than
+        DETAIL_MIN_ZOOM screen pixels wide, once the view has been still DETAIL_SETTLE_S
+        (at once without a screen: scripted frames are reproducible)."""
+        base = self.w.scene.land
+        if base is None:
+            return None, None
+        view = self.w.view
+        key = view.key()
+        if base.pixel_m * view.px_per_m > DETAIL_MIN_ZOOM:
+            now = time.perf_counter()
+            if key != self._view_seen[0]:
+                self._view_seen = (key, now)
+            if self.w.headless or now - self._view_seen[1] >= DETAIL_SETTLE_S:
+                self.map_jobs.request(key, view.world_bounds(), view.width, view.height)
+        detail = self.map_jobs.latest
+        return base, detail if detail is not None and detail.pixel_m < base.pixel_m else None
+
+    def _surfaces(self, image):
+        """(land/sea RGB surface, relief RGBA overlay or None) of a MapImage (cached)."""
+        cached = self._image_surfaces.get(id(image))
+        if cached is not None and cached[0] is image:
+            return cached[1], cached[2]
+        rgb = np.asarray(D.AIRSPACE_RGB, dtype=np.uint8)[image.codes]
+        land = pygame.surfarray.make_surface(rgb)
+        relief = None
+        if image.shade is not None:
+            alpha, lighter = relief_blend(image.shade)
+            relief = pygame.Surface(image.codes.shape, pygame.SRCALPHA)
+            pygame.surfarray.pixels3d(relief)[...] = np.where(lighter, 255, 0)[..., None]
+            pygame.surfarray.pixels_alpha(relief)[...] = np.rint(255.0 * alpha).astype(np.uint8)
+        self._image_surfaces = {k: v for k, v in self._image_surfaces.items()
+                                if v[0] is self.w.scene.land or v[0] is self.map_jobs.latest}
+        self._image_surfaces[id(image)] = (image, land, relief)
+        return land, relief
+
+    def wait_map(self) -> None:
+        """Wait for the map images being computed (scripted screenshots)."""
+        self.w.scene.wait_land()
+        self.background()
+        self.map_jobs.wait()
 
     # ------------------------------------------------------------------ raster blits
     def _blit_world_raster(self, target, surf, bounds, alpha=None) -> None:
@@ -96,19 +140,39 @@ class Renderer:
         target.blit(scaled, (int(round(tl[0])), int(round(tl[1]))))
 
     def background(self) -> pygame.Surface:
-        """Sea, land of both countries, national waters, graticule: cached per view."""
-        land = self._land_raster()
-        key = self.w.view.key()
+        """Sea, land of both countries, national waters, graticule: cached per view. The
+        coarse image first, the view's own image (finer) over it where it reaches."""
+        base, detail = self._map_images()
+        key = (self.w.view.key(), id(base), id(detail))
         if key != self._background_key:
             view = self.w.view
             surf = pygame.Surface((view.width, view.height))
             surf.fill(D.AIRSPACE_RGB[0])
-            if land is not None:
-                self._blit_world_raster(surf, *land)
+            for image in (base, detail):
+                if image is not None:
+                    self._blit_world_raster(surf, self._surfaces(image)[0], image.bounds_m)
             self._graticule(surf)
             self._background = surf
             self._background_key = key
         return self._background
+
+    def relief(self, surf) -> None:
+        """The terrain's hillshade over land and coverage (T toggles it): the view's own
+        image when it is of this view, else the coarse one (never both: they would shade
+        twice). Cached per view."""
+        base, detail = self._map_images()
+        if not self.w.show_relief or base is None or base.shade is None:
+            return
+        image = detail if detail is not None and detail.key == self.w.view.key() else base
+        key = (self.w.view.key(), id(image))
+        if key != self._relief_key:
+            view = self.w.view
+            layer = pygame.Surface((view.width, view.height), pygame.SRCALPHA)
+            layer.fill((0, 0, 0, 0))
+            overlay = self._surfaces(image)[1]
+            self._blit_world_raster(layer, overlay, image.bounds_m)
+            self._relief_layer, self._relief_key = layer, key
+        surf.blit(self._relief_layer, (0, 0))
 
     def _graticule(self, surf) -> None:
         """Meridians and parallels every 1, 2, 5 or 10 degrees, labelled at the map's edge."""
@@ -184,6 +248,7 @@ class Renderer:
             bounds = (lat.x0_m - half, lat.x0_m + (lat.nx - 0.5) * lat.cell_m,
                       lat.y0_m - half, lat.y0_m + (lat.ny - 0.5) * lat.cell_m)
             self._blit_world_raster(mapsurf, self.cells8, bounds)
+        self.relief(mapsurf)
         self._lines(mapsurf)
         self._platforms(mapsurf, t_s)
         self._furniture(mapsurf)

@@ -92,6 +92,7 @@ def _apply(window: Window, action: Action, shots: list) -> None:
         window.scene.wait()
         window.step_frame(0.0)
     elif name == "screenshot":
+        window.renderer.wait_map()
         window.renderer.draw(window.t_s)
         shots.append(window.screenshot(a[0], announce=False))
     elif name == "time":
@@ -138,6 +139,7 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
     map_ms = 1000.0 * (time.perf_counter() - t0)
     if wait:
         window.scene.wait()
+        window.renderer.wait_map()          # frames then draw on the finished map
         _goal_now(window)
     layers_s = time.perf_counter() - t0
     actions = read_script(script) if script else []
@@ -168,6 +170,7 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
         if wait:
             _goal_now(window)                          # graded on the scenario as edited
         if screenshot:
+            window.renderer.wait_map()
             window.renderer.draw(window.t_s)
             window.screenshot(screenshot)
         stats = {"frames": len(frame_ms),

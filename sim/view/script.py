@@ -3,7 +3,7 @@ and reproducible screenshots. One action per line, `FRAME ACTION ARGS`, run befo
 frame is drawn (frame 0 is the first); `#` starts a comment:
 
     0   key 4                      press a key: 1..6, space, left, right, plus, minus,
-                                   h, s, r, w, home, escape, q
+                                   h, s, r, t, w, home, escape, q
     10  click 640 400              click at screen pixels (x, y)
     10  click-at 30.1 -105.2       click at a latitude, longitude
     20  zoom 640 400 2             zoom by a factor about a screen point
@@ -22,7 +22,7 @@ from sim.errors import Problem, ScenarioError
 
 KEYS = {"1": "K_1", "2": "K_2", "3": "K_3", "4": "K_4", "5": "K_5", "6": "K_6",
         "space": "K_SPACE", "left": "K_LEFT", "right": "K_RIGHT", "plus": "K_PLUS",
-        "minus": "K_MINUS", "h": "K_h", "s": "K_s", "r": "K_r", "w": "K_w", "home": "K_HOME",
+        "minus": "K_MINUS", "h": "K_h", "s": "K_s", "r": "K_r", "t": "K_t", "w": "K_w", "home": "K_HOME",
         "escape": "K_ESCAPE", "q": "K_q"}
 ACTIONS = {"key": 1, "click": 2, "click-at": 2, "zoom": 3, "pan": 2, "drag": 3, "wait": 0,
            "screenshot": 1, "time": 1}
