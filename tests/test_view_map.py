@@ -147,7 +147,7 @@ def test_zoomed_in_land_and_sea_are_drawn_at_screen_resolution():
     computed, and the background's pixels show the airspace class of the world point under
     each (classified independently by the geography), not the coarse map's blocks."""
     import pygame
-    from sim import earth as E
+    from sim.world import earth as E
     from sim.view import draw as D
     w = _paused_window(TERRAIN)
     try:
