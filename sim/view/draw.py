@@ -14,6 +14,7 @@ BORDER_RGB = (200, 30, 30)
 COAST_RGB = (31, 95, 168)
 ALARM_RGB = (255, 0, 40)
 GRATICULE_RGB = (150, 150, 160)
+FOOTPRINT_ALPHA = 70          # footprints: their platform's colour, this opaque (of 255)
 # land and sea: own land warm, neighbour land cool grey-violet (the two are told apart by
 # lightness too), sea blue, national waters (territorial sea) a deeper blue
 AIRSPACE_RGB = ((190, 214, 232), (238, 230, 205), (214, 208, 222), (160, 193, 220), (160, 193, 220))

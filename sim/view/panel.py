@@ -39,7 +39,10 @@ def draw_panel(window, surf, t_s: float) -> None:
     surf.fill(PANEL_BG)
     pygame.draw.line(surf, (180, 180, 180), (0, 0), (0, surf.get_height()), 1)
     y = 10
-    for line in wrap_px(scene.scenario.name, text.font(20, True), surf.get_width() - 24)[:2]:
+    title = wrap_px(scene.scenario.name, text.font(20, True), surf.get_width() - 40)
+    if len(title) > 3:
+        title = title[:2] + [title[2] + " ..."]
+    for line in title:
         text.blit(surf, line, (12, y), 20, bold=True)
         y += 18
     now = scene.scenario.time.start + timedelta(seconds=t_s)
@@ -187,17 +190,23 @@ def _goal(window, surf, y: int) -> None:
               (0, 130, 60) if ok else D.ALARM_RGB, bold=True)
 
 
-def draw_legend(window, surf) -> None:
-    """The layer's colour bar with ticks in units, the never-seen swatch, map symbols."""
+def draw_legend(window, surf) -> pygame.Rect:
+    """The layer's colour bar with ticks in units, the never-seen swatch, and the symbols this
+    map has (coasts and national waters only with a coast; the relief only with terrain),
+    in a box sized to them; returns the box."""
     text, scene = window.text, window.scene
     style = STYLES[window.layer]
+    coast = bool(scene.geography.coastlines)
+    relief = window.show_relief and scene.scenario.terrain.source != "none"
+    bar = window.layer not in ("footprints", "ever") and scene.coverage is not None
+    rows = 2 + (window.layer == "ever") + (1 if coast else 0) + relief
     x, y = 14, 14
-    box = pygame.Rect(x - 6, y - 6, 250, 118)
+    box = pygame.Rect(x - 6, y - 6, 250, 18 + 30 * bar + 16 * rows + 8)
     pygame.draw.rect(surf, (255, 255, 255), box)
     pygame.draw.rect(surf, (160, 160, 160), box, 1)
     text.blit(surf, style.title + (f" ({style.unit})" if style.unit else ""), (x, y), 17, bold=True)
     y += 18
-    if window.layer not in ("footprints", "ever") and scene.coverage is not None:
+    if bar:
         pal = window.renderer.palettes[window.layer]
         for k in range(FIRST, LAST + 1):
             pygame.draw.line(surf, pal[k], (x + k - FIRST, y), (x + k - FIRST, y + 12))
@@ -217,16 +226,31 @@ def draw_legend(window, surf) -> None:
     pygame.draw.rect(surf, (150, 150, 150), (x, y, 14, 12), 1)
     text.blit(surf, "never seen (so far)", (x + 20, y), 16)
     y += 16
-    for rgb, label, width in ((D.BORDER_RGB, "border", 3), (D.COAST_RGB, "coast", 2)):
-        pygame.draw.line(surf, rgb, (x, y + 6), (x + 14, y + 6), width)
-        text.blit(surf, label, (x + 20, y), 16)
-        x += 80
-    x = 14
+    pygame.draw.line(surf, D.BORDER_RGB, (x, y + 6), (x + 14, y + 6), 3)
+    text.blit(surf, "border", (x + 20, y), 16)
+    _footprint_swatch(surf, (x + 110, y), scene.colours[0] if scene.colours else D.INK)
+    text.blit(surf, "footprint now", (x + 130, y), 16)
     y += 16
-    pygame.draw.rect(surf, D.AIRSPACE_RGB[4], (x, y, 14, 12))
-    text.blit(surf, "territorial sea", (x + 20, y), 16)
-    pygame.draw.rect(surf, (200, 200, 200), (x + 130, y, 14, 12))
-    text.blit(surf, "footprint now", (x + 150, y), 16)
+    if coast:
+        pygame.draw.line(surf, D.COAST_RGB, (x, y + 6), (x + 14, y + 6), 2)
+        text.blit(surf, "coast", (x + 20, y), 16)
+        pygame.draw.rect(surf, D.AIRSPACE_RGB[4], (x + 110, y, 14, 12))
+        text.blit(surf, "territorial sea", (x + 130, y), 16)
+        y += 16
+    if relief:
+        for k in range(14):                           # shadow to light, as the hillshade
+            grey = int(90 + 150 * k / 13)
+            pygame.draw.line(surf, (grey, grey, grey), (x + k, y), (x + k, y + 11))
+        text.blit(surf, "terrain relief, lit from the NW (T)", (x + 20, y), 16)
+    return box
+
+
+def _footprint_swatch(surf, xy, colour) -> None:
+    """A footprint's look: its platform's colour, translucent over the map, outlined."""
+    x, y = xy
+    fill = tuple(int(255 + (c - 255) * D.FOOTPRINT_ALPHA / 255) for c in colour)
+    pygame.draw.rect(surf, fill, (x, y, 14, 12))
+    pygame.draw.rect(surf, colour, (x, y, 14, 12), 2)
 
 
 def draw_overlays(window, surf) -> None:

@@ -22,7 +22,6 @@ from sim.view.palette import (LAYER_KEYS, NEVER, NEVER_RGB, OUTSIDE, STYLES, lay
 MAP_RASTER_PX = 900          # land/sea raster: samples along its longer side (2x the map)
 DETAIL_MIN_ZOOM = 1.25       # coarse pixels wider than this many screen pixels: view image
 DETAIL_SETTLE_S = 0.2        # ... once the view has been still this long (seconds)
-FOOTPRINT_ALPHA = 70
 
 
 class Renderer:
@@ -340,10 +339,10 @@ class Renderer:
                     if np.all(np.isfinite(px)) and len(px) >= 3:
                         shapes.append((colour, px))
         self._footprints(surf, shapes)
-        for i, (pos, vel, alt, active, _) in enumerate(states):
-            if active:
-                self._icon(surf, i, pos, vel, t_s)
+        labels = [self._icon(surf, i, pos, vel, t_s)
+                  for i, (pos, vel, alt, active, _) in enumerate(states) if active]
         self._handles(surf)
+        self._labels(surf, labels)
 
     def _footprints(self, surf, shapes) -> None:
         """Translucent polygons on a layer the size of their bounding box only."""
@@ -358,12 +357,13 @@ class Renderer:
         layer = pygame.Surface((x1 - x0, y1 - y0), pygame.SRCALPHA)
         shift = np.array([x0, y0])
         for colour, px in shapes:
-            pygame.draw.polygon(layer, colour + (FOOTPRINT_ALPHA,), px - shift)
+            pygame.draw.polygon(layer, colour + (D.FOOTPRINT_ALPHA,), px - shift)
         for colour, px in shapes:
             pygame.draw.polygon(layer, colour + (230,), px - shift, 2)
         surf.blit(layer, (x0, y0))
 
-    def _icon(self, surf, i, pos, vel, t_s) -> None:
+    def _icon(self, surf, i, pos, vel, t_s) -> tuple:
+        """Draw platform i's icon; return its label: (name, screen (x, y), alarm)."""
         scene, view = self.w.scene, self.w.view
         xy = view.to_screen(scene.project_u(pos))
         ahead = scene.project_u(pos + vel * (1000.0 / max(np.linalg.norm(vel), 1e-9)
@@ -373,9 +373,29 @@ class Renderer:
         alarm = scene.phase(i, t_s, True) == "VIOLATION"
         sat = scene.scenario.platforms[i].kind == "satellite"
         D.icon(surf, (float(xy[0]), float(xy[1])), hdg, scene.colours[i], sat, alarm)
-        name = scene.scenario.platforms[i].name
-        self.text.blit(surf, name, (xy[0] + 12, xy[1] + 8), 17, D.ALARM_RGB if alarm else D.INK,
-                       box=(255, 255, 255))
+        return scene.scenario.platforms[i].name, (float(xy[0]), float(xy[1])), alarm
+
+    # a label's places about its icon, tried in turn until one overlaps no label already
+    # placed: lower right, upper right, lower left, upper left (offsets of the box's corner)
+    LABEL_PLACES = (((12, 8), "topleft"), ((12, -8), "bottomleft"), ((-12, 8), "topright"),
+                    ((-12, -8), "bottomright"))
+
+    def _labels(self, surf, labels) -> None:
+        """Platform names beside their icons, moved round the icon to avoid each other and
+        the icons."""
+        placed = [pygame.Rect(int(x) - 9, int(y) - 9, 18, 18) for _, (x, y), _ in labels]
+        for name, (x, y), alarm in labels:
+            colour = D.ALARM_RGB if alarm else D.INK
+            image = self.text.render(name, 17, colour)
+            for (dx, dy), anchor in self.LABEL_PLACES:
+                rect = image.get_rect(**{anchor: (int(x + dx), int(y + dy))}).inflate(6, 2)
+                if rect.collidelist(placed) < 0:
+                    break
+            else:
+                rect = image.get_rect(topleft=(int(x + 12), int(y + 8))).inflate(6, 2)
+            pygame.draw.rect(surf, (255, 255, 255), rect)
+            surf.blit(image, image.get_rect(center=rect.center))
+            placed.append(rect)
 
     def _handles(self, surf) -> None:
         """Small rings on the draggable track centres and waypoints."""
@@ -397,15 +417,18 @@ class Renderer:
         D.dashed(surf, view, xy, D.INK, 2)
 
     def _furniture(self, surf) -> None:
-        """Scale bar, north arrow, legend."""
+        """Scale bar, legend, north arrow (below the legend when the map is too narrow for
+        both side by side)."""
         from sim.view import panel
         view, scene = self.w.view, self.w.scene
         D.scale_bar(surf, self.text, view, (20, view.height - 20))
-        cx, cy = view.to_world(view.width - 40, 40)
+        self.legend_rect = panel.draw_legend(self.w, surf)
+        ax = view.width - 40
+        ay = 40 if ax - 26 > self.legend_rect.right else self.legend_rect.bottom + 32
+        cx, cy = view.to_world(ax, ay)
         lat, lon = scene.unproject(cx, cy)
-        n = view.to_screen(np.array(scene.project(lat + 0.1, lon))) - np.array([view.width - 40, 40])
-        D.north_arrow(surf, self.text, (view.width - 40, 40), math.atan2(n[0], -n[1]))
-        panel.draw_legend(self.w, surf)
+        n = view.to_screen(np.array(scene.project(lat + 0.1, lon))) - np.array([ax, ay])
+        D.north_arrow(surf, self.text, (ax, ay), math.atan2(n[0], -n[1]))
 
 
 def save_png(surface, path: str) -> None:
