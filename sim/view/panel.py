@@ -82,6 +82,7 @@ def _band_table(window, surf, y: int) -> int:
             np.bincount(band[cov.layers.covered_now()], minlength=len(labels)),
             np.bincount(band[cov.layers.ever()], minlength=len(labels)))
     now, ever = window._band_figures
+    ended = cov.layers.t_s >= scene.duration_s    # accesses are [start, end): none at the end
     text.blit(surf, "depth band", (12, y), 17, bold=True)
     text.blit(surf, "in view now", (150, y), 17, bold=True)
     text.blit(surf, "seen so far", (245, y), 17, bold=True)
@@ -89,8 +90,12 @@ def _band_table(window, surf, y: int) -> int:
     for k, label in enumerate(labels):
         a = max(area[k], 1.0)
         text.blit(surf, label, (12, y), 17)
-        text.blit(surf, f"{100 * now[k] / a:5.1f} %", (150, y), 17)
+        text.blit(surf, "    -" if ended else f"{100 * now[k] / a:5.1f} %", (150, y), 17)
         text.blit(surf, f"{100 * ever[k] / a:5.1f} %", (245, y), 17)
+        y += 16
+    if ended:
+        text.blit(surf, "the run's time window has ended: nothing is in view", (12, y), 15,
+                  (90, 90, 90))
         y += 16
     return y + 8
 
