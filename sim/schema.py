@@ -1,5 +1,6 @@
 """Typed, frozen sections of a scenario, in SI units. The contract between the loader
-(sim/scenario/load.py, the only YAML reader), the catalog, and the core modules.
+(sim/scenario/load.py; YAML is read by sim/scenario/yaml_reader.py only), the catalog, and
+the core modules.
 
 Angles are radians (`_rad`), lengths metres (`_m`), speeds m/s, times seconds (`_s`) from
 `time.start`; positions are LatLon in degrees. Every default here is the documented default

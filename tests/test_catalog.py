@@ -11,7 +11,7 @@ from sim.world.earth import central_angle_for_off_nadir_rad
 from sim.errors import ScenarioError
 from sim.scenario.catalog import (CATALOG_PATH, CLASS_NUMBER_KEYS, SENSOR_NUMBER_KEYS,
                                   catalog_as_dict, format_catalog, load_catalog, read_catalog)
-from sim.scenario.load import read_yaml_file
+from sim.scenario.yaml_reader import read_yaml_file
 
 IDS = ["high-altitude-recon", "high-altitude-drone", "medium-altitude-drone", "maritime-patrol",
        "signals-collection", "leo-imaging-satellite"]

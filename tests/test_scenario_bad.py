@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario.load import MAX_FILE_BYTES, load_scenario, load_scenario_text
+from sim.scenario.load import load_scenario, load_scenario_text
+from sim.scenario.yaml_reader import MAX_FILE_BYTES
 
 BAD_DIR = Path(__file__).parent / "scenarios" / "bad"
 

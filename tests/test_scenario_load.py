@@ -14,7 +14,8 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.paths import SCENARIOS_DIR
-from sim.scenario.load import load_scenario, load_scenario_text, parse_yaml_text
+from sim.scenario.load import load_scenario, load_scenario_text
+from sim.scenario.yaml_reader import parse_yaml_text
 from sim.schema import (BorderParallelTrack, LatLon, LoiterTrack, OrbitTrack,
                                  RacetrackTrack, RouteTrack)
 from sim.units import MU_EARTH_M3_S2

@@ -128,7 +128,7 @@ def resolve_id(text: str, folder: Path = EXERCISES_DIR) -> str:
 
 
 def load_exercise(text: str, folder: Path = EXERCISES_DIR) -> Exercise:
-    from sim.scenario.load import read_yaml_file
+    from sim.scenario.yaml_reader import read_yaml_file
     ex_id = resolve_id(text, folder)
     path = folder / ex_id
     data, _ = read_yaml_file(path / "goal.yaml")

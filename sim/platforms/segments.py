@@ -284,6 +284,18 @@ def j2_secular_rates(altitude_m, inclination_rad) -> tuple[float, float]:
     return -2.0 * k * n * ci, n * (1.0 + k * (8.0 * ci * ci - 2.0))
 
 
+def circular_orbit_ground_speed_m_s(radius_m: float, altitude_m: float) -> float:
+    """Speed of the sub-satellite point of a circular orbit over a non-rotating sphere of
+    radius radius_m: v = sqrt(mu / a) * R / a, a = R + h (the orbital speed scaled down to
+    the ground).
+
+    References: Vallado, Fundamentals of Astrodynamics and Applications, eq. 1-28 (circular
+    orbit speed v = sqrt(mu / a)); SMAD 3rd ed. sec. 6.1.
+    """
+    a = radius_m + altitude_m
+    return math.sqrt(MU_EARTH_M3_S2 / a) * radius_m / a
+
+
 def keplerian_period_s(altitude_m) -> float:
     """Two-body period P = 2 pi sqrt(a^3 / mu), a = equatorial radius + altitude.
 

@@ -1,11 +1,13 @@
 """The generic platform classes of assets/platforms.yaml (`isr-sim classes`).
 
-load_catalog() reads and checks the file with the scenario loader's safe YAML reader and
-validators (every problem located, raised together as a ScenarioError), and caches it.
+load_catalog() reads and checks the file with the scenario files' YAML reader and field
+readers (sim/scenario/yaml_reader.py, fields.py, sensors.py: every problem located, raised
+together as a ScenarioError), and caches it.
 catalog_as_dict() is the JSON form (SI-ish units in key names); format_catalog() the text
 table. Every number of a class must cite a source in its `sources:` mapping.
 
-References: circular-orbit ground speed as in sim/scenario/load.py (Vallado eq. 1-28).
+A satellite class's speed is its ground speed on a circular orbit
+(sim.platforms.segments.circular_orbit_ground_speed_m_s).
 """
 from __future__ import annotations
 
@@ -17,8 +19,14 @@ from typing import Any, Optional
 from sim.errors import ScenarioError
 from sim.paths import ASSETS_DIR
 from sim.schema import PlatformClass, SensorSpec
+from sim.platforms.segments import circular_orbit_ground_speed_m_s
+from sim.scenario.fields import (
+    BAD, MISSING, Checker, Field, choice, ok, quantity, read_mapping, text,
+)
+from sim.scenario.marks import in_file_order
+from sim.scenario.sensors import parse_sensor
+from sim.scenario.yaml_reader import read_yaml_file
 from sim.units import EARTH_RADIUS_M
-from sim.scenario import load as _load
 
 CATALOG_PATH = ASSETS_DIR / "platforms.yaml"
 CLASS_NUMBER_KEYS = ("altitude", "speed", "endurance", "bank_angle")
@@ -29,7 +37,7 @@ NOTE = ("Generic classes with round public figures for teaching; the numbers are
         "illustrative and are not the specification of any real system.")
 
 
-def _parse_sources(ck: _load.Checker, path: tuple, value: Any):
+def _parse_sources(ck: Checker, path: tuple, value: Any):
     if not isinstance(value, dict) or not value:
         return ck.add(path, value, "expected a mapping of key -> citation",
                       "write e.g. {altitude: 'USAF fact sheet ...'}")
@@ -37,40 +45,39 @@ def _parse_sources(ck: _load.Checker, path: tuple, value: Any):
     for key, cite in value.items():
         if not isinstance(cite, str) or not cite.strip():
             ck.add(path + (key,), cite, "expected a citation text", "name the public document")
-            return _load._BAD
+            return BAD
         out.append((key, cite.strip()))
     return tuple(out)
 
 
-def _parse_class(ck: _load.Checker, path: tuple, value: Any):
-    """One class mapping -> PlatformClass or _BAD."""
+def _parse_class(ck: Checker, path: tuple, value: Any):
+    """One class mapping -> PlatformClass or BAD."""
     kind = value.get("kind") if isinstance(value, dict) else None
     fields = {
-        "id": _load.text(required=True, example="my-class"),
-        "name": _load.text(required=True, example="A readable name"),
-        "kind": _load.choice(("aircraft", "satellite"), required=True),
-        "description": _load.text(required=True, example="what it is"),
-        "altitude": _load.quantity("length", "km", 0, 2000, lo_open=True, required=True),
-        "sensors": _load.Field(lambda c, p, v: v, True, None, "[...]"),
-        "sources": _load.Field(_parse_sources, True, None, "{altitude: ...}"),
+        "id": text(required=True, example="my-class"),
+        "name": text(required=True, example="A readable name"),
+        "kind": choice(("aircraft", "satellite"), required=True),
+        "description": text(required=True, example="what it is"),
+        "altitude": quantity("length", "km", 0, 2000, lo_open=True, required=True),
+        "sensors": Field(lambda c, p, v: v, True, None, "[...]"),
+        "sources": Field(_parse_sources, True, None, "{altitude: ...}"),
     }
     if kind != "satellite":
         fields.update({
-            "speed": _load.quantity("speed", "km/h", 0, 4000, lo_open=True, required=True),
-            "endurance": _load.quantity("time", "s", 0, lo_open=True, required=True),
-            "bank_angle": _load.quantity("angle", "deg", 0, 60, lo_open=True, required=True),
+            "speed": quantity("speed", "km/h", 0, 4000, lo_open=True, required=True),
+            "endurance": quantity("time", "s", 0, lo_open=True, required=True),
+            "bank_angle": quantity("angle", "deg", 0, 60, lo_open=True, required=True),
         })
-    parts = _load.read_mapping(ck, value, path, fields, what="a platform class")
-    if parts is _load._BAD:
-        return _load._BAD
+    parts = read_mapping(ck, value, path, fields, what="a platform class")
+    if parts is BAD:
+        return BAD
     sensors_raw = value.get("sensors")
     if not isinstance(sensors_raw, list) or not sensors_raw:
         return ck.add(path + ("sensors",), sensors_raw, "expected a non-empty list of sensors",
                       "list the class's sensors as mappings")
-    sensors = [_load.parse_sensor(ck, path + ("sensors", i), item)
-               for i, item in enumerate(sensors_raw)]
-    if not _load._ok(*parts.values(), *sensors):
-        return _load._BAD
+    sensors = [parse_sensor(ck, path + ("sensors", i), item) for i, item in enumerate(sensors_raw)]
+    if not ok(*parts.values(), *sensors):
+        return BAD
     names = [s.name for s in sensors]
     if len(set(names)) != len(names):
         return ck.add(path + ("sensors",), names, "sensor names repeat", "give each its own name")
@@ -82,7 +89,7 @@ def _parse_class(ck: _load.Checker, path: tuple, value: Any):
                     and f"sensors.{sensor.name}.{key}" not in cited:
                 missing.append(f"sensors.{sensor.name}.{key}")
     if missing:
-        return ck.add(path + ("sources",), _load._MISSING, f"no source for {', '.join(missing)}",
+        return ck.add(path + ("sources",), MISSING, f"no source for {', '.join(missing)}",
                       "cite the public document of every number (or 'sensors.<name>' for a "
                       "sensor's illustrative values)", key=True)
     satellite = parts["kind"] == "satellite"
@@ -91,7 +98,7 @@ def _parse_class(ck: _load.Checker, path: tuple, value: Any):
         id=parts["id"], name=parts["name"], kind=parts["kind"],
         description=" ".join(parts["description"].split()),
         altitude_m=altitude,
-        speed_m_s=(_load._ground_speed_circular_m_s(EARTH_RADIUS_M, altitude) if satellite
+        speed_m_s=(circular_orbit_ground_speed_m_s(EARTH_RADIUS_M, altitude) if satellite
                    else parts["speed"]),
         endurance_s=None if satellite else parts["endurance"],
         bank_angle_rad=None if satellite else parts["bank_angle"],
@@ -101,26 +108,26 @@ def _parse_class(ck: _load.Checker, path: tuple, value: Any):
 
 def read_catalog(path) -> dict[str, PlatformClass]:
     """Read and check a catalog file (not cached). Raises ScenarioError with every problem."""
-    data, marks = _load.read_yaml_file(path)
-    ck = _load.Checker(str(path), marks)
-    top = _load.read_mapping(ck, data, (), {
-        "note": _load.text(required=True, example="numbers are illustrative"),
-        "classes": _load.Field(lambda c, p, v: v, True, None, "[...]"),
+    data, marks = read_yaml_file(path)
+    ck = Checker(str(path), marks)
+    top = read_mapping(ck, data, (), {
+        "note": text(required=True, example="numbers are illustrative"),
+        "classes": Field(lambda c, p, v: v, True, None, "[...]"),
     }, what="the catalog")
     catalog: dict[str, PlatformClass] = {}
-    if top is not _load._BAD and isinstance(data.get("classes"), list):
+    if top is not BAD and isinstance(data.get("classes"), list):
         for i, item in enumerate(data["classes"]):
             cls = _parse_class(ck, ("classes", i), item)
-            if cls is _load._BAD:
+            if cls is BAD:
                 continue
             if cls.id in catalog:
                 ck.add(("classes", i, "id"), cls.id, "class id repeats", "give each class its own id")
                 continue
             catalog[cls.id] = cls
-    elif top is not _load._BAD and "classes" in data:
+    elif top is not BAD and "classes" in data:
         ck.add(("classes",), data["classes"], "expected a list of classes", "write '- id: ...' items")
     if ck.problems:
-        raise ScenarioError(_load._sorted(ck.problems))
+        raise ScenarioError(in_file_order(ck.problems))
     return catalog
 
 

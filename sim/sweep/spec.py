@@ -170,7 +170,8 @@ def _relabel(error: ScenarioError, spec: str) -> ScenarioError:
 def build_sweep(file: str, sets: Iterable[str], seeds: Optional[int]) -> tuple[SweepSpec, list[Run]]:
     """Parse the --set items and build every run's Scenario. Raises ScenarioError (nothing
     has run) for a bad item, or for a point the scenario refuses."""
-    from sim.scenario.load import build_scenario, read_yaml_file
+    from sim.scenario.load import build_scenario
+    from sim.scenario.yaml_reader import read_yaml_file
     data, marks = read_yaml_file(file)
     base_dir = Path(file).resolve().parent
     fixed, axes = [], []
