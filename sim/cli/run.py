@@ -41,7 +41,7 @@ def run_command(args) -> int:
     from sim.units import UnitError, to_si
     from sim.output import map_figure, report
     from sim.engine.runner import run
-    from sim.cli.main import max_memory_bytes, max_work
+    from sim.cli.limits import max_memory_bytes, max_work
 
     scenario = load_scenario(args.file, overrides=args.set or ())
     outputs = [(args.csv, "--csv"), (args.png, "--png")]

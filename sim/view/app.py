@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -19,6 +18,7 @@ import pygame
 from sim.errors import ScenarioError
 from sim.view import edits
 from sim.view.draw import Text, View
+from sim.view.edits import Drag
 from sim.view.model import Scene
 from sim.view.palette import LAYER_KEYS, STYLES, palette
 from sim.view import render
@@ -28,17 +28,6 @@ HEADLESS_FRAME_S = 1.0 / 60.0
 WARPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
 PANEL_W = 340
 RELOAD_POLL_S = 0.5
-
-
-@dataclass
-class Drag:
-    """A what-if drag in progress: platform, handle, the edited override and ghost spec."""
-    platform: int
-    handle: int
-    override: Optional[str] = None
-    ghost_track: object = None
-    pending_pos: Optional[tuple] = None
-    scenario: object = None          # the edited scenario, loaded when the handle last moved
 
 
 class Window:

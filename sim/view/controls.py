@@ -102,7 +102,7 @@ def _pick_platform(w, pos, t_s):
 
 
 def _press(w, pos) -> None:
-    from sim.view.app import Drag
+    from sim.view.edits import Drag
     pos = np.asarray(pos, dtype=float)
     w._press_pos = pos
     w._moved = False

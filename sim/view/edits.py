@@ -6,6 +6,7 @@ written as a new YAML file that `isr-sim run` reproduces.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Optional
 
 import yaml
@@ -13,6 +14,16 @@ import yaml
 from sim.output.files import atomic_file as _atomic_file
 from sim.schema import LoiterTrack, RacetrackTrack, RouteTrack
 
+
+@dataclass
+class Drag:
+    """A what-if drag in progress: platform, handle, the edited override and ghost spec."""
+    platform: int
+    handle: int
+    override: Optional[str] = None
+    ghost_track: object = None
+    pending_pos: Optional[tuple] = None
+    scenario: object = None          # the edited scenario, loaded when the handle last moved
 
 def handles(spec) -> list[tuple[int, float, float]]:
     """Draggable points of a platform's track: (handle number, lat, lon). Racetrack and
