@@ -21,7 +21,7 @@ from sim.paths import ASSETS_DIR
 from sim.schema import PlatformClass, SensorSpec
 from sim.platforms.segments import circular_orbit_ground_speed_m_s
 from sim.scenario.fields import (
-    BAD, MISSING, Checker, Field, choice, ok, quantity, read_mapping, text,
+    BAD, MISSING, Checker, Field, choice, ok, quantity, raw, read_mapping, text,
 )
 from sim.scenario.marks import in_file_order
 from sim.scenario.sensors import parse_sensor
@@ -59,7 +59,7 @@ def _parse_class(ck: Checker, path: tuple, value: Any):
         "kind": choice(("aircraft", "satellite"), required=True),
         "description": text(required=True, example="what it is"),
         "altitude": quantity("length", "km", 0, 2000, lo_open=True, required=True),
-        "sensors": Field(lambda c, p, v: v, True, None, "[...]"),
+        "sensors": raw(required=True, example="[...]"),
         "sources": Field(_parse_sources, True, None, "{altitude: ...}"),
     }
     if kind != "satellite":
@@ -83,9 +83,9 @@ def _parse_class(ck: Checker, path: tuple, value: Any):
         return ck.add(path + ("sensors",), names, "sensor names repeat", "give each its own name")
     cited = {key for key, _ in parts["sources"]}
     missing = [k for k in CLASS_NUMBER_KEYS if k in value and k not in cited]
-    for sensor, raw in zip(sensors, sensors_raw):
+    for sensor, written in zip(sensors, sensors_raw):
         for key in SENSOR_NUMBER_KEYS:
-            if key in raw and f"sensors.{sensor.name}" not in cited \
+            if key in written and f"sensors.{sensor.name}" not in cited \
                     and f"sensors.{sensor.name}.{key}" not in cited:
                 missing.append(f"sensors.{sensor.name}.{key}")
     if missing:
@@ -112,7 +112,7 @@ def read_catalog(path) -> dict[str, PlatformClass]:
     ck = Checker(str(path), marks)
     top = read_mapping(ck, data, (), {
         "note": text(required=True, example="numbers are illustrative"),
-        "classes": Field(lambda c, p, v: v, True, None, "[...]"),
+        "classes": raw(required=True, example="[...]"),
     }, what="the catalog")
     catalog: dict[str, PlatformClass] = {}
     if top is not BAD and isinstance(data.get("classes"), list):

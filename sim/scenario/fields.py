@@ -103,6 +103,11 @@ class Field:
         self.example = example
 
 
+def raw(required: bool = False, default: Any = None, example: str = "") -> Field:
+    """A value taken as written, for its own reader to check (a section, a list)."""
+    return Field(lambda ck, path, value: value, required, default, example)
+
+
 def read_mapping(ck: Checker, value: Any, path: tuple, fields: dict[str, Field],
                  what: str = "",
                  misplaced: Optional[Callable[[str], Optional[tuple[str, str]]]] = None):

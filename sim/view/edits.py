@@ -70,12 +70,12 @@ def edited_path(path: str) -> str:
 def write_edited(path: str, overrides: list[str], out_path: str) -> None:
     """Write the original scenario with the overrides applied as a new YAML file (atomic).
     Checks first that the result loads (a ScenarioError otherwise, nothing written)."""
-    from sim.scenario.load import _apply_override, load_scenario, read_yaml_file
+    from sim.scenario.load import load_scenario
+    from sim.scenario.overrides import apply_overrides
+    from sim.scenario.yaml_reader import read_yaml_file
     load_scenario(path, overrides)
     data, marks = read_yaml_file(path)
-    problems: list = []
-    for text in overrides:
-        _apply_override(data, marks, text, problems)
+    apply_overrides(data, marks, overrides)        # they loaded: none has a problem
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     header = (f"# Edited in `isr-sim view` from {os.path.basename(path)}: "
               f"{len(overrides)} change(s)\n")
