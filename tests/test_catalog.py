@@ -48,6 +48,17 @@ def test_a_number_without_a_source_is_rejected(tmp_path):
         read_catalog(path)
 
 
+def test_a_sensor_kind_that_is_not_a_word_is_located(tmp_path):
+    text = CATALOG_PATH.read_text(encoding="utf-8")
+    broken = text.replace("kind: conic", "kind: {a: 1}", 1)
+    assert broken != text
+    line = broken[:broken.index("kind: {a: 1}")].count("\n") + 1
+    path = tmp_path / "platforms.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=rf":{line}:\d+: classes\.\d+\.sensors\.0\.kind: .*must be one of"):
+        read_catalog(path)
+
+
 def test_round_figures_in_si():
     c = load_catalog()
     assert c["high-altitude-recon"].altitude_m == pytest.approx(70000 * 0.3048)  # 70,000 ft

@@ -118,6 +118,14 @@ def test_a_loop_closing_on_the_antipode_is_located():
     load_scenario(ONE, overrides=[route.replace("}]}}", "}], repeat: reverse}}")])
 
 
+@pytest.mark.parametrize("kind", ["{a: 1}", "[conic]"])
+def test_a_sensor_kind_that_is_not_a_word_is_located(capsys, kind):
+    code, err = _exit_and_err(capsys, ["check", ONE, "--set",
+                                       f"platforms.0.sensors=[{{name: cam, kind: {kind}}}]"])
+    assert code == 2
+    assert "platforms.0.sensors.0.kind" in err and "must be one of horizon, conic" in err
+
+
 # -------------------------------------------------------------- paths that are not files
 
 def test_a_fifo_as_the_scenario_does_not_block(tmp_path, capsys):

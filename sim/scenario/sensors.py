@@ -58,7 +58,7 @@ def parse_sensor(ck: Checker, path: tuple, value: Any):
         return ck.add(path, value, "expected a sensor name or a sensor mapping",
                       "write a class sensor's name, or {name: .., kind: conic, ...}")
     kind = value.get("kind")
-    if kind in SENSOR_KEYS:
+    if isinstance(kind, str) and kind in SENSOR_KEYS:
         allowed = SENSOR_KEYS[kind]
 
         def wrong_kind(key: str) -> Optional[tuple[str, str]]:
