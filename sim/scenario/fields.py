@@ -30,7 +30,8 @@ def ok(*values) -> bool:
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """"did you mean 'x'? " for the option closest to word (difflib ratio >= 0.6), or ""."""
+    """The hint "did you mean 'x'? " for the option x closest to word (difflib ratio at
+    least 0.6), or "" when none is close."""
     found = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
     return f"did you mean '{found[0]}'? " if found else ""
 
