@@ -12,7 +12,7 @@ means the install has no compiler, and mixing would only confuse what `isr-sim -
 reports.
 
     loop         compiled                      numpy twin                          serves
-    terrain_los  sim/world/_terrain_los.pyx    sim/world/_terrain_los_numpy.py     engine/environment.py
+    terrain_los  sim/world/_terrain_los.pyx    sim/world/_terrain_los_numpy.py     world/terrain.py
     orbit        sim/platforms/_orbit.pyx      sim/platforms/_orbit_numpy.py       platforms/segments.py
     arcs         sim/engine/_arcs.pyx          sim/engine/_arcs_numpy.py           engine/access.py
     expand       sim/engine/_expand.pyx        sim/engine/_expand_numpy.py         engine/laps.py

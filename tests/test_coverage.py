@@ -5,7 +5,7 @@ import pytest
 
 from sim.engine.intervals import Intervals
 from sim.engine.coverage import (CoverageState, band_table, binned_profile, cell_figures,
-                          covered_area_series, daily_figures, day_edges, region_figures,
+                          covered_area_series, daily_figures, region_figures,
                           union_intervals)
 
 
@@ -92,11 +92,6 @@ def test_timeline_series_and_days():
     assert days[0]["ever_covered_frac"] == 1.0
     assert days[1]["ever_covered_frac"] == pytest.approx(0.75)
     assert days[1]["time_covered_frac"] == pytest.approx(50 * 3 / 400)
-
-
-def test_day_edges_follow_utc_midnight():
-    # time.start at 18:00 UTC, 30 h: days end at 6 h and 30 h.
-    assert day_edges(18 * 3600.0, 30 * 3600.0).tolist() == [0.0, 6 * 3600.0, 30 * 3600.0]
 
 
 def test_state_at_an_instant():

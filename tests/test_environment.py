@@ -1,4 +1,6 @@
-"""Tests of sim/engine/environment.py: daylight, clouds and terrain line of sight.
+"""Tests of sim/engine/environment.py: which of night, cloud and terrain stop which sensor,
+and what they allow together (the models themselves: tests/test_daylight.py,
+test_clouds.py, test_terrain.py).
 
 Every expected number has its source in a comment. Terrain expectations are computed by an
 independent method (a 3-D Cartesian line/sphere intersection), not by the polar-line formula
@@ -6,17 +8,18 @@ the module uses.
 """
 import math
 from datetime import datetime, timezone
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from sim.world import earth as E
-from sim.engine.environment import (DAYLIGHT_STEP_S, OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING,
-                             Environment)
+from sim.engine.environment import Environment
 from sim.errors import ScenarioError
-from sim.schema import (GeographySpec, LatLon, PlatformSpec, RacetrackTrack, Scenario,
-                                 SensorSpec, SyntheticBorder, TerrainSpec, TimeSpec, WeatherSpec)
+from sim.schema import (GeographySpec, LatLon, Scenario, SensorSpec, SyntheticBorder,
+                        TerrainSpec, TimeSpec, WeatherSpec)
+from sim.world import earth as E
+from sim.world.terrain import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING
 
 R = 6_371_000.0
 K43 = 4.0 / 3.0
@@ -28,14 +31,12 @@ RADAR = SensorSpec(name="radar", kind="horizon", radio=True)
 PLAIN = SensorSpec(name="plain", kind="horizon")
 
 
-def make_scenario(start="2024-06-21T00:00:00", seed=0, weather=None, terrain=TerrainSpec(),
-                  platforms=()):
+def make_scenario(start="2024-06-21T00:00:00", seed=0, weather=None, terrain=TerrainSpec()):
     start_dt = datetime.fromisoformat(start).replace(tzinfo=timezone.utc)
     geo = GeographySpec(synthetic=SyntheticBorder(origin=LatLon(0.0, 0.0), azimuth_rad=0.0,
                                                   length_m=500_000.0))
     return Scenario(name="env-test", time=TimeSpec(start=start_dt, duration_s=86_400.0),
-                    geography=geo, platforms=tuple(platforms), seed=seed, weather=weather,
-                    terrain=terrain)
+                    geography=geo, platforms=(), seed=seed, weather=weather, terrain=terrain)
 
 
 def make_grid(lat_deg, lon_deg):
@@ -44,29 +45,30 @@ def make_grid(lat_deg, lon_deg):
     return SimpleNamespace(u=E.unit_vector(lat, lon), lat_deg=lat, lon_deg=lon)
 
 
-# ================================================================================ affects
+# ================================================================================ which masks apply
 
-def test_affects_each_mask():
-    env = Environment(make_scenario(), make_grid([0.0], [0.0]), None)
-    assert env.affects(DAY_ONLY)
-    assert not env.affects(CLOUD_ONLY)        # no weather: clouds do not exist
-    assert not env.affects(PLAIN)
-    assert env.refine_step_s(PLAIN) == math.inf
-    # On the equator the shortest day is 12 h: half of it, capped at 3 h.
-    assert env.refine_step_s(DAY_ONLY) == 3 * 3600.0
-    # At 60 N: shortest day 2 acos(tan 60 tan 23.44) / 2 pi days = 2 (0.72134) / 2 pi d
-    # = 19,838 s; half: 9,919 s.
-    north = Environment(make_scenario(), make_grid([60.0], [0.0]), None)
-    assert north.refine_step_s(DAY_ONLY) == pytest.approx(9919.0, abs=2.0)
-    # Inside the polar circle days can be minutes long: the fixed short step.
-    polar = Environment(make_scenario(), make_grid([70.0], [0.0]), None)
-    assert polar.refine_step_s(DAY_ONLY) == DAYLIGHT_STEP_S
+def test_which_masks_apply_to_which_sensor(tmp_path):
+    env = Environment(make_scenario(), make_grid([0.0], [0.0]))
+    assert env.night_or_cloud_applies(DAY_ONLY) and env.any_mask_applies(DAY_ONLY)
+    assert not env.night_or_cloud_applies(CLOUD_ONLY)     # no weather: clouds do not exist
+    assert not env.any_mask_applies(PLAIN)
+    # The sampling step is the applying models' (sim/world/daylight.py, clouds.py).
+    assert env.night_and_cloud_step_s(PLAIN) == math.inf
+    assert env.night_and_cloud_step_s(DAY_ONLY) == env.daylight.step_s
     cloudy = Environment(make_scenario(weather=WeatherSpec(cloud_fraction=0.3)),
-                         make_grid([0.0], [0.0]), None)
-    assert cloudy.affects(CLOUD_ONLY) and not cloudy.affects(PLAIN)
+                         make_grid([0.0], [0.0]))
+    assert cloudy.night_or_cloud_applies(CLOUD_ONLY) and not cloudy.any_mask_applies(PLAIN)
+    assert cloudy.night_and_cloud_step_s(CLOUD_ONLY) == cloudy.clouds.step_s
+    assert cloudy.night_and_cloud_step_s(CAMERA) == min(cloudy.clouds.step_s,
+                                                        cloudy.daylight.step_s)
     clear = Environment(make_scenario(weather=WeatherSpec(cloud_fraction=0.0)),
-                        make_grid([0.0], [0.0]), None)
-    assert not clear.affects(CLOUD_ONLY)
+                        make_grid([0.0], [0.0]))
+    assert clear.clouds is None and not clear.night_or_cloud_applies(CLOUD_ONLY)
+    # Terrain applies to every sensor, but does not change with time.
+    hills = Environment(make_scenario(terrain=TerrainSpec(source="file",
+                                                          path=str(_ridge_file(tmp_path)))),
+                        make_grid([0.0], [1.0]))
+    assert hills.any_mask_applies(PLAIN) and not hills.night_or_cloud_applies(PLAIN)
 
 
 # ================================================================================ daylight
@@ -77,7 +79,7 @@ def test_daylight_noon_allowed_midnight_blocked():
     # Tucson (32.2 N, 110.9 W): noon ~19:24 UTC, midnight ~07:24 UTC. At noon the Sun is
     # 90 - 32.2 + 23.44 = 81 deg high, at midnight -(90 - 32.2 - 23.44) = -34 deg.
     grid = make_grid([32.2], [-110.9])
-    env = Environment(make_scenario(start="2024-06-21T00:00:00"), grid, None)
+    env = Environment(make_scenario(start="2024-06-21T00:00:00"), grid)
     t = np.array([19.4 * 3600.0, 7.4 * 3600.0])
     ok = env.allows(DAY_ONLY, t, E.unit_vector([32.0, 32.0], [-111.0, -111.0]), 20_000.0, [0, 0])
     assert ok.tolist() == [True, False]
@@ -86,87 +88,13 @@ def test_daylight_noon_allowed_midnight_blocked():
                       20_000.0, [0, 0]).tolist() == [True, True]
 
 
-def test_daylight_sunrise_at_equinox_equator():
-    # At an equinox at (0 N, 0 E) the Sun rises at 06:00 UTC minus the equation of time
-    # (20 March 2024: EoT about -7.5 min, so about 06:07 UTC; geometric centre, no
-    # refraction). The transition must lie within 06:07 +- 6 min.
-    env = Environment(make_scenario(start="2024-03-20T00:00:00"), make_grid([0.0], [0.0]), None)
-    t = np.arange(5.5 * 3600.0, 6.7 * 3600.0, 10.0)
-    day = env.allows(DAY_ONLY, t, np.tile(E.unit_vector(0.0, 0.0), (t.size, 1)), 1e4,
-                     np.zeros(t.size, int))
-    change = np.nonzero(np.diff(day.astype(int)))[0]
-    assert change.size == 1 and not day[0] and day[-1]
-    t_rise = t[change[0] + 1]
-    assert abs(t_rise - (6 * 3600.0 + 7.5 * 60.0)) < 6 * 60.0
-
-
 # ================================================================================ clouds
 
 def _cloud_env(seed, fraction=0.3, scale_m=30_000.0, period_s=3 * 3600.0, n=60, span_deg=6.0):
     lat, lon = np.meshgrid(np.linspace(30.0, 30.0 + span_deg, n),
                            np.linspace(-110.0, -110.0 + span_deg, n), indexing="ij")
     weather = WeatherSpec(cloud_fraction=fraction, cloud_scale_m=scale_m, cloud_period_s=period_s)
-    return Environment(make_scenario(seed=seed, weather=weather), make_grid(lat, lon), None)
-
-
-def _cloud_mask(env, t_s):
-    m = env.cells_u.shape[0]
-    return env.cloudy(np.full(m, float(t_s)), np.arange(m))
-
-
-def test_clouds_same_seed_same_mask_other_seed_different():
-    a, b, c = _cloud_env(7), _cloud_env(7), _cloud_env(8)
-    for t in (0.0, 5_000.0, 40_000.0):
-        assert np.array_equal(_cloud_mask(a, t), _cloud_mask(b, t))
-        # Independent fields at fraction 0.3 disagree on 2 f (1 - f) = 42 % of cells.
-        assert np.mean(_cloud_mask(a, t) != _cloud_mask(c, t)) > 0.2
-    assert np.array_equal(a.wind_m_s, b.wind_m_s)
-    # Wind speed drawn in 20-40 km/h (module rule).
-    assert 20 / 3.6 <= np.hypot(*a.wind_m_s) <= 40 / 3.6
-
-
-def test_cloud_fraction_matches_over_many_cells_and_times():
-    # The threshold Phi^-1(1 - f) on an exactly N(0, 1) field gives P(cloud) = f. Samples:
-    # 3600 cells x 40 times over 5 days (40 knots of 3 h), ~600 km square with 30 km clouds:
-    # thousands of independent blobs, so the sampling error is well under 0.02.
-    for seed, fraction in ((1, 0.3), (2, 0.7)):
-        env = _cloud_env(seed, fraction=fraction)
-        m = env.cells_u.shape[0]
-        times = np.linspace(0.0, 5 * 86_400.0, 40)
-        t = np.repeat(times, m)
-        cells = np.tile(np.arange(m), times.size)
-        observed = env.cloudy(t, cells).mean()
-        assert abs(observed - fraction) < 0.02, (seed, observed)
-
-
-def test_cloud_field_changes_over_time():
-    # Knots 3 periods apart are independent: a cell's state differs with probability
-    # 2 f (1 - f) = 0.42 for f = 0.3; and every cell's state changes at least once in a few
-    # periods for most cells (P(no change over 6 independent knots) is small).
-    env = _cloud_env(3)
-    assert np.mean(_cloud_mask(env, 0.0) != _cloud_mask(env, 3 * 3 * 3600.0)) > 0.3
-    times = np.arange(0.0, 6 * 3 * 3600.0, 600.0)
-    states = np.array([_cloud_mask(env, t) for t in times])       # (T, M)
-    changed = np.any(states != states[0], axis=0)
-    assert changed.mean() > 0.8
-    # Continuity: over one 600 s step far fewer cells change than between independent
-    # fields (0.42 above): the field is continuous in time.
-    assert np.mean(states[1:] != states[:-1]) < 0.21
-
-
-def test_cloud_refine_step_is_honest():
-    # refine_step_s promises at most one change of the mask between samples at that step.
-    # Sample 400 cells at step/10 over half a day and count changes inside each step window.
-    env = _cloud_env(5, n=20)
-    step = env.refine_step_s(CLOUD_ONLY)
-    assert 60.0 < step < 3 * 3600.0
-    m = env.cells_u.shape[0]
-    times = np.arange(0.0, 43_200.0, step / 10.0)
-    states = np.array([_cloud_mask(env, t) for t in times]).astype(int)   # (T, M)
-    changes = np.abs(np.diff(states, axis=0))
-    windows = changes[: (changes.shape[0] // 10) * 10].reshape(-1, 10, m).sum(axis=1)
-    assert windows.max() >= 1               # the field does change inside some windows
-    assert np.mean(windows > 1) < 0.002     # two changes within one step: (almost) never
+    return Environment(make_scenario(seed=seed, weather=weather), make_grid(lat, lon))
 
 
 def test_clouds_block_only_cloud_sensors():
@@ -175,7 +103,7 @@ def test_clouds_block_only_cloud_sensors():
     t = np.full(m, 1000.0)
     cells = np.arange(m)
     p = env.cells_u                                         # platform overhead
-    cloudy = env.cloudy(t, cells)
+    cloudy = env.clouds.cloudy(t, cells)
     assert 0 < cloudy.sum() < m
     assert np.array_equal(env.allows(CLOUD_ONLY, t, p, 7000.0, cells), ~cloudy)
     assert env.allows(RADAR, t, p, 7000.0, cells).all()
@@ -219,24 +147,14 @@ def _shadow_end_deg(h_platform, ridge_lon_deg, ridge_h, radius, k=1.0, target_h=
 def _terrain_env(tmp_path, lons):
     grid = make_grid(np.zeros(len(lons)), lons)
     sc = make_scenario(terrain=TerrainSpec(source="file", path=str(_ridge_file(tmp_path))))
-    return Environment(sc, grid, None)
-
-
-def test_cell_elevation_bilinear_and_sea_clamped(tmp_path):
-    # Bilinear interpolation of the ridge: plateau 1000 m, halfway down the 0.01-deg slope
-    # 500 m, flat ground 0, the sea node (-50 m) clamped to 0, outside the file 0.
-    env = _terrain_env(tmp_path, [0.51, 0.525, 0.495, 1.0, -0.2, 10.0])
-    assert np.allclose(env.cell_elevation_m, [1000, 500, 500, 0, 0, 0], atol=1e-6)
-    # Terrain spacing: the smaller of 0.05 deg lat and 0.01 deg lon x cos(0.5 deg), in metres.
-    spacing = R * math.radians(0.01 * math.cos(math.radians(0.5)))
-    assert env.terrain_spacing_m == pytest.approx(spacing)
+    return Environment(sc, grid)
 
 
 def _one_sample_deg(env):
     """One profile sample: terrain spacing / TERRAIN_SAMPLES_PER_SPACING (module rule), as a
     true central angle (the sampled arc is divided evenly, so samples are at most this far
     apart)."""
-    return math.degrees(env.terrain_spacing_m / TERRAIN_SAMPLES_PER_SPACING / R)
+    return math.degrees(env.terrain.spacing_m / TERRAIN_SAMPLES_PER_SPACING / R)
 
 
 def test_ridge_shadow_matches_tangent_geometry(tmp_path):
@@ -279,7 +197,7 @@ def test_radar_sees_over_ridge_only_where_four_thirds_earth_says(tmp_path):
     grid = make_grid(np.zeros(lons.size), lons)
     sc = make_scenario(terrain=TerrainSpec(source="file",
                                            path=str(_ridge_file(tmp_path, lon_top=ridge))))
-    env = Environment(sc, grid, None)
+    env = Environment(sc, grid)
     m = lons.size
     p = np.tile(E.unit_vector(0.0, 0.0), (m, 1))
     optical = env.allows(PLAIN, np.zeros(m), p, h, np.arange(m))
@@ -297,72 +215,58 @@ def test_radar_sees_over_ridge_only_where_four_thirds_earth_says(tmp_path):
     assert far.sum() > 20 and radar[far].all() and optical[far].all()
 
 
-def test_terrain_refine_step_from_fastest_carrier(tmp_path):
-    # 0.5 * terrain spacing / ground speed (module rule); spacing as in the elevation test.
-    spacing = R * math.radians(0.01 * math.cos(math.radians(0.5)))
-    drone = PlatformSpec(name="d", class_id="x", kind="aircraft", altitude_m=7500.0,
-                         speed_m_s=100.0, endurance_s=None, bank_angle_rad=0.3,
-                         sensors=(RADAR,), track=RacetrackTrack(center=LatLon(0, 0),
-                                                                length_m=1e5, heading_rad=0.0))
-    sc = make_scenario(terrain=TerrainSpec(source="file", path=str(_ridge_file(tmp_path))),
-                       platforms=(drone,))
-    env = Environment(sc, make_grid([0.0], [1.0]), None)
-    assert env.refine_step_s(RADAR) == pytest.approx(0.5 * spacing / 100.0)
-    assert env.affects(PLAIN)        # terrain on: every sensor is affected
-    # A sensor nobody carries falls back to the fastest platform (the same drone here).
-    assert env.refine_step_s(PLAIN) == pytest.approx(0.5 * spacing / 100.0)
+TERRAIN_SCENARIO = """\
+name: Terrain file check
+time: {start: 2025-02-03T00:00:00Z, duration: 1 h}
+geography:
+  synthetic: {origin: {lat: 0.0, lon: 0.0}, azimuth: 90 deg, length: 300 km}
+terrain: hills.npz
+grid: {cell: 20 km, extent: 100 km}
+platforms:
+  - name: P1
+    class: medium-altitude-drone
+    track:
+      racetrack: {center: {lat: 0.3, lon: 1.0}, length: 80 km, heading: 90 deg}
+"""
+TERRAIN_LINE = 5          # the line of `terrain:` in TERRAIN_SCENARIO
 
 
-def test_bad_terrain_file_is_a_scenario_error(tmp_path):
-    bad = tmp_path / "bad.npz"
-    np.savez(bad, lat_deg=np.array([0.0, 1.0]), lon_deg=np.array([0.0, 1.0]),
+def _malformed_terrain(path):
+    """A terrain file whose elevation grid does not match its axes (3 x 3 for 2 x 2)."""
+    np.savez(path, lat_deg=np.array([-1.0, 1.0]), lon_deg=np.array([0.0, 2.0]),
              elevation_m=np.zeros((3, 3)))
-    for path in (bad, tmp_path / "missing.npz"):
-        sc = make_scenario(terrain=TerrainSpec(source="file", path=str(path)))
-        with pytest.raises(ScenarioError, match="terrain"):
-            Environment(sc, make_grid([0.0], [0.0]), None)
 
 
-def test_etopo5_sea_clamped_and_high_plateau():
-    # Gulf of Mexico (25 N, 90 W, about 3 km deep): clamped to sea level 0.
-    # Mexico City (19.43 N, 99.13 W) lies at about 2240 m (encyclopedic figure); ETOPO5's
-    # 5-arc-minute cells smooth the valley, so allow +-600 m.
-    sc = make_scenario(terrain=TerrainSpec(source="etopo5"))
-    env = Environment(sc, make_grid([25.0, 19.43], [-90.0, -99.13]), None)
-    assert env.cell_elevation_m[0] == 0.0
-    assert abs(env.cell_elevation_m[1] - 2240.0) < 600.0
+def test_bad_terrain_file_is_located_by_the_loader(tmp_path):
+    from sim.scenario.load import load_scenario
+    scenario_path = tmp_path / "s.yaml"
+    scenario_path.write_text(TERRAIN_SCENARIO)
+    assert TERRAIN_SCENARIO.splitlines()[TERRAIN_LINE - 1].startswith("terrain:")
+    _malformed_terrain(tmp_path / "hills.npz")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario_path)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(scenario_path), TERRAIN_LINE,
+                                                          "terrain")
+    assert "wrong shape" in problem.rule
 
 
-def test_terrain_agrees_with_dense_cartesian_oracle():
-    # Independent oracle: walk the 3-D chord P + s (C - P) every ~330 m (ten times finer than
-    # the module's profile) and block where ETOPO5 at the point below, X / |X|, is higher
-    # than |X| - R. Sampling the exact bilinear surface never invents an obstacle, so the
-    # module blocks nothing the oracle clears; it may miss grazes of a peak between its
-    # samples, which we bound at 25 m (ETOPO5's 5' cells carry errors of order 100 m).
-    rng = np.random.default_rng(11)
-    n = 600
-    lat = rng.uniform(25.0, 33.0, n)
-    lon = rng.uniform(-112.0, -100.0, n)
-    sc = make_scenario(terrain=TerrainSpec(source="etopo5"))
-    env = Environment(sc, make_grid(lat, lon), None)
-    cell_u = env.cells_u
-    plat_u = E.destination(cell_u, rng.uniform(0, 2 * np.pi, n), rng.uniform(30e3, 200e3, n) / R)
-    h = 4500.0
-    ours = env.terrain_blocked(plat_u, h, np.arange(n))
-
-    big_p = (R + h) * plat_u
-    big_c = (R + env.cell_elevation_m + OBSERVER_HEIGHT_M)[:, None] * cell_u
-    steps = 600                                                    # <= 200 km / 600
-    s = np.linspace(0.0, 1.0, steps + 1)[None, :, None]
-    x = big_p[:, None, :] + s * (big_c - big_p)[:, None, :]          # (n, steps+1, 3)
-    height = np.linalg.norm(x, axis=-1) - R
-    terrain = env._elevation(x / np.linalg.norm(x, axis=-1, keepdims=True))
-    excess = np.max(terrain[:, :-1] - height[:, :-1], axis=1)     # the cell itself excluded
-    oracle = excess > 0
-    assert 0.1 < oracle.mean() < 0.9                               # a meaningful mix
-    assert not np.any(ours & ~oracle)
-    missed = ~ours & oracle
-    assert missed.mean() < 0.03 and np.all(excess[missed] < 25.0)
+def test_terrain_file_broken_after_loading_names_the_file(tmp_path):
+    # The loader accepted the file; it is then overwritten before the run reads it: the
+    # error names the terrain file, not a line of the scenario.
+    from sim.engine.runner import run
+    from sim.scenario.load import load_scenario
+    (tmp_path / "s.yaml").write_text(TERRAIN_SCENARIO)
+    terrain_path = tmp_path / "hills.npz"
+    np.savez(terrain_path, lat_deg=np.array([-1.0, 1.0]), lon_deg=np.array([0.0, 2.0]),
+             elevation_m=np.zeros((2, 2)))
+    scenario = load_scenario(tmp_path / "s.yaml")
+    _malformed_terrain(terrain_path)
+    with pytest.raises(ScenarioError) as caught:
+        run(scenario)
+    (problem,) = caught.value.problems
+    assert Path(problem.file) == terrain_path.resolve() and problem.path == ""
+    assert "wrong shape" in problem.rule and str(problem).startswith(problem.file + ": ")
 
 
 def test_chord_below_sea_level_sphere_is_blocked(tmp_path):
@@ -400,7 +304,7 @@ def test_cell_on_a_plateau_seen_beyond_the_sea_level_horizon(tmp_path):
     np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=elev)
     cell_lat, cell_lon = [-0.7, 0.0, 0.7], [3.5, 4.6, 4.7]
     env = Environment(make_scenario(terrain=TerrainSpec(source="file", path=str(path))),
-                      make_grid(cell_lat, cell_lon), None)
+                      make_grid(cell_lat, cell_lon))
     assert np.allclose(env.cell_elevation_m, 2000.0)
     p = E.unit_vector(np.array(cell_lat), np.zeros(3))
     ok = env.allows(PLAIN, np.zeros(3), p, 10_000.0, np.arange(3))
@@ -415,11 +319,3 @@ def test_cell_on_a_plateau_seen_beyond_the_sea_level_horizon(tmp_path):
     assert reach == pytest.approx(4.644, abs=1e-3) and flat == pytest.approx(3.208, abs=1e-3)
 
 
-def test_sun_table_matches_the_almanac():
-    # The interpolated table against the Almanac formula itself, at random times: well
-    # under the Almanac's own 0.01 deg (1.7e-4 rad).
-    env = Environment(make_scenario(), make_grid([0.0], [0.0]), None)
-    t = np.random.default_rng(3).uniform(0.0, 86_400.0, 500)       # inside the table
-    direct = E.sun_unit_vector_ecef(env.jd0 + t / 86400.0)
-    angle = np.arccos(np.clip(np.sum(env.sun_u(t) * direct, axis=1), -1, 1))
-    assert angle.max() < 1e-5

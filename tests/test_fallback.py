@@ -7,7 +7,6 @@ do the same arithmetic, in a different order only where a sum is regrouped."""
 from __future__ import annotations
 
 import math
-import types
 
 import numpy as np
 from hypothesis import given, settings, strategies as st
@@ -20,8 +19,8 @@ from sim.platforms import _orbit_numpy as orbit
 from sim.world import _terrain_los_numpy as terrain_los
 from scipy.ndimage import maximum_filter
 
-from sim.engine.environment import (Environment, TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING,
-                             TERRAIN_TILE_NODES, _tile_maxima)
+from sim.world.terrain import (TERRAIN_CHUNK_SAMPLES, TERRAIN_SAMPLES_PER_SPACING,
+                               TERRAIN_TILE_NODES, _tile_maxima, los_grid)
 
 SEEDS = st.integers(0, 2**32 - 1)
 FEW = settings(max_examples=40, deadline=None)
@@ -150,16 +149,14 @@ def test_arc_cell_intervals(seed, m, n_cross, kind, sides, squint, min_angle):
 
 def _terrain(rng, even: bool, lon_360: bool):
     """A random rough surface of 21 x 25 nodes over 4 x 4 degrees, as the engine hands it
-    to the loop (Environment._build_los_grid)."""
+    to the loop (sim.world.terrain.los_grid)."""
     lat0, lon0 = 30.0, (250.0 if lon_360 else -110.0)
     lat, lon = np.linspace(lat0, lat0 + 4, 21), np.linspace(lon0, lon0 + 4, 25)
     if not even:                                         # nodes moved by up to 30 % of a spacing
         lat[1:-1] += rng.uniform(-0.3, 0.3, lat.size - 2) * (4 / 20)
         lon[1:-1] += rng.uniform(-0.3, 0.3, lon.size - 2) * (4 / 24)
     elev = rng.uniform(0, 1, (lat.size, lon.size)) ** 3 * 3000.0
-    holder = types.SimpleNamespace()
-    Environment._build_los_grid(holder, lat, lon, elev)
-    return holder._los_grid
+    return los_grid(lat, lon, elev)
 
 
 def _unit(lat_deg, lon_deg):
@@ -182,7 +179,7 @@ def _rays(rng, g, lon_360: bool, k: float, n: int = 400):
                                        g["elev"])
     r_c = k * radius + cell_elev + 2.0
     # the loop's precondition: samples a third of the smallest node spacing apart (as
-    # Environment computes terrain_spacing_m)
+    # Terrain computes spacing_m)
     spacing_m = radius * math.radians(min(np.diff(g["lat"]).min(),
                                           np.diff(g["lon"]).min() * math.cos(math.radians(34))))
     step_e = spacing_m / (TERRAIN_SAMPLES_PER_SPACING * k * radius)

@@ -48,7 +48,7 @@ def test_one_notice_line_per_run_with_the_numpy_loops_and_none_when_compiled():
 
 
 def test_modules_are_the_chosen_kind():
-    code = ("from sim import loops; import sim.engine.coverage as c, sim.engine.environment as e; "
+    code = ("from sim import loops; import sim.engine.coverage as c, sim.world.terrain as e; "
             "print(loops.BACKEND, c._sweep.__name__, e._los.__name__)")
     for force, want in ((True, "numpy fallback sim.engine._sweep_numpy sim.world._terrain_los_numpy"),
                         (False, "compiled sim.engine._sweep sim.world._terrain_los")):

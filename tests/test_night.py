@@ -58,8 +58,9 @@ def test_daylight_decided_per_lap_copy_equals_sampling_every_interval():
     assert engine.lap_copies(0) is not None and engine._day_only(0, 0, engine.lap_copies(0))
     full = engine.platform_sources(0)[0].full()
     env = engine.environment
-    expected = refine_intervals(full, lambda t, rows: env.allows_in_time(camera, t, full.cell[rows]),
-                                env.time_step_s(camera))
+    expected = refine_intervals(
+        full, lambda t, rows: env.night_and_cloud_allow(camera, t, full.cell[rows]),
+        env.night_and_cloud_step_s(camera))
     got = engine.full_intervals(0, 0)
     for name in ("cell", "start_s", "end_s", "best_cos"):
         np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))

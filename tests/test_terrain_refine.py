@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sim.world import earth as E
 from sim.engine.access import source_intervals
 from sim.engine.intervals import Intervals
-from sim.engine.environment import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, Environment
+from sim.engine.environment import Environment
+from sim.world.terrain import OBSERVER_HEIGHT_M, TERRAIN_SAMPLES_PER_SPACING, observer_height_m
 from sim.platforms.segments import great_circle_leg, small_circle_arc
 from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
@@ -53,7 +54,7 @@ def test_short_window_over_a_ridge_found_to_tolerance(tmp_path):
     lat = np.round(np.arange(-1.0, 1.0 + 1e-9, dlon), 6)
     lon = np.round(np.arange(-0.2, 1.5 + 1e-9, dlon), 6)
     # Profile samples lie s_j = j * step from the cell, step a third of the terrain spacing
-    # (sim/engine/environment.py); the spacing is the east spacing at the grid's highest latitude.
+    # (sim/world/terrain.py); the spacing is the east spacing at the grid's highest latitude.
     spacing = R * math.radians(dlon * math.cos(math.radians(1.0)))
     step = spacing / TERRAIN_SAMPLES_PER_SPACING
     # A north-south plateau (lon 0.18 .. 0.23 deg, the same at every latitude). The cell
@@ -80,8 +81,8 @@ def test_short_window_over_a_ridge_found_to_tolerance(tmp_path):
     path = tmp_path / "plateau.npz"
     np.savez(path, lat_deg=lat, lon_deg=lon, elevation_m=elev)
     env = Environment(make_scenario(terrain=TerrainSpec(source="file", path=str(path))),
-                      make_grid([0.0], [cell_lon]), None)
-    assert env.terrain_spacing_m == pytest.approx(spacing, rel=1e-12)
+                      make_grid([0.0], [cell_lon]))
+    assert env.terrain.spacing_m == pytest.approx(spacing, rel=1e-12)
     leg = great_circle_leg(E.unit_vector(-1.5, 0.9), E.unit_vector(1.5, 0.9), 0.0, v, R, h)
     t_c = math.radians(1.5) * R / v                     # the equator crossing
     # Within 60 s of it the platform's azimuth from the cell stays within 6 km / 100 km,
@@ -137,7 +138,7 @@ def _dense(env, spec, where, iv, k):
     sight test there."""
     t = np.arange(iv.start_s[k], iv.end_s[k], DENSE_S)
     pos, alt = where(t)
-    return t, env.allows_in_space(spec, pos, alt, np.full(t.size, iv.cell[k]))
+    return t, env.terrain_allows(spec, pos, alt, np.full(t.size, iv.cell[k]))
 
 
 def _runs(seen):
@@ -193,8 +194,10 @@ def test_no_window_longer_than_a_second_is_missed(tmp_path, seed, loiter, offset
         own = np.full(probe.size, k)
         lam = E.central_angle_rad(pos, env.cells_u[iv.cell[own]])
         kr, kg, slope_min = bound.rates(own, lam, alt)
-        tau = env.terrain_margin(sensor.spec, pos, alt, iv.cell[own], kr, kg, slope_min,
-                                 FIRST_STEP_S, bound.reach_cells, bound.near_m(lam))
+        tau = env.terrain.margin(pos, alt, iv.cell[own],
+                                 observer_height_m(sensor.spec.target_height_m),
+                                 sensor.spec.radio, kr, kg, slope_min, FIRST_STEP_S,
+                                 bound.reach_cells, bound.near_m(lam))
         entry = bound.entry(own, lam, alt, kr, kg)
         held = np.where(tau >= 0, np.minimum(tau, entry), np.where(entry > 0, -tau, 0.0))
         for tp, sign, span in zip(probe, tau >= 0, np.minimum(held, FIRST_STEP_S)):
@@ -212,7 +215,7 @@ def test_own_reach_cut_in_closed_form_matches_dense_checks(tmp_path):
     rng = np.random.default_rng(4)
     cell_lat, cell_lon = rng.uniform(-1.0, 1.0, 40), rng.uniform(3.5, 5.0, 40)
     env = Environment(make_scenario(terrain=TerrainSpec(source="file", path=str(path))),
-                      make_grid(cell_lat, cell_lon), None)
+                      make_grid(cell_lat, cell_lon))
     loiter = small_circle_arc(E.unit_vector(0.3, 0.0), E.unit_vector(0.0, 0.0), 2 * math.pi,
                               True, 0.0, 150.0, R, 10_000.0, "loiter")
     iv = Intervals(np.arange(40), np.zeros(40), np.full(40, loiter.t1_s), np.ones(40))

@@ -54,7 +54,7 @@ def test_a_world_is_built_once_and_refused_for_another_world(ridge_file):
     world = World(scenario(ridge_file))
     engine = Engine(scenario(ridge_file, "12 km"), world)
     assert engine.grid is world.grid and engine.tree is world.tree
-    assert engine.environment.scenario.platforms[0].altitude_m == 12_000.0
+    assert engine.environment is world.environment      # night, cloud, terrain shared
     assert World.key_of(scenario(ridge_file, "3 km", 0.5)) == world.key
     with pytest.raises(ValueError, match="sections other than platforms differ"):
         Engine(scenario(ridge_file, seed=6), world)       # other clouds: another World

@@ -408,11 +408,3 @@ class CoverageState:
             return np.full(self.n_cells, float(t_s))
         last_end = np.where(exists, self.end_s[safe], 0.0)
         return np.where(exists, np.maximum(t_s - np.minimum(last_end, t_s), 0.0), float(t_s))
-
-
-def day_edges(start_jd_day_fraction_s: float, duration_s: float) -> np.ndarray:
-    """Edges of UTC calendar days within [0, T], given the seconds elapsed since UTC
-    midnight at time.start."""
-    first = 86400.0 - start_jd_day_fraction_s if start_jd_day_fraction_s > 0 else 86400.0
-    inner = np.arange(first, duration_s, 86400.0)
-    return np.concatenate([[0.0], inner[inner > 0], [duration_s]])

@@ -19,11 +19,12 @@ import numpy as np
 
 from sim.engine.airspace import airspace_violations, violations_warning
 from sim.engine.coverage import (FIGURE_KEYS, GapSums, band_table, binned_profile,
-                                 covered_area_series, daily_figures, day_edges, figures_from_sums,
+                                 covered_area_series, daily_figures, figures_from_sums,
                                  gap_sums, lap_sums, region_figures, union_intervals)
 from sim.engine.intervals import Intervals
 from sim.engine.laps import LapCopies, compress
 from sim.schema import Scenario
+from sim.world.daylight import utc_day_edges_s
 
 ALONG_BIN_M = 50_000.0          # width of the along-border profile's bins
 _PROFILE_KEYS = ("ever_covered_frac", "time_covered_frac")
@@ -84,8 +85,7 @@ def build_timeline(scenario: Scenario, grid, sources: list[Intervals]) -> dict:
     union = union_intervals(sources)
     series = covered_area_series(union, grid.area_m2, times)
     start = scenario.time.start.astimezone(timezone.utc)
-    since_midnight = start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
-    edges = day_edges(since_midnight, T)
+    edges = utc_day_edges_s(start, T)
     days = daily_figures(union, grid.area_m2, edges)
     for row in days:
         row["date"] = (start + timedelta(seconds=row["start_s"])).date().isoformat()
@@ -118,8 +118,9 @@ def _platform_laps(engine, i: int) -> _PlatformLaps:
     copies = engine.lap_copies(i)
     js = range(len(engine.sensors[i])) if copies is not None else []
     return _PlatformLaps(copies,
-                         [j for j in js if not engine.affected(i, j)],
-                         [j for j in js if engine.affected(i, j) and engine._day_only(i, j, copies)],
+                         [j for j in js if not engine.night_or_cloud_applies(i, j)],
+                         [j for j in js if engine.night_or_cloud_applies(i, j)
+                          and engine._day_only(i, j, copies)],
                          np.zeros(engine.n_cells, dtype=bool))
 
 
@@ -162,14 +163,12 @@ def exact_cell_figures(engine, progress: Optional[Callable[[float], None]] = Non
     # Largest first (by lap intervals), so that the threads finish together.
     groups.sort(key=lambda b: -score[b][has_base & (base == b)].sum())
     # Groups are independent: run them in threads, after computing what they share (the
-    # cached expansions of lapless platforms, the Sun table). The cloud field's cache is
-    # not thread-safe, so with clouds they run one after the other.
+    # cached expansions of lapless platforms). With clouds they run one after the other:
+    # whether threads pay off around the cloud field's locked knot cache is not measured.
     for i, plan in enumerate(plans):
         if plan.copies is None:
             for j in range(len(engine.sensors[i])):
                 engine.full_intervals(i, j)
-    if env is not None:
-        env.sun_u(np.zeros(1))
 
     def group(b):
         return _base_group_sums(engine, plans, b, has_base & (base == b), env)
@@ -229,7 +228,7 @@ def _base_group_sums(engine, plans: list[_PlatformLaps], b: int, mask: np.ndarra
     sparse = _intervals_on(engine, plans, mask, skip_base_of=b)
     day_keys = [(b, j) for j in plan.day_only]
     comp = compress(m, T, plan.copies, cells, laps, [iv for _, iv in sparse], day_laps,
-                    sun_up=env.daylight_table if env else None,
+                    sun_up=env.daylight.sunlit_table if env else None,
                     daylight=[lambda iv, k=k: engine._night_and_cloud(*k, iv)
                               for k in day_keys])
     keys = [(b, j) for j in plan.steady] + day_keys + [k for k, _ in sparse]

@@ -62,12 +62,13 @@ class World:
         return (scenario.earth, scenario.geography, scenario.grid, scenario.time,
                 scenario.terrain, scenario.weather, scenario.seed if clouds else None)
 
-    def environment_for(self, scenario: Scenario) -> Environment:
-        """The environment of `scenario` (which must fit this World)."""
+    @property
+    def environment(self) -> Environment:
+        """Night, cloud and terrain of this World (shared by its runs)."""
         with self._lock:
             if self._environment is None:
-                self._environment = Environment(self._scenario, self.grid, self.geography)
-        return self._environment.for_platforms(scenario)
+                self._environment = Environment(self._scenario, self.grid)
+        return self._environment
 
 
 class Engine:
@@ -114,13 +115,13 @@ class Engine:
     def environment(self):
         """Daylight, clouds and terrain (built on first use)."""
         if self._environment is None:
-            self._environment = self.world.environment_for(self.scenario)
+            self._environment = self.world.environment
         return self._environment
 
-    def affected(self, i: int, j: int) -> bool:
+    def night_or_cloud_applies(self, i: int, j: int) -> bool:
         """Whether night or cloud can hide cells from sensor j of platform i: masks that
         change with time, so the sensor's laps no longer repeat."""
-        return self.environment.in_time(self.sensors[i][j].spec)
+        return self.environment.night_or_cloud_applies(self.sensors[i][j].spec)
 
     def platform_sources(self, i: int) -> list[SourceIntervals]:
         """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
@@ -135,7 +136,7 @@ class Engine:
                     continue
                 src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree,
                                        self.window_s, self._night_skip(sensor.spec))
-                if self.environment.in_space(sensor.spec):
+                if self.environment.terrain is not None:
                     src = self._apply_terrain(i, sensor, src)
                 out.append(src)
             self._split_by_platform[i] = out
@@ -151,7 +152,7 @@ class Engine:
         env = self.environment
 
         def sample_ok(t_s, sub_u, radius_rad):
-            sin_elev = np.einsum("ij,ij->i", sub_u, env.sun_u(t_s))
+            sin_elev = np.einsum("ij,ij->i", sub_u, env.daylight.sun_u(t_s))
             return np.arcsin(np.clip(sin_elev, -1.0, 1.0)) + radius_rad >= 0.0
         return sample_ok
 
@@ -210,8 +211,6 @@ class Engine:
         platforms[index] = platform
         # the loader's warnings described the file's platforms: stale after the swap
         self.scenario = replace(self.scenario, platforms=tuple(platforms), warnings=())
-        if self._environment is not None:      # the terrain step reads the platforms
-            self._environment.scenario = self.scenario
         self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
         self.sensors[index] = self._sensors_of(platform)
         self._split_by_platform.pop(index, None)
@@ -251,8 +250,8 @@ class Engine:
         (at most half the shortest day or night) for a lap to hold one sunrise or sunset."""
         spec = self.sensors[i][j].spec
         env = self.environment
-        return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds_on)
-                and copies.period_s <= env.daylight_step_s)
+        return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds is not None)
+                and copies.period_s <= env.daylight.step_s)
 
     def _night_and_cloud(self, i: int, j: int, iv: Intervals, expanded: bool = False
                          ) -> Intervals:
@@ -260,19 +259,20 @@ class Engine:
         expanded: iv is the sensor's full expansion (merged): for a daylight-only sensor
         with short laps, most intervals are then decided from the Sun at the lap copies'
         ends (sim.engine.laps.daylight_by_copies, the same result)."""
-        if not self.affected(i, j) or iv.size == 0:
+        if not self.night_or_cloud_applies(i, j) or iv.size == 0:
             return iv
         env, spec = self.environment, self.sensors[i][j].spec
-        step_s = env.time_step_s(spec)
+        step_s = env.night_and_cloud_step_s(spec)
 
         def refine(sub: Intervals) -> Intervals:
             return refine_intervals(
-                sub, lambda t_s, rows: env.allows_in_time(spec, t_s, sub.cell[rows]), step_s)
+                sub, lambda t_s, rows: env.night_and_cloud_allow(spec, t_s, sub.cell[rows]), step_s)
         copies = self.lap_copies(i) if expanded else None
         if copies is None or not self._day_only(i, j, copies):
             return refine(iv)
         return daylight_by_copies(
-            iv, copies, lambda t_s, cells: env.cells_u[cells] @ env.sun_u(t_s, normalised=False).T,
+            iv, copies,
+            lambda t_s, cells: env.cells_u[cells] @ env.daylight.sun_u(t_s, normalised=False).T,
             step_s, refine)
 
     def state(self) -> CoverageState:
@@ -346,7 +346,7 @@ def stepped_mask(eng: Engine):
     the stepped engine applies needs_daylight itself, with the Sun at every sample."""
     from dataclasses import replace
     specs = [[replace(s.spec, needs_daylight=False) for s in sensors] for sensors in eng.sensors]
-    masked = [[eng.environment.affects(spec) for spec in row] for row in specs]
+    masked = [[eng.environment.any_mask_applies(spec) for spec in row] for row in specs]
     if not any(any(row) for row in masked):
         return None
 

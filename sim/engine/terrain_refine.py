@@ -4,10 +4,10 @@ Terrain depends only on where the platform is, so the engine applies it to one l
 the one-off transit legs) before laps are replicated or compressed. Every access is sampled
 until, between any two neighbouring samples, visibility is either proven constant or can
 change only within a stretch shorter than FLOOR_S (1 s); every change is then bisected to
-env.terrain_tol_s (sim.engine.access.refine_at_samples). No window of visibility or of blockage
+TERRAIN_TOL_S (sim.engine.access.refine_at_samples). No window of visibility or of blockage
 longer than FLOOR_S can be missed.
 
-The bound. The line of sight test (sim/engine/environment.py, sim/world/_terrain_los.pyx) compares the
+The bound. The line of sight test (sim/world/terrain.py, sim/world/_terrain_los.pyx) compares the
 straight ray from the platform (altitude h) to the observer point above the cell with the
 terrain at samples j fixed at ground distances s_j = j * step from the cell, towards the
 platform. Let f_j(t) be the ray's height above the terrain at sample j (metres) and
@@ -36,8 +36,8 @@ kg = omega / sin(lam_true). By Cauchy-Schwarz over the two parts,
     |d n_j / dt| <= kappa_j = hypot(kr, kg s_j),
 
 s_j the largest slope within the distance the sample can move (ClearanceBound: the slope
-tables of Environment.slope_tables, or the slope anywhere). Each sample's margin is
-tau_j = n_j / kappa_j (seconds); tau = min_j tau_j (Environment.terrain_margin), and the
+tables of Terrain.slope_tables, or the slope anywhere). Each sample's margin is
+tau_j = n_j / kappa_j (seconds); tau = min_j tau_j (Terrain.margin), and the
 cell's own horizon and slant-range limit adds (own reach - lam) / omega. The rates are
 taken at the worse end of lam +- omega FIRST_STEP_S, so they hold over every gap of at most
 FIRST_STEP_S that has the sample at one end (RATE_MARGIN, 5 %, covers the test's linear
@@ -57,11 +57,11 @@ the known parts are [t_a, t_a + |tau_a|) and (t_b - |tau_b|, t_b]; while the unk
 is longer than FLOOR_S it is sampled at its midpoint and both halves are examined again.
 So any window missed lies inside an unknown stretch shorter than FLOOR_S, and an edge found
 by bisection is off by at most FLOOR_S (only where such a short window sits next to it;
-else by terrain_tol_s). When h <= H no gap is proven and the access is sampled every
+else by TERRAIN_TOL_S). When h <= H no gap is proven and the access is sampled every
 FLOOR_S (correct, slower).
 
 The proof is about the line of sight test as sampled (profile samples a third of a terrain
-spacing apart), not about the continuous terrain between samples; sim/engine/environment.py
+spacing apart), not about the continuous terrain between samples; sim/world/terrain.py
 states what that sampling can miss (grazes of a few metres).
 
 References: straight line in polar coordinates (Bronshtein, Handbook of Mathematics,
@@ -77,15 +77,17 @@ import math
 
 import numpy as np
 
-from sim.world import earth as E
 from sim.engine.access import refine_at_samples
 from sim.engine.intervals import Intervals
 from sim.platforms.segments import ArcSegment
+from sim.world import earth as E
+from sim.world.terrain import observer_height_m
 
 FIRST_STEP_S = 120.0     # first samples along each access, before any gap is split
 FLOOR_S = 1.0            # unknown stretches shorter than this are not split further
 RATE_MARGIN = 1.05       # on the rate bound (chunked lat/lon interpolation, see above)
 MAX_LEVELS = 40          # splits per gap: FIRST_STEP_S / 2^40 is far below FLOOR_S
+TERRAIN_TOL_S = 0.05     # terrain edges are bisected to this (well inside FLOOR_S)
 
 
 def positions_along(segments):
@@ -145,20 +147,21 @@ def first_samples(iv: Intervals, step_s: float) -> tuple[np.ndarray, np.ndarray]
 
 class ClearanceBound:
     """The rate bounds of the module docstring for one sensor on one track over the cells
-    of some intervals. env: sim.engine.environment.Environment; spec: the sensor; omega_rad_s: the
-    track's ground_rate_rad_s; cell (K,): the intervals' cells."""
+    of some intervals. env: sim.engine.environment.Environment (with terrain); spec: the
+    sensor; omega_rad_s: the track's ground_rate_rad_s; cell (K,): the intervals' cells."""
 
     def __init__(self, env, spec, omega_rad_s: float, cell: np.ndarray):
-        self.env, self.spec, self.omega = env, spec, float(omega_rad_s)
-        self.k = env.refraction_k if spec.radio else 1.0
-        self.radius_m = env.radius_m
-        self.r_e = self.k * env.radius_m
+        self.terrain, self.spec, self.omega = env.terrain, spec, float(omega_rad_s)
+        self.k = self.terrain.refraction_k if spec.radio else 1.0
+        self.radius_m = self.terrain.radius_m
+        self.r_e = self.k * self.radius_m
         self.cell = cell
-        self.r_c = self.r_e + env.cell_elevation_m[cell] + env.observer_height_m(spec)
+        self.r_c = (self.r_e + self.terrain.cell_elevation_m[cell]
+                    + observer_height_m(spec.target_height_m))
         self.sensor = env.sensor_of(spec)
         # Over a gap of at most FIRST_STEP_S a sample at ground distance s moves at most
         # s omega dt / sin(lam_lo) <= 1.5 omega R dt where lam_hi <= 1.5 sin(lam_lo).
-        spacing = env.terrain_spacing_m
+        spacing = self.terrain.spacing_m
         self.reach_m = 1.5 * self.omega * self.radius_m * FIRST_STEP_S
         self.reach_cells = int(math.ceil(self.reach_m / spacing)) if math.isfinite(spacing) else 0
 
@@ -182,7 +185,7 @@ class ClearanceBound:
         kr = RATE_MARGIN * np.maximum(r_p, r_c) ** 2 * lever / (r_p * r_c * sin2) * self.omega / (k * r_e)
         kg = RATE_MARGIN * self.omega / sin_true
         far = lam_hi > 1.5 * sin_true
-        slope_min = np.where(far, self.env.terrain_slope_max, 0.0)
+        slope_min = np.where(far, self.terrain.slope_max, 0.0)
         return np.where(ok, kr, 1e30), np.where(ok, kg, 1e30), slope_min
 
     def near_m(self, lam) -> np.ndarray:
@@ -190,13 +193,13 @@ class ClearanceBound:
         terrain spacing over a gap of FIRST_STEP_S: s omega dt / sin(lam_lo) <= spacing."""
         lam_lo = np.clip(lam - self.omega * FIRST_STEP_S, 0.0, math.pi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            near = self.env.terrain_spacing_m * np.sin(lam_lo) / (self.omega * FIRST_STEP_S)
+            near = self.terrain.spacing_m * np.sin(lam_lo) / (self.omega * FIRST_STEP_S)
         return np.nan_to_num(near, nan=0.0, posinf=0.0)
 
     def reach_margin(self, rows, lam, altitude_m) -> np.ndarray:
         """(S,) signed time margin (s) of the cells' own horizon and slant-range limit
         (Sensor.own_reach_rad at the cell's elevation): lam changes at most omega rad/s."""
-        own = self.sensor.own_reach_rad(altitude_m, self.env.cell_elevation_m[self.cell[rows]])
+        own = self.sensor.own_reach_rad(altitude_m, self.terrain.cell_elevation_m[self.cell[rows]])
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.omega > 0, (own - lam) / self.omega,
                             np.where(own >= lam, np.inf, -np.inf))
@@ -206,9 +209,9 @@ class ClearanceBound:
         (h - H) / (R lam_hi) / hypot(kr, kg G), H the highest terrain the ray can pass and G
         the slope anywhere; -inf where h <= H (no proof)."""
         reach_m = self.radius_m * np.clip(lam + self.omega * FIRST_STEP_S, 0.0, math.pi)
-        top = self.env.terrain_top_m(self.cell[rows], reach_m)
+        top = self.terrain.top_m(self.cell[rows], reach_m)
         with np.errstate(divide="ignore", invalid="ignore"):
-            e = (altitude_m - top) / reach_m / np.hypot(kr, kg * self.env.terrain_slope_max)
+            e = (altitude_m - top) / reach_m / np.hypot(kr, kg * self.terrain.slope_max)
         return np.where((altitude_m > top) & (reach_m > 0), e, -np.inf)
 
 
@@ -265,7 +268,7 @@ def own_reach_cut(env, spec, segments, iv: Intervals) -> Intervals:
 def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     """The parts of iv (intervals of sensor `spec` on a track of `segments`) where terrain
     does not block the line of sight: sampled until every gap is proven or shorter than
-    FLOOR_S (module docstring), each change bisected to env.terrain_tol_s."""
+    FLOOR_S (module docstring), each change bisected to TERRAIN_TOL_S."""
     iv = own_reach_cut(env, spec, segments, iv)
     if iv.size == 0:
         return iv
@@ -273,14 +276,15 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     where = positions_along(segments)
     bound = ClearanceBound(env, spec, ground_rate_rad_s(segments), iv.cell)
     cells_u = env.cells_u
+    observer_height = observer_height_m(spec.target_height_m)
 
     def evaluate(owner, t):
         """(tau (S,), entry (S,)) at samples (owner, t)."""
         pos, alt = where(t)
         lam = E.central_angle_rad(pos, cells_u[iv.cell[owner]])
         kr, kg, slope_min = bound.rates(owner, lam, alt)
-        tau = env.terrain_margin(spec, pos, alt, iv.cell[owner], kr, kg, slope_min,
-                                 FIRST_STEP_S, bound.reach_cells, bound.near_m(lam))
+        tau = env.terrain.margin(pos, alt, iv.cell[owner], observer_height, spec.radio, kr, kg,
+                                 slope_min, FIRST_STEP_S, bound.reach_cells, bound.near_m(lam))
         # Seen where both the line of sight and the cell's own reach allow: the margin of
         # the two is the smaller (the longer-held blockage when either blocks). On arcs
         # own_reach_cut has applied the reach exactly already.
@@ -317,5 +321,5 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
             first_call[0] = False
             return known_seen
         pos, alt_s = where(t_s)
-        return env.allows_in_space(spec, pos, alt_s, iv.cell[rows])
-    return refine_at_samples(iv, allowed, owner, t, env.terrain_tol_s)
+        return env.terrain_allows(spec, pos, alt_s, iv.cell[rows])
+    return refine_at_samples(iv, allowed, owner, t, TERRAIN_TOL_S)

@@ -35,7 +35,8 @@ exact access engine may rely on exactly these formulas):
    elevation adds to target_height in those two limits (a cell on a 2,000 m plateau is seen
    beyond the sea-level horizon): central_angle_limits_rad then uses the most generous
    elevation up to terrain_top_m (the highest cell), and the terrain mask
-   (sim/engine/environment.py) applies each cell's own limit (within_own_reach).
+   (Environment.terrain_allows, sim/engine/environment.py) applies each cell's own limit
+   (within_own_reach).
    If the limits leave nothing,
    lam_max is returned as -inf (then lam_max < lam_min and nothing is visible).
 

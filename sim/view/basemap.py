@@ -74,7 +74,7 @@ def relief_shade(scene, bounds_m, nx: int, ny: int) -> Optional[np.ndarray]:
     nodes = getattr(scene, "_terrain_shade", None)
     if nodes is None:
         env = scene.engine.environment
-        nodes = scene._terrain_shade = terrain_shade(env.terrain_nodes, env.radius_m)
+        nodes = scene._terrain_shade = terrain_shade(env.terrain.nodes, env.terrain.radius_m)
     lat_n, lon_n, shade_n = nodes
     x, y = pixel_centres(bounds_m, nx, ny)
     lat, lon = scene.unproject(x.ravel(), y.ravel())

@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Terrain line of sight, one compiled loop per ray (built at install by Cython).
 
-The rule is the one in sim/engine/environment.py's docstring (terrain, item 3): the straight ray
+The rule is the one in sim/world/terrain.py's docstring: the straight ray
 from the platform at altitude h above the sphere to the observer point above a cell is
 blocked when the bilinear terrain rises above it anywhere between them. In polar
 coordinates about the Earth's centre, in the plane of the great circle through the
@@ -528,7 +528,7 @@ def rays_blocked(const double[:, ::1] p, const double[::1] h_m, const double[:, 
     highest terrain anywhere, region_top_m (K,) the highest within region_m of each cell.
     step_e: profile step
     as an effective central angle; tile_max: dilated maxima of tile_nodes-node tiles
-    (sim.engine.environment) and fine_max (A, B) of single grid cells; chunk: samples per chunk
+    (sim.world.terrain.los_grid) and fine_max (A, B) of single grid cells; chunk: samples per chunk
     (spanning at most one tile), sub: samples per sub-chunk (at most one grid spacing).
     See the module docstring."""
     cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, lon_360, elev,
