@@ -148,8 +148,8 @@ class Terrain:
     cells_u (M, 3) the coverage grid's unit vectors; radius_m the Earth's radius;
     refraction_k the effective-radius factor of radio paths.
     Attributes: nodes (lat_deg (A,), lon_deg (B,), elevation_m (A, B) with the sea at 0 m),
-    cell_elevation_m (M,) (>= 0), spacing_m (smallest ground spacing of the grid), max_m (highest terrain), slope_max (steepest slope, m/m), cells_u, radius_m,
-    refraction_k. See the module docstring for every rule."""
+    cell_elevation_m (M,) (>= 0), spacing_m (smallest ground spacing of the grid), max_m
+    (highest terrain), slope_max (steepest slope, m/m), cells_u, radius_m, refraction_k. See the module docstring for every rule."""
 
     def __init__(self, lat, lon, elev, cells_u, radius_m: float, refraction_k: float):
         self.radius_m = float(radius_m)
