@@ -56,7 +56,7 @@ def test_daylight_decided_per_lap_copy_equals_sampling_every_interval():
     engine = Engine(load_scenario_text(text))
     camera = engine.sensors[0][0].spec
     assert engine.lap_copies(0) is not None and engine._day_only(0, 0, engine.lap_copies(0))
-    full = engine.platform_sources(0)[0].full()
+    full = engine.lap_and_once_intervals(0)[0].full()
     env = engine.environment
     expected = refine_intervals(
         full, lambda t, rows: env.night_and_cloud_allow(camera, t, full.cell[rows]),

@@ -92,7 +92,7 @@ def test_compressed_intervals_do_not_grow_with_the_number_of_laps():
     for duration in ("1 d", "7 d"):
         eng = Engine(load_scenario_text(BASE.replace("DURATION", duration)))
         copies = eng.lap_copies(2)
-        src = eng.platform_sources(2)
+        src = eng.lap_and_once_intervals(2)
         cells = np.unique(np.concatenate([s.lap.cell for s in src]))
         comp = compress(eng.n_cells, eng.scenario.time.duration_s, copies, cells,
                         [s.lap for s in src], [])

@@ -21,7 +21,7 @@ SMALL = HERE / "scenarios" / "view" / "small-two.yaml"
 def small():
     scenario = load_scenario(SMALL)
     engine = Engine(scenario)
-    union = union_intervals([iv for _, _, iv in engine.sources()])
+    union = union_intervals([iv for _, _, iv in engine.all_full_intervals()])
     return scenario, engine, union
 
 
@@ -83,7 +83,7 @@ def test_rows_of_the_union_in_one_pass_equal_rows_of_the_merged_union(small):
     computed over it in numpy (_Rows.of)."""
     from sim.view.layers import _Rows
     _, engine, union = small
-    sources = [iv for _, _, iv in engine.sources()]
+    sources = [iv for _, _, iv in engine.all_full_intervals()]
     got, want = _Rows.union_of(sources), _Rows.of(union)
     assert want.cell.size > 100 and len(sources) > 2
     for name in ("cell", "start_s", "end_s", "rank"):
@@ -186,7 +186,7 @@ def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario():
         scene._whatif(index, load_scenario(SMALL, edits[:k + 1]))
         assert scene.error is None
     edited = Engine(load_scenario(SMALL, edits))
-    fresh = IncrementalLayers(union_intervals([iv for _, _, iv in edited.sources()]),
+    fresh = IncrementalLayers(union_intervals([iv for _, _, iv in edited.all_full_intervals()]),
                               edited.n_cells)
     layers = scene.coverage.layers
     for t in (5000.0, 7000.0, 300.0, 10_800.0):

@@ -144,7 +144,7 @@ def exact_cell_figures(engine, progress: Optional[Callable[[float], None]] = Non
     score = np.zeros((len(plans), m))
     for i, plan in enumerate(plans):
         for j in plan.lapped:
-            score[i] += plan.copies.n * np.bincount(engine.platform_sources(i)[j].lap.cell,
+            score[i] += plan.copies.n * np.bincount(engine.lap_and_once_intervals(i)[j].lap.cell,
                                                     minlength=m)
     base = np.argmax(score, axis=0) if plans else np.zeros(m, dtype=np.int64)
     has_base = score.max(axis=0) > 0 if plans else np.zeros(m, dtype=bool)
@@ -203,7 +203,7 @@ def _intervals_on(engine, plans: list[_PlatformLaps], mask: np.ndarray, skip_bas
     for i, plan in enumerate(plans):
         for j in range(len(engine.sensors[i])):
             if i == skip_base_of and j in plan.lapped:
-                once = engine.platform_sources(i)[j].once
+                once = engine.lap_and_once_intervals(i)[j].once
                 iv = once.take(mask[once.cell])
                 if j in plan.day_only:
                     iv = engine._night_and_cloud(i, j, iv)
@@ -222,7 +222,7 @@ def _base_group_sums(engine, plans: list[_PlatformLaps], b: int, mask: np.ndarra
     m, T = engine.n_cells, float(engine.scenario.time.duration_s)
     plan = plans[b]
     cells = np.flatnonzero(mask)
-    src = engine.platform_sources(b)
+    src = engine.lap_and_once_intervals(b)
     laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in plan.steady]
     day_laps = [src[j].lap.take(mask[src[j].lap.cell]) for j in plan.day_only]
     sparse = _intervals_on(engine, plans, mask, skip_base_of=b)

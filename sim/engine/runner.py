@@ -123,7 +123,7 @@ class Engine:
         change with time, so the sensor's laps no longer repeat."""
         return self.environment.night_or_cloud_applies(self.sensors[i][j].spec)
 
-    def platform_sources(self, i: int) -> list[SourceIntervals]:
+    def lap_and_once_intervals(self, i: int) -> list[SourceIntervals]:
         """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
         with terrain line of sight applied: it depends only on the platform's position, so
         one lap refined once holds for every lap."""
@@ -187,11 +187,11 @@ class Engine:
         workers = min(len(todo), os.cpu_count() or 1)
         if workers <= 1:
             for i in todo:
-                self.platform_sources(i)
+                self.lap_and_once_intervals(i)
             return
         _ = self.environment     # shared by the threads: build it once before they start
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(self.platform_sources, todo))
+            list(pool.map(self.lap_and_once_intervals, todo))
 
     def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
         """Every interval of sensor j of platform i over the window, with the environment's
@@ -199,7 +199,7 @@ class Engine:
         sampling + bisection: sim.engine.access.refine_intervals)."""
         if cell_mask is None and (i, j) in self._full:
             return self._full[(i, j)]
-        iv = self._night_and_cloud(i, j, self.platform_sources(i)[j].full(cell_mask), True)
+        iv = self._night_and_cloud(i, j, self.lap_and_once_intervals(i)[j].full(cell_mask), True)
         if cell_mask is None:
             self._full[(i, j)] = iv
         return iv
@@ -217,7 +217,7 @@ class Engine:
         for key in [k for k in self._full if k[0] == index]:
             self._full.pop(key)
 
-    def sources(self, progress: Optional[Callable[[float], None]] = None):
+    def all_full_intervals(self, progress: Optional[Callable[[float], None]] = None):
         """All (platform index, sensor, full Intervals) triples."""
         out = []
         n = len(self.tracks)
@@ -242,7 +242,7 @@ class Engine:
         if not track.lap or track.lap_period_s <= 0 or not self.sensors[i]:
             return None
         copies = LapCopies.of(track.lap_period_s, track.lap_origin_s,
-                              self.platform_sources(i)[0].lap_window_s)
+                              self.lap_and_once_intervals(i)[0].lap_window_s)
         return copies if copies is not None and copies.removable else None
 
     def _day_only(self, i: int, j: int, copies: LapCopies) -> bool:
@@ -277,7 +277,7 @@ class Engine:
 
     def state(self) -> CoverageState:
         """Union of all current intervals, indexed for instant queries."""
-        union = union_intervals([iv for _, _, iv in self.sources()])
+        union = union_intervals([iv for _, _, iv in self.all_full_intervals()])
         return CoverageState.from_union(union, self.n_cells)
 
 
@@ -331,7 +331,7 @@ def run(scenario: Scenario, engine: str = "exact", step_s: Optional[float] = Non
     platforms = platform_rows(scenario, eng.tracks, eng.geography, eng.grid.area_m2, seen)
     tl = None
     if timeline:
-        tl = build_timeline(scenario, eng.grid, [iv for _, _, iv in eng.sources()])
+        tl = build_timeline(scenario, eng.grid, [iv for _, _, iv in eng.all_full_intervals()])
     return Result(scenario=scenario, engine=engine, step_s=step_s if engine == "stepped" else None,
                   geography=eng.geography, grid=eng.grid, cells=cells, summary=summary,
                   bands=bands, depth_profile=depth_profile, along_border=along,

@@ -155,7 +155,7 @@ class Scene:
 
     def build_coverage(self, t0: float) -> Coverage:
         """Union of all sources' intervals -> IncrementalLayers (engine intervals cached)."""
-        sources = self.engine.sources(lambda f: setattr(self, "progress", 0.5 + 0.3 * f))
+        sources = self.engine.all_full_intervals(lambda f: setattr(self, "progress", 0.5 + 0.3 * f))
         per_platform = [np.zeros(self.grid.size, dtype=bool) for _ in self.scenario.platforms]
         for i, _, iv in sources:
             per_platform[i][iv.cell] = True
