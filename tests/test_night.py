@@ -55,7 +55,7 @@ def test_daylight_decided_per_lap_copy_equals_sampling_every_interval():
     text = SCENARIO.format(day="true").replace("04:00:00Z, duration: 6 h", "10:00:00Z, duration: 40 h")
     engine = Engine(load_scenario_text(text))
     camera = engine.sensors[0][0].spec
-    assert engine.lap_copies(0) is not None and engine._day_only(0, 0, engine.lap_copies(0))
+    assert engine.lap_copies(0) is not None and engine.only_night_hides(0, 0, engine.lap_copies(0))
     full = engine.lap_and_once_intervals(0)[0].full()
     env = engine.environment
     expected = refine_intervals(

@@ -120,7 +120,7 @@ def _platform_laps(engine, i: int) -> _PlatformLaps:
     return _PlatformLaps(copies,
                          [j for j in js if not engine.night_or_cloud_applies(i, j)],
                          [j for j in js if engine.night_or_cloud_applies(i, j)
-                          and engine._day_only(i, j, copies)],
+                          and engine.only_night_hides(i, j, copies)],
                          np.zeros(engine.n_cells, dtype=bool))
 
 
@@ -206,7 +206,7 @@ def _intervals_on(engine, plans: list[_PlatformLaps], mask: np.ndarray, skip_bas
                 once = engine.lap_and_once_intervals(i)[j].once
                 iv = once.take(mask[once.cell])
                 if j in plan.day_only:
-                    iv = engine._night_and_cloud(i, j, iv)
+                    iv = engine.apply_night_and_cloud(i, j, iv)
             elif plan.copies is None:                   # no lap: cached, filter it
                 iv = engine.full_intervals(i, j)
                 iv = iv.take(mask[iv.cell])
@@ -229,7 +229,7 @@ def _base_group_sums(engine, plans: list[_PlatformLaps], b: int, mask: np.ndarra
     day_keys = [(b, j) for j in plan.day_only]
     comp = compress(m, T, plan.copies, cells, laps, [iv for _, iv in sparse], day_laps,
                     sun_up=env.daylight.sunlit_table if env else None,
-                    daylight=[lambda iv, k=k: engine._night_and_cloud(*k, iv)
+                    daylight=[lambda iv, k=k: engine.apply_night_and_cloud(*k, iv)
                               for k in day_keys])
     keys = [(b, j) for j in plan.steady] + day_keys + [k for k, _ in sparse]
     sums = gap_sums(m, comp.window_end_s, comp.sources, mask,

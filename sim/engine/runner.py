@@ -199,7 +199,7 @@ class Engine:
         sampling + bisection: sim.engine.access.refine_intervals)."""
         if cell_mask is None and (i, j) in self._full:
             return self._full[(i, j)]
-        iv = self._night_and_cloud(i, j, self.lap_and_once_intervals(i)[j].full(cell_mask), True)
+        iv = self.apply_night_and_cloud(i, j, self.lap_and_once_intervals(i)[j].full(cell_mask), True)
         if cell_mask is None:
             self._full[(i, j)] = iv
         return iv
@@ -245,7 +245,7 @@ class Engine:
                               self.lap_and_once_intervals(i)[0].lap_window_s)
         return copies if copies is not None and copies.removable else None
 
-    def _day_only(self, i: int, j: int, copies: LapCopies) -> bool:
+    def only_night_hides(self, i: int, j: int, copies: LapCopies) -> bool:
         """Sensor j of platform i is hidden only by night, and its laps are short enough
         (at most half the shortest day or night) for a lap to hold one sunrise or sunset."""
         spec = self.sensors[i][j].spec
@@ -253,7 +253,7 @@ class Engine:
         return (spec.needs_daylight and not (spec.blocked_by_clouds and env.clouds is not None)
                 and copies.period_s <= env.daylight.step_s)
 
-    def _night_and_cloud(self, i: int, j: int, iv: Intervals, expanded: bool = False
+    def apply_night_and_cloud(self, i: int, j: int, iv: Intervals, expanded: bool = False
                          ) -> Intervals:
         """The time-dependent masks (night, cloud) of sensor j of platform i on iv.
         expanded: iv is the sensor's full expansion (merged): for a daylight-only sensor
@@ -268,7 +268,7 @@ class Engine:
             return refine_intervals(
                 sub, lambda t_s, rows: env.night_and_cloud_allow(spec, t_s, sub.cell[rows]), step_s)
         copies = self.lap_copies(i) if expanded else None
-        if copies is None or not self._day_only(i, j, copies):
+        if copies is None or not self.only_night_hides(i, j, copies):
             return refine(iv)
         return daylight_by_copies(
             iv, copies,
