@@ -132,20 +132,17 @@ cdef inline void _lat_lon(double x, double y, double z, bint lon_360, double* la
         lon[0] += 360.0
 
 
+cdef inline long _clamp(long i, long hi) noexcept nogil:
+    """i limited to 0 .. hi (a tile index of a point outside the grid: its edge tile)."""
+    return 0 if i < 0 else (hi if i > hi else i)
+
+
 cdef inline double _bound(const double* tiles, Py_ssize_t n_a, Py_ssize_t n_b, long nodes,
                           const Grid* g, double lat, double lon) noexcept nogil:
     """Dilated maximum of the `nodes`-node tile holding (lat, lon) (tiles (n_a, n_b)):
     bounds the terrain within one tile of that point."""
-    cdef long i = _node_floor(g.lat, g.n_lat, g.lat_uniform, lat) // nodes
-    cdef long j = _node_floor(g.lon, g.n_lon, g.lon_uniform, lon) // nodes
-    if i < 0:
-        i = 0
-    elif i > n_a - 1:
-        i = n_a - 1
-    if j < 0:
-        j = 0
-    elif j > n_b - 1:
-        j = n_b - 1
+    cdef long i = _clamp(_node_floor(g.lat, g.n_lat, g.lat_uniform, lat) // nodes, n_a - 1)
+    cdef long j = _clamp(_node_floor(g.lon, g.n_lon, g.lon_uniform, lon) // nodes, n_b - 1)
     return tiles[i * n_b + j]
 
 
@@ -165,10 +162,8 @@ cdef inline double _bound_box(const double* tiles, Py_ssize_t n_a, Py_ssize_t n_
         i0, i1 = i1, i0
     if j0 > j1:
         j0, j1 = j1, j0
-    i0 = 0 if i0 < 0 else (n_a - 1 if i0 > n_a - 1 else i0)
-    i1 = 0 if i1 < 0 else (n_a - 1 if i1 > n_a - 1 else i1)
-    j0 = 0 if j0 < 0 else (n_b - 1 if j0 > n_b - 1 else j0)
-    j1 = 0 if j1 < 0 else (n_b - 1 if j1 > n_b - 1 else j1)
+    i0, i1 = _clamp(i0, n_a - 1), _clamp(i1, n_a - 1)
+    j0, j1 = _clamp(j0, n_b - 1), _clamp(j1, n_b - 1)
     cdef double top = tiles[i0 * n_b + j0]
     for i in range(i0, i1 + 1):
         for j in range(j0, j1 + 1):
