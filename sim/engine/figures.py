@@ -3,7 +3,8 @@ compression), then the tables: the region's summary, the distance bands, the dep
 along-border profiles, one row per platform, the run's warnings, and the timeline (covered
 area over time and per UTC day).
 
-The intervals come from the Engine's cache (sim/engine/runner.py); the stepped engine
+The intervals come from the Engine (sim/engine/runner.py), which keeps them in its
+IntervalCache (sim/engine/interval_cache.py); the stepped engine
 (sim/engine/stepped.py) gives per-cell figures of its own; the formulas of every figure
 are sim/engine/coverage.py's, the lap compression sim/engine/laps.py's.
 """

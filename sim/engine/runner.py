@@ -2,8 +2,8 @@
 
 `run(scenario)` is the public entry point (re-exported as sim.run). It never prints; a
 front end may pass `progress(fraction)` to show a bar. `Engine` keeps each platform's
-intervals cached so that one platform can be recomputed while the others stay (what-if
-editing in the window).
+intervals in an IntervalCache (sim/engine/interval_cache.py) so that one platform can be
+recomputed while the others stay (what-if editing in the window).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sim.engine.access import SourceIntervals, refine_intervals, source_interval
 from sim.engine.intervals import Intervals
 from sim.engine.coverage import CoverageState, union_intervals
 from sim.engine.environment import Environment
+from sim.engine.interval_cache import IntervalCache
 from sim.engine.figures import (build_timeline, exact_cell_figures, platform_rows,
                                 region_tables, run_warnings)
 from sim.engine.result import Result
@@ -73,9 +74,9 @@ class World:
 
 class Engine:
     """Holds the scenario's geography, grid, tracks, sensors and environment, and each
-    platform's access intervals (cached), so that changing one platform recomputes only
-    that platform. `world` (optional) is a World built from a scenario with the same
-    non-platform sections, reused instead of building one."""
+    platform's access intervals (an IntervalCache), so that changing one platform
+    recomputes only that platform. `world` (optional) is a World built from a scenario with
+    the same non-platform sections, reused instead of building one."""
 
     def __init__(self, scenario: Scenario, world: Optional[World] = None):
         if world is None:
@@ -85,13 +86,9 @@ class Engine:
                              "platforms differ")
         self.scenario = scenario
         self.world = world
-        self._build_track = build_track
-        self._build_sensors = build_sensors
         self.geography, self.grid, self.tree = world.geography, world.grid, world.tree
         self.tracks = [build_track(p, scenario, self.geography) for p in scenario.platforms]
-        # per platform: one SourceIntervals (lap + one-off intervals) per sensor
-        self._split_by_platform: dict[int, list[SourceIntervals]] = {}
-        self._full: dict[tuple[int, int], Intervals] = {}
+        self._cache = IntervalCache()
         self._environment = None
         self.sensors = [self._sensors_of(p) for p in scenario.platforms]
 
@@ -101,7 +98,7 @@ class Engine:
         top = 0.0
         if self.scenario.terrain.source != "none" and self.n_cells:
             top = float(self.environment.cell_elevation_m.max())
-        return self._build_sensors(platform.sensors, self.scenario.earth, top)
+        return build_sensors(platform.sensors, self.scenario.earth, top)
 
     @property
     def n_cells(self) -> int:
@@ -127,20 +124,22 @@ class Engine:
         """One SourceIntervals (lap + one-off intervals) per sensor of platform i (cached),
         with terrain line of sight applied: it depends only on the platform's position, so
         one lap refined once holds for every lap."""
-        if i not in self._split_by_platform:
-            out = []
-            for sensor in self.sensors[i]:
-                if self.tree is None:
-                    out.append(SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0,
-                                               (0.0, 0.0)))
-                    continue
-                src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree,
-                                       self.window_s, self._night_skip(sensor.spec))
-                if self.environment.terrain is not None:
-                    src = self._apply_terrain(i, sensor, src)
-                out.append(src)
-            self._split_by_platform[i] = out
-        return self._split_by_platform[i]
+        return self._cache.lap_and_once(i, self._solve_platform)
+
+    def _solve_platform(self, i: int) -> list[SourceIntervals]:
+        """Platform i's SourceIntervals, one per sensor, computed (not cached)."""
+        out = []
+        for sensor in self.sensors[i]:
+            if self.tree is None:
+                out.append(SourceIntervals(Intervals.empty(), Intervals.empty(), 0.0, 0.0,
+                                           (0.0, 0.0)))
+                continue
+            src = source_intervals(self.tracks[i], sensor, self.grid.u, self.tree,
+                                   self.window_s, self._night_skip(sensor.spec))
+            if self.environment.terrain is not None:
+                src = self._apply_terrain(i, sensor, src)
+            out.append(src)
+        return out
 
     def _night_skip(self, spec):
         """For a daylight-only sensor: a test that a satellite's coarse sample can see no
@@ -179,7 +178,7 @@ class Engine:
     def solve_all(self) -> None:
         """Solve every platform's intervals, platforms in parallel threads (numpy releases
         the GIL in the heavy array work; each platform writes only its own cache entry)."""
-        todo = [i for i in range(len(self.tracks)) if i not in self._split_by_platform]
+        todo = self._cache.unsolved(range(len(self.tracks)))
         # Longest first, so that no long job starts last while the other cores idle:
         # satellites (new passes every orbit), then by the ground each sensor can reach.
         todo.sort(key=lambda i: (self.scenario.platforms[i].kind != "satellite",
@@ -196,13 +195,12 @@ class Engine:
     def full_intervals(self, i: int, j: int, cell_mask: Optional[np.ndarray] = None) -> Intervals:
         """Every interval of sensor j of platform i over the window, with the environment's
         masks applied (terrain already in the sources; night and cloud refined here by
-        sampling + bisection: sim.engine.access.refine_intervals)."""
-        if cell_mask is None and (i, j) in self._full:
-            return self._full[(i, j)]
-        iv = self.apply_night_and_cloud(i, j, self.lap_and_once_intervals(i)[j].full(cell_mask), True)
-        if cell_mask is None:
-            self._full[(i, j)] = iv
-        return iv
+        sampling + bisection: sim.engine.access.refine_intervals). Cached for the whole
+        grid; with a cell_mask ((M,) bool) computed afresh, only on those cells."""
+        def expand() -> Intervals:
+            return self.apply_night_and_cloud(
+                i, j, self.lap_and_once_intervals(i)[j].full(cell_mask), True)
+        return expand() if cell_mask is not None else self._cache.full(i, j, expand)
 
     def replace_platform(self, index: int, platform: PlatformSpec) -> None:
         """Swap one platform (e.g. a dragged track) and drop only its cached intervals."""
@@ -211,11 +209,9 @@ class Engine:
         platforms[index] = platform
         # the loader's warnings described the file's platforms: stale after the swap
         self.scenario = replace(self.scenario, platforms=tuple(platforms), warnings=())
-        self.tracks[index] = self._build_track(platform, self.scenario, self.geography)
+        self.tracks[index] = build_track(platform, self.scenario, self.geography)
         self.sensors[index] = self._sensors_of(platform)
-        self._split_by_platform.pop(index, None)
-        for key in [k for k in self._full if k[0] == index]:
-            self._full.pop(key)
+        self._cache.drop_platform(index)
 
     def all_full_intervals(self, progress: Optional[Callable[[float], None]] = None):
         """All (platform index, sensor, full Intervals) triples."""
