@@ -89,82 +89,120 @@ def arc_intervals(segment, sensor, cells_u: np.ndarray, cell_index: np.ndarray) 
     segment: ArcSegment (t0_s, t1_s, start_u, axis_u, rate_rad_s, altitude_m);
     sensor: sim.platforms.sensors.Sensor; cells_u: (M, 3) candidate cell vectors; cell_index: (M,)
     their grid indices. Returns Intervals in the segment's own time base.
+
+    Steps: the sinusoids in theta of each cell (`_arc_sinusoids`); cells the arc never
+    brings within lam_max dropped (the largest u.p over the arc is closed-form: a
+    sinusoid's maximum on a range); the sinusoids whose roots can change the rule's truth
+    (`_arc_crossings`); then roots, pieces, the rule at each piece's midpoint and runs of
+    visible pieces in one compiled loop per cell (sim/engine/_arcs.pyx).
     """
     if cell_index.size == 0 or segment.t1_s <= segment.t0_s:
         return Intervals.empty()
-    spec = sensor.spec
-    theta_max = segment.rate_rad_s * (segment.t1_s - segment.t0_s)
-    a_vec = np.asarray(segment.axis_u, float)
-    p0 = np.asarray(segment.start_u, float)
-    a_x_p0 = np.cross(a_vec, p0)
-    cos_rho = float(a_vec @ p0)
-    sin_rho = math.sqrt(max(1.0 - cos_rho * cos_rho, 0.0))
-    u = cells_u
-    ua = u @ a_vec
-    up0 = u @ p0
-    uap0 = u @ a_x_p0
-    # Drop candidates the arc never brings within lam_max: the largest u.p over the arc is
-    # closed-form (a sinusoid's maximum on a range), and most of a bounding cap is beyond it.
     lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
-    amp = np.hypot(up0 - cos_rho * ua, uap0)
-    phase = np.arctan2(uap0, up0 - cos_rho * ua)
-    reach = _max_on_range(amp, phase, cos_rho * ua, 0.0, theta_max) >= math.cos(lam_max)
+    if not lam_max >= lam_min:      # a limit leaves nothing visible (e.g. max_range < altitude)
+        return Intervals.empty()
+    theta_max = segment.rate_rad_s * (segment.t1_s - segment.t0_s)
+    d_abc, g_abc, f_abc, sin_rho = _arc_sinusoids(segment, cells_u)
+    reach = _max_on_range(np.hypot(d_abc[0], d_abc[1]), np.arctan2(d_abc[1], d_abc[0]),
+                          d_abc[2], 0.0, theta_max) >= math.cos(lam_max)
     if not reach.all():
-        u, ua, up0, uap0 = u[reach], ua[reach], up0[reach], uap0[reach]
+        d_abc, g_abc, f_abc = ([x[reach] for x in abc] for abc in (d_abc, g_abc, f_abc))
         cell_index = cell_index[reach]
         if cell_index.size == 0:
             return Intervals.empty()
-    # d = u.p(theta), g = u.(a x p(theta)) = sin(rho) * u.t, f = sin(rho) * u.n (left normal).
-    d_abc = (up0 - cos_rho * ua, uap0, cos_rho * ua)
-    g_abc = (uap0, cos_rho * ua - up0, np.zeros_like(ua))
-    f_abc = (-cos_rho * d_abc[0], -cos_rho * d_abc[1], ua - cos_rho * d_abc[2])
-
-    def lin(k1, s1, k2=0.0, s2=None, const=0.0):
-        """k1*s1 + k2*s2 + const as a sinusoid (A, B, C)."""
-        out = [k1 * s1[i] for i in range(3)]
-        if s2 is not None:
-            out = [out[i] + k2 * s2[i] for i in range(3)]
-        out[2] = out[2] + const
-        return out
-
-    if not lam_max >= lam_min:      # a limit leaves nothing visible (e.g. max_range < altitude)
-        return Intervals.empty()
-    crossings = [lin(1.0, d_abc, const=-math.cos(lam_max))]
-    if lam_min > 0.0:
-        crossings.append(lin(1.0, d_abc, const=-math.cos(lam_min)))
-    if spec.kind == "side-looking":
-        if spec.sides != "both":
-            crossings.append(f_abc)
-        if spec.max_squint_rad < math.pi / 2 - 1e-9:
-            k = math.tan(spec.max_squint_rad)
-            crossings.append(lin(1.0, g_abc, -k, f_abc))
-            crossings.append(lin(1.0, g_abc, k, f_abc))
-    elif spec.kind == "nadir-swath":
-        lam_c, lam_a = sensor.swath_central_angles_rad(segment.altitude_m)
-        crossings.append(lin(1.0, f_abc, const=-sin_rho * math.sin(lam_c)))
-        crossings.append(lin(1.0, f_abc, const=sin_rho * math.sin(lam_c)))
-        k = sin_rho * math.tan(lam_a)
-        crossings.append(lin(1.0, g_abc, -k, d_abc))
-        crossings.append(lin(1.0, g_abc, k, d_abc))
-
-    # Roots, pieces, the rule at each piece's midpoint and runs of visible pieces: one
-    # compiled loop per cell (sim/engine/_arcs.pyx).
-    kind = {"side-looking": 1, "nadir-swath": 2}.get(spec.kind, 0)
-    sides = {"left": 1, "right": 2}.get(getattr(spec, "sides", "both"), 0)
-    tan_squint = -1.0
-    sin_lam_c = tan_lam_a = 0.0
-    if kind == 1 and spec.max_squint_rad < math.pi / 2 - 1e-9:
-        tan_squint = math.tan(spec.max_squint_rad)
-    if kind == 2:
-        sin_lam_c, tan_lam_a = math.sin(lam_c), math.tan(lam_a)
-    stack = lambda abc: np.ascontiguousarray(np.array([np.broadcast_to(x, ua.shape) for x in abc]))
+    rule = _ArcRule.of(sensor, segment.altitude_m)
+    crossings = _arc_crossings(rule, d_abc, g_abc, f_abc, lam_min, lam_max, sin_rho)
+    stack = lambda abc: np.ascontiguousarray(np.array([np.broadcast_to(x, cell_index.shape)
+                                                       for x in abc]))
     row, theta_a, theta_b, best = _arcs.arc_cell_intervals(
         stack(d_abc), stack(g_abc), stack(f_abc),
-        np.ascontiguousarray(np.array([[np.broadcast_to(x, ua.shape) for x in c] for c in crossings])),
-        theta_max, math.cos(lam_max), math.cos(lam_min) if lam_min > 0.0 else 2.0, kind, sides,
-        tan_squint, sin_rho, sin_lam_c, tan_lam_a)
+        np.ascontiguousarray(np.array([[np.broadcast_to(x, cell_index.shape) for x in c]
+                                       for c in crossings])),
+        theta_max, math.cos(lam_max), math.cos(lam_min) if lam_min > 0.0 else 2.0, rule.kind,
+        rule.sides, rule.tan_squint, sin_rho, rule.sin_lam_c, rule.tan_lam_a)
     t0, rate = segment.t0_s, segment.rate_rad_s
     return Intervals(cell_index[row], t0 + theta_a / rate, t0 + theta_b / rate, best)
+
+
+def _arc_sinusoids(segment, cells_u: np.ndarray):
+    """The three quantities every rule reads, as sinusoids A cos theta + B sin theta + C of
+    the angle theta swept since the segment's start (module docstring): d = u.p,
+    g = u.(a x p) = sin(rho) u.t and f = sin(rho) u.n (n the track's left normal). Returns
+    (d, g, f, sin_rho), each of d, g, f a list [A, B, C] of (M,) arrays for cells_u (M, 3);
+    rho is the arc's radius (angle between the rotation axis a and the path)."""
+    a_vec = np.asarray(segment.axis_u, float)
+    p0 = np.asarray(segment.start_u, float)
+    cos_rho = float(a_vec @ p0)
+    sin_rho = math.sqrt(max(1.0 - cos_rho * cos_rho, 0.0))
+    ua = cells_u @ a_vec
+    up0 = cells_u @ p0
+    uap0 = cells_u @ np.cross(a_vec, p0)
+    d_abc = [up0 - cos_rho * ua, uap0, cos_rho * ua]
+    g_abc = [uap0, cos_rho * ua - up0, np.zeros_like(ua)]
+    f_abc = [-cos_rho * d_abc[0], -cos_rho * d_abc[1], ua - cos_rho * d_abc[2]]
+    return d_abc, g_abc, f_abc, sin_rho
+
+
+@dataclass(frozen=True)
+class _ArcRule:
+    """A sensor's rule as the compiled arc loop reads it: kind (0 cap only, 1 side-looking,
+    2 nadir-swath), sides (0 both, 1 left, 2 right), tan_squint (tan of the largest squint,
+    -1 when unlimited), and for a swath sin(lam_c) (cross-track) and tan(lam_a)
+    (along-track) of its central half-angles (0 otherwise)."""
+    kind: int
+    sides: int
+    tan_squint: float
+    sin_lam_c: float
+    tan_lam_a: float
+
+    @staticmethod
+    def of(sensor, altitude_m: float) -> "_ArcRule":
+        spec = sensor.spec
+        kind = {"side-looking": 1, "nadir-swath": 2}.get(spec.kind, 0)
+        sides = {"left": 1, "right": 2}.get(getattr(spec, "sides", "both"), 0)
+        tan_squint = -1.0
+        sin_lam_c = tan_lam_a = 0.0
+        if kind == 1 and spec.max_squint_rad < math.pi / 2 - 1e-9:   # narrower than +-90 deg
+            tan_squint = math.tan(spec.max_squint_rad)
+        if kind == 2:
+            lam_c, lam_a = sensor.swath_central_angles_rad(altitude_m)
+            sin_lam_c, tan_lam_a = math.sin(lam_c), math.tan(lam_a)
+        return _ArcRule(kind, sides, tan_squint, sin_lam_c, tan_lam_a)
+
+
+def _combine(k1, s1, k2=0.0, s2=None, const=0.0):
+    """k1*s1 + k2*s2 + const as a sinusoid [A, B, C] (s1, s2: [A, B, C] of (M,) arrays)."""
+    out = [k1 * s1[i] for i in range(3)]
+    if s2 is not None:
+        out = [out[i] + k2 * s2[i] for i in range(3)]
+    out[2] = out[2] + const
+    return out
+
+
+def _arc_crossings(rule: _ArcRule, d_abc, g_abc, f_abc, lam_min: float, lam_max: float,
+                   sin_rho: float) -> list:
+    """The sinusoids whose roots are the only angles where the rule can change truth:
+    the cap's edges d = cos(lam_max) (and cos(lam_min) with an inner limit); for a
+    side-looking sensor the track's side f = 0 and the squint limits g = +-tan(squint) f;
+    for a nadir swath the cross-track edges f = +-sin(rho) sin(lam_c) and the along-track
+    edges g = +-sin(rho) tan(lam_a) d (module docstring). Each [A, B, C] of (M,) arrays."""
+    crossings = [_combine(1.0, d_abc, const=-math.cos(lam_max))]
+    if lam_min > 0.0:
+        crossings.append(_combine(1.0, d_abc, const=-math.cos(lam_min)))
+    if rule.kind == 1:
+        if rule.sides != 0:
+            crossings.append(f_abc)
+        if rule.tan_squint >= 0.0:
+            k = rule.tan_squint
+            crossings.append(_combine(1.0, g_abc, -k, f_abc))
+            crossings.append(_combine(1.0, g_abc, k, f_abc))
+    elif rule.kind == 2:
+        crossings.append(_combine(1.0, f_abc, const=-sin_rho * rule.sin_lam_c))
+        crossings.append(_combine(1.0, f_abc, const=sin_rho * rule.sin_lam_c))
+        k = sin_rho * rule.tan_lam_a
+        crossings.append(_combine(1.0, g_abc, -k, d_abc))
+        crossings.append(_combine(1.0, g_abc, k, d_abc))
+    return crossings
 
 
 def _arc_bounding_cap(segment) -> tuple[np.ndarray, float]:
@@ -200,29 +238,66 @@ def _orbit_state(segment, t_s):
 
 def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
                             sample_ok=None) -> Intervals:
-    """Intervals of one sensor over the grid during an OrbitSegment.
+    """Intervals of one sensor over the grid during an OrbitSegment, in four steps:
 
-    1. Screening (Lipschitz-safe): sub-satellite points every COARSE_STEP_S; a cell can be
-       inside the cap lam_max during a sample's half-step only if it lies within
+    1. `_screen_passes` (Lipschitz-safe): sub-satellite points every COARSE_STEP_S; a cell
+       can be inside the cap lam_max during a sample's half-step only if it lies within
        lam_max + w*step/2 of the sample, w bounding the ground angular rate. Runs of
        candidate samples of a cell form a bracket (one pass).
-    2. Closest approach by Newton steps on d(t) = u.p(t): over a pass the sub-satellite
+    2. `_closest_approach` by Newton steps on d(t) = u.p(t): over a pass the sub-satellite
        point moves almost on a great circle at rate w, for which d'' = -w^2 d exactly, so
-       t <- t + d' / (w^2 d) converges in a few steps; kept inside the bracket.
-    3. Cap edges d(t) = cos(lam_max) by Newton steps (d' = u.p'), started from the same
-       local model t* +- acos(cos(lam_max)/d*)/w, and checked: an edge that does not reach
-       REFINE_TOL_S falls back to bisection.
-    4. Rules beyond the cap: nadir-swath frames by the same method on the along-track
-       margin and a bracketed search on the cross-track one (`_orbit_frame`); other kinds by
-       sampling + bisection (`refine_intervals`).
+       t <- t + d' / (w^2 d) converges in a few steps; kept inside the bracket. Passes
+       that never reach the cap are dropped.
+    3. `_cap_windows`: cap edges d(t) = cos(lam_max) by Newton steps (d' = u.p'), started
+       from the same local model t* +- acos(cos(lam_max)/d*)/w, and checked: an edge that
+       does not reach REFINE_TOL_S falls back to bisection (`_edge`).
+    4. `_rule_inside_cap`, the rules beyond the cap: nadir-swath frames by the same method
+       on the along-track margin and a bracketed search on the cross-track one
+       (`_orbit_frame`); other kinds by sampling + bisection (`refine_intervals`).
+
+    sample_ok(t_s (K,), sub_u (K, 3), radius_rad) -> (K,) bool, optional: False where a
+    coarse sample cannot matter (e.g. night over the whole footprint of a daylight imager).
     """
-    t0, t1 = float(segment.t0_s), float(segment.t1_s)
-    if t1 <= t0 or grid_u.shape[0] == 0:
+    if float(segment.t1_s) <= float(segment.t0_s) or grid_u.shape[0] == 0:
         return Intervals.empty()
     lam_min, lam_max = sensor.central_angle_limits_rad(segment.altitude_m)
     if not lam_max >= lam_min:
         return Intervals.empty()
     cos_max = math.cos(lam_max)
+    passes, t_start = _screen_passes(segment, grid_u, tree, lam_max, sample_ok)
+    found = _closest_approach(segment, passes, t_start, cos_max)
+    if found is None:
+        return Intervals.empty()
+    passes, t_best, c_best, omega = found
+    cap = _cap_windows(segment, passes, t_best, c_best, omega, cos_max)
+    return _rule_inside_cap(segment, sensor, cap, grid_u, t_best, lam_min)
+
+
+@dataclass(frozen=True)
+class _Passes:
+    """One row per pass of a cell near an orbit segment's ground track (B rows): cell (B,)
+    grid index, u (B, 3) the cell's unit vector, lo_s and hi_s (B,) the bracket that holds
+    the pass (s, in the segment's time base)."""
+    cell: np.ndarray
+    u: np.ndarray
+    lo_s: np.ndarray
+    hi_s: np.ndarray
+
+    @staticmethod
+    def none() -> "_Passes":
+        return _Passes(np.zeros(0, np.int64), np.zeros((0, 3)), np.zeros(0), np.zeros(0))
+
+    def take(self, rows: np.ndarray) -> "_Passes":
+        """The rows selected by rows ((B,) bool)."""
+        return _Passes(self.cell[rows], self.u[rows], self.lo_s[rows], self.hi_s[rows])
+
+
+def _screen_passes(segment, grid_u: np.ndarray, tree: cKDTree, lam_max: float,
+                   sample_ok) -> tuple[_Passes, np.ndarray]:
+    """Step 1 of orbit_segment_intervals: every (cell, pass) bracket, and (B,) the time of
+    the coarse sample nearest the cell in each (s), where the search for the closest
+    approach starts. No rows when no sample has a candidate cell."""
+    t0, t1 = float(segment.t0_s), float(segment.t1_s)
     rate = float(segment.max_ground_rate_rad_s())
     step = COARSE_STEP_S
     n = int(math.ceil((t1 - t0) / step)) + 1
@@ -230,8 +305,7 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     subs = segment.position_u(times)
     radius = lam_max + rate * step * 0.5 + 1e-6
     if sample_ok is not None:
-        # Samples that cannot matter (e.g. night over the whole footprint for a daylight
-        # imager) are not screened: their candidate lists are left empty.
+        # Samples that cannot matter are not screened: their candidate lists stay empty.
         keep = np.asarray(sample_ok(times, subs, radius), dtype=bool)
         subs_q = np.where(keep[:, None], subs, np.array([0.0, 0.0, 0.0]))
     else:
@@ -241,7 +315,7 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
         hits = [h if k else [] for h, k in zip(hits, keep)]
     counts = np.fromiter(map(len, hits), dtype=np.int64, count=n)
     if counts.sum() == 0:
-        return Intervals.empty()
+        return _Passes.none(), np.zeros(0)
     sample = np.repeat(np.arange(n), counts)
     cell = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
     order = sort_by_cell_then_time(cell, sample.astype(np.float64))
@@ -251,47 +325,70 @@ def orbit_segment_intervals(segment, sensor, grid_u: np.ndarray, tree: cKDTree,
     new[1:] = (cell[1:] != cell[:-1]) | (sample[1:] != sample[:-1] + 1)
     first = np.flatnonzero(new)
     last = np.append(first[1:] - 1, cell.size - 1)
-    b_cell = cell[first]
-    u = grid_u[b_cell]
-    lo = np.maximum(times[sample[first]] - 0.5 * step, t0)
-    hi = np.minimum(times[sample[last]] + 0.5 * step, t1)
     # Start from the candidate sample nearest the cell in each bracket.
     d_samples = np.einsum("ij,ij->i", subs[sample], grid_u[cell])
     best_at = np.maximum.reduceat(d_samples, first)
     is_best = d_samples == np.repeat(best_at, last - first + 1)
     pick = np.maximum.reduceat(np.where(is_best, np.arange(cell.size), -1), first)
-    t_best = times[sample[pick]]
-    # Newton steps; after the first, drop brackets whose d is more than 5e-4 below the
-    # cap: one more step raises d by about d'^2 / (2 w^2 d) <= (w tau)^2 / 2, and one step
-    # from a sample within half a coarse step (15 s, w tau < 0.017) leaves |tau| below a
-    # few seconds, so the remaining gain is < 1e-5, far below the margin.
+    passes = _Passes(cell[first], grid_u[cell[first]],
+                     np.maximum(times[sample[first]] - 0.5 * step, t0),
+                     np.minimum(times[sample[last]] + 0.5 * step, t1))
+    return passes, times[sample[pick]]
+
+
+def _closest_approach(segment, passes: _Passes, t_start: np.ndarray, cos_max: float):
+    """Step 2 of orbit_segment_intervals: Newton steps from t_start (B,) to each pass's
+    closest approach. Returns (the passes that reach the cap; t_best, their closest
+    approach, s; c_best, u.p there; omega, the ground angular rate there, rad/s), each
+    (B',), or None when no pass reaches the cap."""
+    # After the first step, drop brackets whose d is more than 5e-4 below the cap: one
+    # more step raises d by about d'^2 / (2 w^2 d) <= (w tau)^2 / 2, and one step from a
+    # sample within half a coarse step (15 s, w tau < 0.017) leaves |tau| below a few
+    # seconds, so the remaining gain is < 1e-5, far below the margin.
+    if passes.cell.size == 0:
+        return None
+    t_best = t_start
     for it in range(4):
         p, w = _orbit_state(segment, t_best)
-        d, dd = np.einsum("ij,ij->i", p, u), np.einsum("ij,ij->i", w, u)
+        d, dd = np.einsum("ij,ij->i", p, passes.u), np.einsum("ij,ij->i", w, passes.u)
         w2 = np.einsum("ij,ij->i", w, w)
         if it == 1:
             near = d >= cos_max - 5e-4
-            b_cell, u, lo, hi, t_best, d, dd, w2 = (b_cell[near], u[near], lo[near], hi[near],
-                                                     t_best[near], d[near], dd[near], w2[near])
-            if b_cell.size == 0:
-                return Intervals.empty()
-        t_best = np.clip(t_best + dd / np.maximum(w2 * np.maximum(d, 1e-3), 1e-30), lo, hi)
+            passes, t_best = passes.take(near), t_best[near]
+            d, dd, w2 = d[near], dd[near], w2[near]
+            if passes.cell.size == 0:
+                return None
+        t_best = np.clip(t_best + dd / np.maximum(w2 * np.maximum(d, 1e-3), 1e-30),
+                         passes.lo_s, passes.hi_s)
     p, w = _orbit_state(segment, t_best)
-    c_best = np.einsum("ij,ij->i", p, u)
+    c_best = np.einsum("ij,ij->i", p, passes.u)
     hit = c_best >= cos_max
     if not hit.any():
-        return Intervals.empty()
-    b_cell, lo, hi, t_best, c_best, u = (b_cell[hit], lo[hit], hi[hit], t_best[hit],
-                                         c_best[hit], u[hit])
+        return None
     omega = np.sqrt(np.einsum("ij,ij->i", w[hit], w[hit]))
+    return passes.take(hit), t_best[hit], c_best[hit], omega
+
+
+def _cap_windows(segment, passes: _Passes, t_best: np.ndarray, c_best: np.ndarray,
+                 omega: np.ndarray, cos_max: float) -> Intervals:
+    """Step 3 of orbit_segment_intervals: each pass's window inside the cap lam_max
+    (Intervals, best_cos = c_best), its edges from the local model
+    t_best +- acos(cos_max / c_best) / omega refined by `_edge` (all (B,))."""
+    u = passes.u
     half = np.arccos(np.clip(cos_max / c_best, -1.0, 1.0)) / np.maximum(omega, 1e-12)
 
     def margin(t):
         return np.einsum("ij,ij->i", segment.position_u(t), u) - cos_max
 
-    start = _edge(segment, u, cos_max, t_best - half, t_best, lo, margin)
-    end = _edge(segment, u, cos_max, t_best + half, t_best, hi, margin)
-    cap = Intervals(b_cell, start, end, c_best)
+    start = _edge(segment, u, cos_max, t_best - half, t_best, passes.lo_s, margin)
+    end = _edge(segment, u, cos_max, t_best + half, t_best, passes.hi_s, margin)
+    return Intervals(passes.cell, start, end, c_best)
+
+
+def _rule_inside_cap(segment, sensor, cap: Intervals, grid_u: np.ndarray, t_best: np.ndarray,
+                     lam_min: float) -> Intervals:
+    """Step 4 of orbit_segment_intervals: the sensor's whole rule inside each cap window
+    (t_best (B,): each window's closest approach)."""
     if sensor.spec.kind in ("horizon", "conic") and lam_min <= 0.0:
         return cap   # the cap is the whole rule for these kinds
     if sensor.spec.kind == "nadir-swath":

@@ -122,21 +122,63 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     these cells; sparse_sources: every other source's full intervals (absolute, merged),
     only these cells. day_laps: lap intervals of the base's daylight-only sensors, with
     sun_up(t_s (N,), cells (C,)) -> (C, N) bool and daylight, one Intervals -> Intervals per
-    day lap (the exact daylight mask); the lap must be shorter than half the shortest day or night, so that
-    the Sun rises or sets at most once in a copy, found from its two ends. Returns the
-    compressed sources (base, then day, then sparse, in the order given), the per-cell
-    window end T - removed*P, and the removed day and night copies per cell.
+    day lap (the exact daylight mask); the lap must be shorter than half the shortest day or
+    night, so that the Sun rises or sets at most once in a copy, found from its two ends.
+    Returns the compressed sources (base, then day, then sparse, in the order given), the
+    per-cell window end T - removed*P, and the removed day and night copies per cell.
+
+    Steps: the Sun at every copy boundary (`_sun_up_at_copy_ends`); the copies each cell
+    keeps (`_copies_to_keep`); the removed copies counted per cell and before each copy
+    (`_Removed`); each source's kept intervals moved back by the copies removed before
+    them (base laps in one compiled pass, day laps through `_kept_day_lap`).
     """
-    P, o = copies.period_s, copies.origin_s
+    up = _sun_up_at_copy_ends(copies, cells, day_laps, sun_up)
+    keep, night_kind = _copies_to_keep(copies, cells, base_laps, day_laps, sparse_sources, up)
+    removed = _Removed.of(keep, night_kind, cells, n_cells, copies)
+    removed_day = np.zeros(n_cells)
+    removed_night = np.zeros(n_cells)
+    removed_day[cells] = removed.per_cell - removed.night_per_cell
+    removed_night[cells] = removed.night_per_cell
+    window_end = np.full(n_cells, float(duration_s))
+    window_end[cells] -= removed.per_cell * copies.period_s
+    rows, ks = np.nonzero(keep)                                       # row-major: by cell, copy
+    # Base laps: kept copies expanded, moved back and merged in one compiled pass
+    # (sim/engine/_expand.pyx; the same as shift_back(_kept_copies_real(...)).merged()).
+    rb = np.ascontiguousarray(removed.before, dtype=np.int32)
+    rows64, ks64 = rows.astype(np.int64), ks.astype(np.int64)
+    out = [Intervals(*_expand.kept_copies_compressed(
+               np.ascontiguousarray(lap.cell, dtype=np.int64), lap.start_s, lap.end_s,
+               lap.best_cos, np.ascontiguousarray(cells, dtype=np.int64), rows64, ks64, rb,
+               copies.origin_s, copies.period_s, copies.k_lo, copies.window_s[0],
+               copies.window_s[1], TOUCH_S))
+           if lap.size else Intervals.empty() for lap in base_laps]
+    out += [removed.shift_back(_kept_day_lap(lap, mask, cells, rows, ks, copies, up)).merged()
+            for lap, mask in zip(day_laps, daylight or ())]
+    out += [removed.shift_back(sp) if sp.size else sp for sp in sparse_sources]
+    return Compressed(out, window_end, removed_day, removed_night)
+
+
+def _sun_up_at_copy_ends(copies: LapCopies, cells: np.ndarray, day_laps: list[Intervals],
+                         sun_up) -> np.ndarray | None:
+    """(C, n + 1) bool: the Sun up at every copy boundary of the cells the daylight-only
+    sensors see, "up" elsewhere (those sensors add nothing there, day or night); None
+    without daylight-only intervals."""
+    if not (day_laps and any(d.size for d in day_laps)):
+        return None
     n = copies.n
-    up = None
-    if day_laps and any(d.size for d in day_laps):
-        # Sun up or down at every copy boundary of the cells the daylight-only sensors see
-        # (C, n + 1); elsewhere "up" (those sensors add nothing there, day or night).
-        up = np.ones((cells.size, n + 1), dtype=bool)
-        rows = np.unique(np.searchsorted(cells, np.concatenate([d.cell for d in day_laps])))
-        ends = o + (copies.k_lo + np.arange(n + 1)) * P
-        up[rows] = np.asarray(sun_up(ends, cells[rows]), dtype=bool)
+    up = np.ones((cells.size, n + 1), dtype=bool)
+    rows = np.unique(np.searchsorted(cells, np.concatenate([d.cell for d in day_laps])))
+    ends = copies.origin_s + (copies.k_lo + np.arange(n + 1)) * copies.period_s
+    up[rows] = np.asarray(sun_up(ends, cells[rows]), dtype=bool)
+    return up
+
+
+def _copies_to_keep(copies: LapCopies, cells: np.ndarray, base_laps: list[Intervals],
+                    day_laps: list[Intervals], sparse_sources: list[Intervals],
+                    up: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(keep, night_kind), both (C, n) bool: the copies each cell keeps (kept_copies, plus
+    every copy of a kind its lap never sees), and the copies that are night throughout
+    (the Sun down at both ends; none without daylight-only sensors)."""
     changes = None if up is None else up[:, :-1] != up[:, 1:]
     keep = kept_copies(copies, cells, Intervals.concat(sparse_sources), changes)
     # A removed copy must hold at least one access of its kind's lap, or a gap would run
@@ -146,55 +188,56 @@ def compress(n_cells: int, duration_s: float, copies: LapCopies, cells: np.ndarr
     day_kind = np.ones(keep.shape, dtype=bool) if up is None else up[:, :-1] & up[:, 1:]
     night_kind = np.zeros(keep.shape, dtype=bool) if up is None else ~up[:, :-1] & ~up[:, 1:]
     keep |= (day_kind & ~seen_day[:, None]) | (night_kind & ~seen_night[:, None])
-    gone = ~keep
-    removed_before = np.cumsum(gone, axis=1, dtype=np.int32) - gone   # exclusive count
-    removed_row = gone.sum(axis=1)
-    night_row = (gone & night_kind).sum(axis=1)       # copies with a sunrise/sunset are kept
-    removed_day = np.zeros(n_cells)
-    removed_night = np.zeros(n_cells)
-    removed_day[cells] = removed_row - night_row
-    removed_night[cells] = night_row
-    window_end = np.full(n_cells, float(duration_s))
-    window_end[cells] -= removed_row * P
-    rows, ks = np.nonzero(keep)                                       # row-major: by cell, copy
+    return keep, night_kind
 
-    row_of_cell = np.zeros(n_cells, dtype=np.int64)
-    row_of_cell[cells] = np.arange(cells.size)
 
-    def shift_back(iv: Intervals) -> Intervals:
+@dataclass(frozen=True)
+class _Removed:
+    """The removed copies of a group of C cells: before (C, n) int32, how many copies of
+    the cell were removed before each copy; per_cell and night_per_cell (C,), how many in
+    all and at night (copies with a sunrise or sunset are always kept); row_of_cell
+    (n_cells,), the group's row of each grid cell."""
+    copies: LapCopies
+    before: np.ndarray
+    per_cell: np.ndarray
+    night_per_cell: np.ndarray
+    row_of_cell: np.ndarray
+
+    @staticmethod
+    def of(keep: np.ndarray, night_kind: np.ndarray, cells: np.ndarray, n_cells: int,
+           copies: LapCopies) -> "_Removed":
+        gone = ~keep
+        row_of_cell = np.zeros(n_cells, dtype=np.int64)
+        row_of_cell[cells] = np.arange(cells.size)
+        return _Removed(copies, np.cumsum(gone, axis=1, dtype=np.int32) - gone,   # exclusive
+                        gone.sum(axis=1), (gone & night_kind).sum(axis=1), row_of_cell)
+
+    def shift_back(self, iv: Intervals) -> Intervals:
         """Move intervals (real time) back by the copies removed before them."""
-        row = row_of_cell[iv.cell]
+        copies = self.copies
+        P, o = copies.period_s, copies.origin_s
+        row = self.row_of_cell[iv.cell]
         # A copy's own intervals start at or after its start o + kP; the 1e-9 keeps one
         # that starts exactly there (lap time 0) from rounding into the copy before.
-        k = np.clip(np.floor((iv.start_s - o) / P + 1e-9).astype(np.int64) - copies.k_lo, 0, n - 1)
-        before = np.where(iv.start_s >= o + (copies.k_hi + 1) * P, removed_row[row],
-                          removed_before[row, k]) * P
+        k = np.clip(np.floor((iv.start_s - o) / P + 1e-9).astype(np.int64) - copies.k_lo, 0,
+                    copies.n - 1)
+        before = np.where(iv.start_s >= o + (copies.k_hi + 1) * P, self.per_cell[row],
+                          self.before[row, k]) * P
         return Intervals(iv.cell, iv.start_s - before, iv.end_s - before, iv.best_cos)
 
-    # Base laps: kept copies expanded, moved back and merged in one compiled pass
-    # (sim/engine/_expand.pyx; the same as shift_back(_kept_copies_real(...)).merged()).
-    rb = np.ascontiguousarray(removed_before, dtype=np.int32)
-    rows64, ks64 = rows.astype(np.int64), ks.astype(np.int64)
-    out = [Intervals(*_expand.kept_copies_compressed(
-               np.ascontiguousarray(lap.cell, dtype=np.int64), lap.start_s, lap.end_s,
-               lap.best_cos, np.ascontiguousarray(cells, dtype=np.int64), rows64, ks64, rb, o,
-               P, copies.k_lo, copies.window_s[0], copies.window_s[1], TOUCH_S))
-           if lap.size else Intervals.empty() for lap in base_laps]
 
-    def in_daylight(lap: Intervals, mask) -> Intervals:
-        """The day lap's kept copies cut by the daylight mask. A copy with the Sun up at
-        both ends is daylight throughout and one down at both ends night throughout (at
-        most one sunrise or sunset per copy, see the docstring): only copies with a
-        sunrise or sunset go through the exact mask."""
-        iv, pair = _kept_copies_real(lap, cells, rows, ks, copies)
-        if up is None:
-            return mask(iv)
-        a, b = up[rows[pair], ks[pair]], up[rows[pair], ks[pair] + 1]
-        return Intervals.concat([iv.take(a & b), mask(iv.take(a != b))])
-    out += [shift_back(in_daylight(lap, mask)).merged()
-            for lap, mask in zip(day_laps, daylight or ())]
-    out += [shift_back(sp) if sp.size else sp for sp in sparse_sources]
-    return Compressed(out, window_end, removed_day, removed_night)
+def _kept_day_lap(lap: Intervals, mask, cells: np.ndarray, rows: np.ndarray, ks: np.ndarray,
+                  copies: LapCopies, up: np.ndarray | None) -> Intervals:
+    """A day lap's kept copies (rows, ks: the kept (cell row, copy) pairs) in real time,
+    cut by the daylight mask (Intervals -> Intervals). A copy with the Sun up at both ends
+    is daylight throughout and one down at both ends night throughout (at most one sunrise
+    or sunset per copy, see compress): only copies with a sunrise or sunset go through the
+    exact mask."""
+    iv, pair = _kept_copies_real(lap, cells, rows, ks, copies)
+    if up is None:
+        return mask(iv)
+    a, b = up[rows[pair], ks[pair]], up[rows[pair], ks[pair] + 1]
+    return Intervals.concat([iv.take(a & b), mask(iv.take(a != b))])
 
 
 def _kept_copies_real(lap: Intervals, cells, rows, ks, copies: LapCopies):
