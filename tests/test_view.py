@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from sim.engine.coverage import CoverageState, union_intervals
+from sim.engine.intervals import Intervals
 from sim.engine.runner import Engine, run
 from sim.scenario.load import load_scenario
 
@@ -170,12 +171,17 @@ def test_view_command_bad_input_exits_2(tmp_path, capsys):
     assert "s.txt" in err and "2" in err
 
 
-def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario():
+@pytest.mark.parametrize("compact_below_edits", [0, 10**9], ids=["in-place", "compacted"])
+def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario(monkeypatch,
+                                                                   compact_below_edits):
     """Two what-if edits (moving the loiter, then the racetrack) update the layers in place
     of the affected cells only; every figure then equals layers built from scratch by a new
-    engine on the edited file, at times before and after the edit's instant."""
+    engine on the edited file, at times before and after the edit's instant. With the
+    background compaction after each edit (forced here) or without it (never here)."""
+    from sim.view import model
     from sim.view.layers import IncrementalLayers
     from sim.view.model import Scene
+    monkeypatch.setattr(model, "COMPACT_BELOW_EDITS", compact_below_edits)
     edits = ["platforms.1.track.loiter.center={lat: 30.9, lon: -107.3}",
              "platforms.0.track.racetrack.center={lat: 31.1, lon: -108.9}"]
     scene = Scene(load_scenario(SMALL))
@@ -185,6 +191,7 @@ def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario():
     for k, index in enumerate((1, 0)):
         scene._whatif(index, load_scenario(SMALL, edits[:k + 1]))
         assert scene.error is None
+        assert len(scene.coverage.layers.streams) == (1 if compact_below_edits else k + 2)
     edited = Engine(load_scenario(SMALL, edits))
     fresh = IncrementalLayers(union_intervals([iv for _, _, iv in edited.all_full_intervals()]),
                               edited.n_cells)
@@ -214,3 +221,49 @@ def test_no_screen_is_a_clear_error_not_a_crash(tmp_path):
     assert out.returncode == 2
     assert "cannot open a window" in out.stderr and "--frames" in out.stderr
     assert "internal error" not in out.stderr
+
+
+def _random_union(rng, n_cells: int, n: int):
+    """A merged union of n random intervals over n_cells cells (sorted, disjoint per cell)."""
+    cell = rng.integers(0, n_cells, n)
+    start = rng.uniform(0.0, 10_000.0, n)
+    iv = Intervals(cell, start, start + rng.uniform(1.0, 400.0, n), np.ones(n))
+    return union_intervals([iv])
+
+
+def test_compacted_layers_equal_fresh_layers_after_edits_and_growth():
+    """Edits replacing random cells' intervals (the first ones run out of spare room and
+    grow the buffers), then compaction mid-way through a seek: every figure and each cell's
+    timeline equal layers built from scratch on the resulting union, forwards and back."""
+    from sim.view.layers import IncrementalLayers
+    rng = np.random.default_rng(7)
+    m = 300
+    union = _random_union(rng, m, 3000)
+    layers = IncrementalLayers(union, m)
+    truth = union
+    capacity = layers.n_intervals + layers.spare_rows
+    for edit in range(4):
+        layers.seek(1500.0 * (edit + 1))
+        affected = np.zeros(m, dtype=bool)
+        affected[rng.choice(m, 60, replace=False)] = True
+        sub = _random_union(rng, m, 20_000 if edit < 2 else 300)
+        sub = sub.take(affected[sub.cell])
+        layers = layers.replaced(affected, sub)
+        truth = union_intervals([truth.take(~affected[truth.cell]), sub])
+    assert layers.n_intervals + layers.spare_rows > capacity                # it grew
+    assert len(layers.streams) == 5 and layers.n_intervals > truth.size   # dead rows kept
+    compact = layers.compacted()
+    assert len(compact.streams) == 1 and compact.n_intervals == truth.size
+    assert compact.spare_rows >= truth.size // 2
+    fresh = IncrementalLayers(truth, m)
+    for t in (compact.t_s, 9000.0, 200.0, 10_400.0):
+        compact.seek(t)
+        fresh.seek(t)
+        np.testing.assert_array_equal(compact.accesses(), fresh.accesses())
+        np.testing.assert_array_equal(compact.covered_now(), fresh.covered_now())
+        np.testing.assert_allclose(compact.time_covered_s(), fresh.time_covered_s(), atol=1e-9)
+        np.testing.assert_array_equal(compact.age_s(), fresh.age_s())
+        np.testing.assert_array_equal(compact.max_revisit_s(), fresh.max_revisit_s())
+    for c in range(m):
+        for a, b in zip(compact.accesses_of(c), fresh.accesses_of(c)):
+            np.testing.assert_array_equal(a, b)

@@ -186,6 +186,43 @@ class IncrementalLayers:
         return out
 
     @property
+    def spare_rows(self) -> int:
+        """Rows the buffers can still take before an edit must copy every row."""
+        return int(self._buffers.cell.size - self._k)
+
+    def compacted(self) -> "IncrementalLayers":
+        """The same layers without the dead rows, in new buffers with fresh spare room and
+        one event stream, at this one's time: what the window builds in the background
+        after an edit, so that the next edits find room (replaced then never copies every
+        row while the user waits). Safe while another thread seeks this object, as
+        replaced is (a snapshot of (t, cur); the next seek moves the rest).
+
+        Dropping rows keeps their order, so each cell's rows stay contiguous and within a
+        cell later starts keep larger row numbers; the streams, each sorted by start,
+        merge into one in linear time (_merge_streams). O(K) copies."""
+        t_snap = self.t_s
+        cur_snap = self.cur.copy()
+        end_cur = self.end_cur_s.copy()
+        kept = np.flatnonzero(self.alive[:self._k])
+        new_row = np.full(self._k, -1, dtype=np.int64)
+        new_row[kept] = np.arange(kept.size)
+        buffers = _Rows(*(_with_room(getattr(self, f)[kept]) for f in _Rows.FIELDS))
+        streams = []
+        for order, starts in self.streams:
+            live = self.alive[order]
+            streams.append((new_row[order[live]], starts[live]))
+        has_rows = self.n_rows > 0           # an empty cell's first_row may name a dead row
+        first_row = np.zeros(self.n_cells, dtype=np.int64)
+        first_row[has_rows] = new_row[self.first_row[has_rows]]
+        out = IncrementalLayers(None, self.n_cells,
+                                (buffers, kept.size, np.ones(buffers.cell.size, dtype=bool),
+                                 first_row, self.n_rows.copy(), [_merge_streams(streams)]))
+        out.cur = np.where(cur_snap >= 0, new_row[cur_snap], -1)
+        out.end_cur_s = end_cur
+        out.t_s = t_snap
+        return out
+
+    @property
     def n_intervals(self) -> int:
         return int(self._k)
 
@@ -272,6 +309,23 @@ def _by_start(start_s: np.ndarray) -> np.ndarray:
     and keeps each cell's largest row (np.maximum.at), so an unstable sort serves and is
     about twice as fast as a stable one on millions of rows."""
     return np.argsort(start_s, kind="quicksort")
+
+
+def _merge_streams(streams: list) -> tuple[np.ndarray, np.ndarray]:
+    """One (order, starts) stream from several, each sorted by start: pairwise merges by
+    binary search (the later stream's rows go after the earlier's equal starts), linear
+    in the rows instead of a sort of them all."""
+    order, starts = streams[0]
+    for more_order, more_starts in streams[1:]:
+        at = np.searchsorted(starts, more_starts, side="right") + np.arange(more_starts.size)
+        merged = np.ones(starts.size + more_starts.size, dtype=bool)
+        merged[at] = False
+        new_order = np.empty(merged.size, dtype=np.int64)
+        new_starts = np.empty(merged.size)
+        new_order[merged], new_starts[merged] = order, starts
+        new_order[at], new_starts[at] = more_order, more_starts
+        order, starts = new_order, new_starts
+    return order, starts
 
 
 def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:

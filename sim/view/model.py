@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
@@ -30,6 +30,9 @@ PLATFORM_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (0, 114, 178),
                     (204, 121, 167), (213, 94, 0), (136, 34, 85), (150, 110, 40))
 TRAIL_S = 1800.0            # simulated seconds of trail behind each platform
 TRAIL_N = 40                # trail points
+# After an edit, the layers are compacted when their spare room would not take this many
+# more edits of the same size (IncrementalLayers.compacted).
+COMPACT_BELOW_EDITS = 2
 AIRSPACE_CODES = ("international sea", "own land", "neighbour land", "own territorial sea",
                   "neighbour territorial sea")
 
@@ -168,19 +171,20 @@ class Scene:
     def states(self, t_s: float):
         """Per platform: (position_u (3,), velocity (3,), altitude_m, active, trail) at t_s,
         trail: world (TRAIL_N, 2) positions over the last TRAIL_S seconds (NaN inactive).
-        One track.state call per platform; the last answer is kept (asked several times
+        One track.state call per platform and one projection for all trails (this runs
+        every frame, on the drawing thread); the last answer is kept (asked several times
         per frame)."""
         if self._states is not None and self._states[0] == t_s:
             return self._states[1]
         times = np.linspace(max(t_s - TRAIL_S, 0.0), t_s, TRAIL_N)
-        out = []
-        for track in self.engine.tracks:
-            pos, vel, alt, act = track.state(times)
-            trail = np.full((TRAIL_N, 2), np.nan)
-            if act.any():
-                lat, lon = E.lat_lon_deg(pos[act])
-                trail[act] = np.stack(self.project(lat, lon), axis=-1)
-            out.append((pos[-1], vel[-1], float(alt[-1]), bool(act[-1]), trail))
+        states = [track.state(times) for track in self.engine.tracks]
+        trails = np.full((len(states), TRAIL_N, 2), np.nan)
+        if states:
+            active = np.stack([act for _, _, _, act in states])
+            if active.any():
+                trails[active] = self.project_u(np.stack([pos for pos, _, _, _ in states])[active])
+        out = [(pos[-1], vel[-1], float(alt[-1]), bool(act[-1]), trails[i])
+               for i, (pos, vel, alt, act) in enumerate(states)]
         self._states = (t_s, out)
         return out
 
@@ -359,12 +363,20 @@ class Scene:
                       for i in range(len(engine.tracks)) if i != index
                       for j in range(len(engine.sensors[i]))]
             old = self.coverage
-            layers = old.layers.replaced(affected, _Rows.union_of(others + new))
+            rows = _Rows.union_of(others + new)
+            layers = old.layers.replaced(affected, rows)
             per_platform = list(old.per_platform_cells)
             per_platform[index] = new_mask
-            self.coverage = Coverage(layers, per_platform, time.perf_counter() - t0)
+            installed = Coverage(layers, per_platform, time.perf_counter() - t0)
+            self.coverage = installed
             self.layers_ready_s = time.perf_counter()        # what-if time ends here
             self.violations[index] = self._violations(index)
+            if layers.spare_rows < COMPACT_BELOW_EDITS * rows.cell.size:
+                # the next edit like this one may not fit: make room now, while the user
+                # looks at the result (the scene stays busy, so no drag starts meanwhile)
+                compact = replace(installed, layers=layers.compacted())
+                if self.coverage is installed:
+                    self.coverage = compact
         except Exception as error:
             self.error = f"{type(error).__name__}: {error}"
 

@@ -321,7 +321,7 @@ class Renderer:
         scene, view = self.w.scene, self.w.view
         states = scene.states(t_s)
         drag = self.w.drag
-        shapes = []                                   # (colour, screen polygon)
+        polygons, colours = [], []                    # footprints on the sphere (K, 3)
         for i, (pos, vel, alt, active, trail) in enumerate(states):
             colour = scene.colours[i]
             if drag is not None and drag.platform == i and drag.ghost_track is not None:
@@ -335,14 +335,24 @@ class Renderer:
             hdg = heading_rad(pos, vel)
             for j, _ in enumerate(scene.engine.sensors[i]):
                 for poly in placed(scene.footprint(i, j, alt), pos, hdg):
-                    px = view.to_screen(scene.project_u(poly))
-                    if np.all(np.isfinite(px)) and len(px) >= 3:
-                        shapes.append((colour, px))
+                    polygons.append(poly)
+                    colours.append(colour)
+        shapes = []                                   # (colour, screen polygon)
+        for colour, px in zip(colours, self._to_screen_each(polygons)):
+            if np.all(np.isfinite(px)) and len(px) >= 3:
+                shapes.append((colour, px))
         self._footprints(surf, shapes)
-        labels = [self._icon(surf, i, pos, vel, t_s)
-                  for i, (pos, vel, alt, active, _) in enumerate(states) if active]
+        labels = self._icons(surf, states, t_s)
         self._handles(surf)
         self._labels(surf, labels)
+
+    def _to_screen_each(self, points_u: list) -> list:
+        """Screen pixels of each array of unit vectors (K_i, 3), in one projection (this
+        runs every frame on the drawing thread: one call instead of one per polygon)."""
+        if not points_u:
+            return []
+        px = self.w.view.to_screen(self.w.scene.project_u(np.concatenate(points_u)))
+        return np.split(px, np.cumsum([len(p) for p in points_u])[:-1])
 
     def _footprints(self, surf, shapes) -> None:
         """Translucent polygons on a layer the size of their bounding box only."""
@@ -362,18 +372,25 @@ class Renderer:
             pygame.draw.polygon(layer, colour + (230,), px - shift, 2)
         surf.blit(layer, (x0, y0))
 
-    def _icon(self, surf, i, pos, vel, t_s) -> tuple:
-        """Draw platform i's icon; return its label: (name, screen (x, y), alarm)."""
-        scene, view = self.w.scene, self.w.view
-        xy = view.to_screen(scene.project_u(pos))
-        ahead = scene.project_u(pos + vel * (1000.0 / max(np.linalg.norm(vel), 1e-9)
-                                             / scene.grid.radius_m))
-        d = view.to_screen(ahead) - xy
-        hdg = math.atan2(d[0], -d[1])
-        alarm = scene.phase(i, t_s, True) == "VIOLATION"
-        sat = scene.scenario.platforms[i].kind == "satellite"
-        D.icon(surf, (float(xy[0]), float(xy[1])), hdg, scene.colours[i], sat, alarm)
-        return scene.scenario.platforms[i].name, (float(xy[0]), float(xy[1])), alarm
+    def _icons(self, surf, states, t_s) -> list:
+        """Draw each active platform's icon, pointing along its heading on the screen
+        (towards the point 1 km ahead); return their labels: (name, screen (x, y), alarm)."""
+        scene = self.w.scene
+        active = [i for i, state in enumerate(states) if state[3]]
+        points = []
+        for i in active:
+            pos, vel = states[i][0], states[i][1]
+            ahead = pos + vel * (1000.0 / max(np.linalg.norm(vel), 1e-9) / scene.grid.radius_m)
+            points.append(np.stack([pos, ahead]))
+        labels = []
+        for i, (xy, ahead) in zip(active, self._to_screen_each(points)):
+            d = ahead - xy
+            hdg = math.atan2(d[0], -d[1])
+            alarm = scene.phase(i, t_s, True) == "VIOLATION"
+            sat = scene.scenario.platforms[i].kind == "satellite"
+            D.icon(surf, (float(xy[0]), float(xy[1])), hdg, scene.colours[i], sat, alarm)
+            labels.append((scene.scenario.platforms[i].name, (float(xy[0]), float(xy[1])), alarm))
+        return labels
 
     # a label's places about its icon, tried in turn until one overlaps no label already
     # placed: lower right, upper right, lower left, upper left (offsets of the box's corner)
