@@ -362,9 +362,16 @@ def daily_figures(union: Intervals, area_m2: np.ndarray, day_edges_s: np.ndarray
 
 @dataclass
 class CoverageState:
-    """The union of intervals indexed for instant queries (the window asks every frame).
+    """The instant query, answered from scratch: which cells are in view at t, which were
+    seen by t, and each cell's age of data at t, from the union of every source's intervals
+    (union_intervals) alone, with no state carried from one instant to the next.
 
-    cell offsets: intervals of cell c are rows offsets[c]:offsets[c+1] of start_s/end_s.
+    It is the reference the window's incremental layers (sim/view/layers.py, which advance
+    with the displayed time) are checked against (tests/test_view.py), and it indexes a
+    union by cell for tests that read a cell's accesses; runs and reports do not use it.
+
+    n_cells: M; offsets (M + 1,): the intervals of cell c are rows offsets[c]:offsets[c+1]
+    of start_s and end_s (N,) (seconds from the window's start, sorted by cell, then start).
     """
     n_cells: int
     offsets: np.ndarray

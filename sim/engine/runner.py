@@ -21,7 +21,6 @@ from sim.engine import budget
 from sim import memory
 from sim.engine.access import SourceIntervals, refine_intervals, source_intervals
 from sim.engine.intervals import Intervals
-from sim.engine.coverage import CoverageState, union_intervals
 from sim.engine.environment import Environment
 from sim.engine.interval_cache import IntervalCache
 from sim.engine.figures import (build_timeline, exact_cell_figures, platform_rows,
@@ -270,11 +269,6 @@ class Engine:
             iv, copies,
             lambda t_s, cells: env.cells_u[cells] @ env.daylight.sun_u(t_s, normalised=False).T,
             step_s, refine)
-
-    def state(self) -> CoverageState:
-        """Union of all current intervals, indexed for instant queries."""
-        union = union_intervals([iv for _, _, iv in self.all_full_intervals()])
-        return CoverageState.from_union(union, self.n_cells)
 
 
 def _check_run_arguments(scenario, engine, step_s, timeline, progress, max_memory_bytes,
