@@ -132,6 +132,26 @@ def test_script_stats_report_whatif_ms(copy, tmp_path, capsys):
     assert (tmp_path / "shot.png").exists()
 
 
+def test_frames_come_at_half_rate_only_while_a_whatif_computes(copy):
+    """The frame interval doubles from the release of a drag until the edit's layers are
+    in, then returns to 60 fps (the real window's frame cap and the headless frames)."""
+    import pygame
+    from sim.view.app import HEADLESS_FRAME_S, WHATIF_FRAME_S, Window
+    from sim.view.runner import drag_platform
+    w = Window(str(copy), (640, 400), headless=True)
+    try:
+        w.scene.wait()
+        w.step_frame(0.0)
+        assert w.frame_interval_s == HEADLESS_FRAME_S
+        drag_platform(w, "Recon-1", 0, -30)
+        assert w.frame_interval_s == WHATIF_FRAME_S == 2 * HEADLESS_FRAME_S
+        w.scene.wait()
+        w.step_frame(0.0)
+        assert w.frame_interval_s == HEADLESS_FRAME_S and len(w.whatif_ms) == 1
+    finally:
+        pygame.quit()
+
+
 # Reference images: frames of the small scenario compared with committed PNGs. Regenerate
 # (after a deliberate change of the drawing, then look at them) with
 #     ISR_SIM_REGENERATE_VIEW_IMAGES=1 python -m pytest tests/test_view_scenes.py

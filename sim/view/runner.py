@@ -31,7 +31,7 @@ def run_interactive(path: str, goal, size, overrides) -> int:
             if not window.step_frame(now - last):
                 break
             last = now
-            clock.tick(60)
+            clock.tick(1.0 / window.frame_interval_s)
     finally:
         pygame.quit()
     return 0
@@ -158,9 +158,9 @@ def run_frames(path, frames, size, script, screenshot, layer, warp, wait, goal, 
             frame_ms.append(1000.0 * (time.perf_counter() - f0))
             frame_cpu_ms.append(1000.0 * (time.thread_time() - c0))
             if window._whatif_started is not None:
-                # as the real window's 60 fps cap does: leave the rest of the frame to the
+                # as the real window's frame cap does: leave the rest of the frame to the
                 # background work (here the what-if) instead of drawing the next at once
-                time.sleep(max(HEADLESS_FRAME_S - (time.perf_counter() - f0), 0.0))
+                time.sleep(max(window.frame_interval_s - (time.perf_counter() - f0), 0.0))
         while k < len(actions):                       # actions after the last frame
             _apply(window, actions[k], shots)
             k += 1
