@@ -329,10 +329,14 @@ def _merge_streams(streams: list) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
-    """A copy of values (K,) in a buffer with room for half as many rows again."""
+    """A copy of values (K,) in a buffer with room for half as many rows again. The room
+    is written once here (in the background build), so that an edit's rows later land on
+    memory the system has already mapped instead of faulting in fresh pages while the
+    user waits."""
     size = values.size if size is None else size
     out = np.empty(max(int(size * 1.5) + 1024, size), dtype=values.dtype)
     out[:values.size] = values
+    out[values.size:] = 0
     return out
 
 
