@@ -147,10 +147,13 @@ def test_arc_cell_intervals(seed, m, n_cross, kind, sides, squint, min_angle):
         _close(g, w)
 
 
-def _terrain(rng, even: bool, lon_360: bool):
+def _terrain(rng, even: bool, lon_360: bool, seam: bool = False):
     """A random rough surface of 21 x 25 nodes over 4 x 4 degrees, as the engine hands it
-    to the loop (sim.world.terrain.los_grid)."""
+    to the loop (sim.world.terrain.los_grid); seam: its east edge on the seam of its
+    longitudes (180 deg, or 360 deg with lon_360)."""
     lat0, lon0 = 30.0, (250.0 if lon_360 else -110.0)
+    if seam:
+        lon0 = 356.0 if lon_360 else 176.0
     lat, lon = np.linspace(lat0, lat0 + 4, 21), np.linspace(lon0, lon0 + 4, 25)
     if not even:                                         # nodes moved by up to 30 % of a spacing
         lat[1:-1] += rng.uniform(-0.3, 0.3, lat.size - 2) * (4 / 20)
@@ -207,20 +210,26 @@ def test_rays_blocked_and_elevations(seed, even, lon_360, k):
                                    g["lon_uniform"], g["elev"]))
 
 
-@settings(max_examples=15, deadline=None)
-@given(SEEDS, st.booleans(), st.booleans(), st.sampled_from([1.0, 4.0 / 3.0]))
-def test_rays_margin(seed, even, lon_360, k):
-    """Slope tables built as the engine builds them (a dilated per-cell slope, then tile
-    maxima), so that the loop's skips are exact and only the samples' own margins count."""
-    rng = np.random.default_rng(seed)
-    g = _terrain(rng, even, lon_360)
-    args, n = _rays(rng, g, lon_360, k)
+def _margin_args(rng, g, n: int):
+    """The arguments rays_margin adds to rays_blocked's for n rays over the terrain g, with
+    tau_cap 1 s: slope tables built as the engine builds them (a dilated per-cell slope,
+    then tile maxima), so that the loop's skips are exact."""
     raw = rng.uniform(0.0, 0.6, g["elev"].shape)
     fine, near = (np.ascontiguousarray(maximum_filter(raw, size=size, mode="nearest"))
                   for size in (5, 3))                   # far and near reach
     tiles = [np.ascontiguousarray(_tile_maxima(x, TERRAIN_TILE_NODES)) for x in (fine, near)]
-    more = (fine, tiles[0], near, tiles[1], float(fine.max()), rng.uniform(1e-3, 0.05, n),
+    return (fine, tiles[0], near, tiles[1], float(fine.max()), rng.uniform(1e-3, 0.05, n),
             rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), rng.uniform(0, 40e3, n), 1.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(SEEDS, st.booleans(), st.booleans(), st.sampled_from([1.0, 4.0 / 3.0]))
+def test_rays_margin(seed, even, lon_360, k):
+    """Only the samples' own margins count (the loop's skips are exact, _margin_args)."""
+    rng = np.random.default_rng(seed)
+    g = _terrain(rng, even, lon_360)
+    args, n = _rays(rng, g, lon_360, k)
+    more = _margin_args(rng, g, n)
     got = terrain_los.rays_margin(*args, *more)
     want = _terrain_los.rays_margin(*args, *more)
     # every kind of answer occurs: capped, clear, blocked, blocked beyond the cap
@@ -228,3 +237,26 @@ def test_rays_margin(seed, even, lon_360, k):
     assert ((want < 0) & (want > -1)).any() and (want <= -1.0).any()
     np.testing.assert_array_equal(got < 0, want < 0)
     _close(got, want)
+
+
+@settings(max_examples=8, deadline=None)
+@given(SEEDS, st.booleans(), st.sampled_from([1.0, 4.0 / 3.0]))
+def test_rays_across_the_seam(seed, lon_360, k):
+    """Rays from platforms beyond the seam of the grid's longitudes: chunks whose
+    longitudes jump by 360 deg are sampled on the exact great circle, without skips, by
+    both versions; both functions agree, and the margin is negative exactly where
+    rays_blocked is True."""
+    rng = np.random.default_rng(seed)
+    g = _terrain(rng, True, lon_360, seam=True)
+    args, n = _rays(rng, g, lon_360, k)
+    platform_lon = np.degrees(np.arctan2(args[0][:, 1], args[0][:, 0])) % 360.0
+    assert ((platform_lon > 0.0) & (platform_lon < g["lon"][0] - 180.0) if lon_360
+            else platform_lon > 180.0).any()                 # some rays cross the seam
+    got, want = terrain_los.rays_blocked(*args), _terrain_los.rays_blocked(*args)
+    assert 0 < want.sum() < n
+    np.testing.assert_array_equal(got, want)
+    more = _margin_args(rng, g, n)
+    got_m, want_m = terrain_los.rays_margin(*args, *more), _terrain_los.rays_margin(*args, *more)
+    np.testing.assert_array_equal(want_m < 0, want)
+    np.testing.assert_array_equal(got_m < 0, want_m < 0)
+    _close(got_m, want_m)

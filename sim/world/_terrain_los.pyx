@@ -11,19 +11,13 @@ sub-platform point p and the cell c, the ray is
     A = 1 / r_p,  B = (1 / r_c - cos(L) / r_p) / sin(L),  amp = hypot(A, B), x_c = atan2(B, A),
 
 x the central angle from p (0 .. L), so its height above the sphere is r(x) - R exactly.
-It is below the highest terrain H only on one arc about x_c; the profile is sampled only
-there, at fixed ground distances j * step from the cell (step a third of the terrain
-spacing): each sample then slides continuously over the terrain as the platform moves, so
-the answer changes only where the ray meets a feature (samples re-spaced with the arc's
-ends would flicker at every graze). Samples are taken in chunks of `chunk` from the cell
-(obstacles are mostly near it, and the loop stops at the first sample above the ray); a
-chunk whose lowest ray point is above the dilated maximum of the terrain tile under its
-middle is skipped, and so is a sub-chunk of `sub` samples (one grid spacing) above the
-dilated maximum of the grid cell under its middle. The chunk ends are exact points of the
-great circle (the ground point and its tangent rotated by one chunk at a time); between
-them latitude and longitude are interpolated linearly: over a chunk (3 spacings, under
-30 km) the great circle departs from that line by at most L^2 tan(lat) / (8 R), about
-10 m at 32 deg, under 1 % of the sample spacing.
+It is below the highest terrain H only on one arc about x_c; rays_blocked samples the
+profile only there, rays_margin from the cell to the platform, both at fixed ground
+distances j * step from the cell (step a third of the terrain spacing), in chunks and
+sub-chunks that are skipped where the ray clears the terrain near them. Both take their
+samples through the one walk `_walk`, whose docstring says how and why; what each
+computes along it is in the three steps beside it (_rest_clears, _run_clears,
+_sample_stops).
 
 Why compiled: a ray needs up to a few hundred samples and the engines ask for millions of
 rays; in numpy every sample is a row of a temporary array (about 70 ns each, with no way
@@ -32,10 +26,11 @@ engine's threads run rays in parallel.
 
 Shapes: p, c (K, 3) unit vectors; h_m, r_c_m (K,) metres; result (K,) uint8 (0/1).
 References: straight line in polar coordinates (Bronshtein, Handbook of Mathematics,
-sec. 3.5.2); slerp along a great circle (Shoemake 1985); bilinear interpolation on a
-rectilinear grid (as scipy.interpolate.RegularGridInterpolator, method "linear", 0 outside
-the grid); 4/3 Earth for radio rays (Skolnik, Introduction to Radar Systems, 3rd ed.,
-sec. 8.2).
+sec. 3.5.2); slerp along a great circle (Shoemake 1985); geodesic curvature of a parallel,
+tan(lat) / R (do Carmo, Differential Geometry of Curves and Surfaces, sec. 4-4); bilinear
+interpolation on a rectilinear grid (as scipy.interpolate.RegularGridInterpolator, method
+"linear", 0 outside the grid); 4/3 Earth for radio rays (Skolnik, Introduction to Radar
+Systems, 3rd ed., sec. 8.2).
 """
 import numpy as np
 
@@ -185,7 +180,7 @@ cdef inline double _ray_min(double amp, double x_c, double r_e, double x0,
 
 
 cdef struct Ray:
-    double lam, lam_e, r_p, amp, x_c, sin_l, cos_l
+    double lam, lam_e, r_e, r_p, amp, x_c, sin_l, cos_l
 
 
 cdef inline bint _ray_geometry(const double* p, const double* c, double h_m, double r_c,
@@ -200,6 +195,7 @@ cdef inline bint _ray_geometry(const double* p, const double* c, double h_m, dou
     if ray.lam <= 1e-9:
         return False
     ray.lam_e = ray.lam / k
+    ray.r_e = r_e
     ray.r_p = r_e + h_m
     cdef double a_coef = 1.0 / ray.r_p
     cdef double b_coef = (1.0 / r_c - cos(ray.lam_e) / ray.r_p) / sin(ray.lam_e)
@@ -240,15 +236,225 @@ cdef inline void _walk_next(Walk* w, bint lon_360, double* lat, double* lon) noe
     _lat_lon(w.g0, w.g1, w.g2, lon_360, lat, lon)
 
 
+cdef struct Slopes:
+    const double* fine                 # (n_lat, n_lon): bound on the slope near each node
+    const double* tile                 # (n_tile_lat, n_tile_lon): near each tile
+    const double* fine_near            # the same for samples that move less (within near_m)
+    const double* tile_near
+    double anywhere                    # bound anywhere
+
+
+cdef inline double _time_bound(double n_lo, double kr, double kg, double slope) noexcept nogil:
+    """Lower bound of n / hypot(kr, kg s) over samples with slope n >= n_lo and s <= slope."""
+    return n_lo / hypot(kr, kg * slope) if n_lo >= 0.0 else n_lo / kr
+
+
+# What a walk (_walk) computes: whether a ray is blocked, or its signed time margin. Scan
+# is a fused type: Cython makes one copy of _walk and of its three steps per kind, each
+# without the other's code, so the loops never test which kind they run.
+cdef struct Blocked:
+    char unused                        # no state: the answer is whether the walk stopped
+
+
+cdef struct Margin:
+    const Slopes* sl
+    double kr, kg                      # rate bounds (1/s) of sim/engine/terrain_refine.py
+    double slope_min, s_any            # least slope of a sample; the slope bound anywhere
+    double near_m                      # samples within this ground distance use sl.*_near
+    double tau_cap                     # the walk stops at a margin <= -tau_cap
+    double top                         # highest terrain any sample can meet (m)
+    double best                        # least margin so far (s)
+    bint blocked                       # some sample was above the ray
+
+
+ctypedef fused Scan:
+    Blocked
+    Margin
+
+
+cdef inline bint _rest_clears(Scan* s, const Ray* ray, double step_e, long ja) noexcept nogil:
+    """True when no sample from ja on can change the answer: the walk ends. Blocked: never
+    (it walks only the arc where the ray is low). Margin: r(y) >= r_a + dr_a (y - ya) (the
+    chord is convex, above its tangent at ya), so (r - r_e - top) / (r_e y) >=
+    (a_line + dr_a y) / (r_e y), monotonic in y: its smaller end value bounds the margin
+    of every sample from ja on."""
+    cdef double ya, xa, r_a, dr_a, a_line
+    if Scan is Blocked:
+        return False
+    else:
+        ya = step_e * ja
+        xa = ray.lam_e - ya
+        r_a = 1.0 / (ray.amp * cos(xa - ray.x_c))
+        dr_a = r_a * r_a * ray.amp * sin(ray.x_c - xa)
+        a_line = r_a - ray.r_e - s.top - dr_a * ya
+        return (_time_bound((a_line / ya + dr_a) / ray.r_e, s.kr, s.kg, s.s_any) >= s.best
+                and _time_bound((a_line / ray.lam_e + dr_a) / ray.r_e, s.kr, s.kg, s.s_any)
+                >= s.best)
+
+
+cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step_e,
+                             bint fine, long j0, long j1, double lat_m, double lon_m,
+                             double lat0, double lon0, double lat1, double lon1) noexcept nogil:
+    """True when the samples j0 .. j1 (a chunk, or a sub-chunk when fine; ground points
+    (lat0, lon0) .. (lat1, lon1), (lat_m, lon_m) their middle) cannot change the answer:
+    the walk skips them. Blocked: the ray's lowest point over them is above the dilated
+    terrain maximum `top` there. Margin: that clearance over the ground distance (the far
+    end's if clear, the near end's if not), with the run's slope bound, gives no margin
+    below the best so far."""
+    cdef double low = _ray_min(ray.amp, ray.x_c, ray.r_e, ray.lam_e - step_e * j1,
+                               ray.lam_e - step_e * j0)
+    cdef double top, f, s_j
+    cdef bint near
+    if fine:
+        top = _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
+    else:
+        top = _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
+    if Scan is Blocked:
+        return top <= low
+    else:
+        near = ray.r_e * step_e * j1 <= s.near_m
+        if fine:
+            s_j = _bound_box(s.sl.fine_near if near else s.sl.fine, g.n_lat, g.n_lon, 1, g,
+                             lat0, lon0, lat1, lon1)
+        else:
+            s_j = _bound_box(s.sl.tile_near if near else s.sl.tile, g.n_tile_lat,
+                             g.n_tile_lon, g.tile_nodes, g, lat0, lon0, lat1, lon1)
+        f = low - top
+        f = f / (ray.r_e * step_e * j1) if f >= 0.0 else f / (ray.r_e * step_e * j0)
+        return _time_bound(f, s.kr, s.kg, s_j if s_j > s.slope_min else s.slope_min) >= s.best
+
+
+cdef inline bint _sample_stops(Scan* s, const Grid* g, const Ray* ray, double step_e, long j,
+                               double lat, double lon, bint wraps, double cos_a) noexcept nogil:
+    """Takes sample j (ground point lat, lon; cos_a = cos(x_j - x_c)); True when the walk
+    ends there. The terrain is above the ray where R + elevation > r(x) = 1 / (amp cos_a)
+    (cos_a > 0 where the ray is low), tested without a division. Blocked ends at the first
+    such sample. Margin takes n_j / hypot(kr, kg s_j), n_j the sample's clearance over its
+    ground distance from the cell with the sign of that test, s_j the slope bound at the
+    sample (s_any across the antimeridian), and ends at a margin <= -tau_cap (blocked long
+    enough: no later sample matters)."""
+    cdef double elev = _elevation(g, lat, lon)
+    cdef double n, s_j, tau
+    if Scan is Blocked:
+        return (elev + ray.r_e) * ray.amp * cos_a > 1.0
+    else:
+        if wraps:
+            s_j = s.s_any
+        else:
+            s_j = _bound(s.sl.fine_near if ray.r_e * step_e * j <= s.near_m else s.sl.fine,
+                         g.n_lat, g.n_lon, 1, g, lat, lon)
+            if s_j < s.slope_min:
+                s_j = s.slope_min
+        n = (1.0 / (ray.amp * cos_a) - ray.r_e - elev) / (ray.r_e * step_e * j)
+        if (elev + ray.r_e) * ray.amp * cos_a > 1.0:
+            s.blocked = True
+            if n > -1e-15:
+                n = -1e-15
+        elif n < 0.0:
+            n = 0.0
+        tau = n / sqrt(s.kr * s.kr + s.kg * s.kg * s_j * s_j)
+        if tau < s.best:
+            s.best = tau
+        return s.best <= -s.tau_cap
+
+
+cdef inline bint _walk(Scan* s, const Grid* g, const double* p, const double* c,
+                       const Ray* ray, double k, double step_e, long ja, long j_last,
+                       long chunk, long sub) noexcept nogil:
+    """Walks the profile samples ja .. j_last of one ray, from the cell outwards: the one
+    walk of rays_blocked (Scan Blocked) and rays_margin (Margin). True when a sample ended
+    it (_sample_stops), False when the samples ran out or _rest_clears ended it.
+
+    Samples sit at fixed ground distances j * step_e from the cell (x = lam_e - j step_e),
+    so each slides continuously over the terrain as the platform moves and the answer
+    changes only where the ray meets a feature, not where samples re-space. ja is 1 + a
+    multiple of `chunk`, so both scans take the same ground points and agree on every
+    sample's sign. The cell's end comes first: obstacles are mostly near it.
+
+    Chunks of `chunk` samples (spanning at most one tile of the tile maxima): their ends
+    are exact points of the great circle, found by rotating the previous end by one chunk
+    (_walk_next, no sine or cosine per chunk), and latitude and longitude are linear
+    between them. Over a chunk (3 grid spacings, under 30 km) the great circle leaves that
+    line by at most L^2 tan(lat) / (8 R), about 10 m at 32 deg, under 1 % of the sample
+    spacing (the sagitta L^2 k / 8 of an arc of curvature k = tan(lat) / R, the geodesic
+    curvature of a parallel). Sub-chunks of `sub` samples span one grid spacing.
+
+    Skips (_run_clears) at both levels: a run of samples is skipped where the ray's lowest
+    point over it clears the dilated terrain maximum under the run's middle, that of the
+    tile for a chunk (one cheap test passes over most of a ray) and of the grid cell for
+    a sub-chunk (tight where a chunk did not pass). The dilated maxima bound the terrain
+    within one tile or cell of a point, which holds every sample of the run, so a skip
+    never changes the answer. The margin also needs the run's slope bound (the largest of
+    every tile the run can touch, sim.world.terrain's slope tables) and turns clearance
+    into time with _time_bound: kappa = hypot(kr, kg s) bounds how fast a sample's
+    clearance slope can change (a Lipschitz bound, Cauchy-Schwarz over the platform's
+    along- and across-track motion; derivation and sources in
+    sim/engine/terrain_refine.py). A chunk across the antimeridian (longitudes jumping by
+    180 deg or more) is sampled on the exact great circle (_ground), without skips."""
+    cdef double lam_e = ray.lam_e, x_c = ray.x_c
+    cdef double cos_s = cos(step_e), sin_s = sin(step_e), inv_span = 1.0 / chunk
+    cdef long jb, j, js, je, je_chunk
+    cdef double lat_a, lon_a, lat_b, lon_b, f, lat, lon, cos_a, sin_a
+    cdef bint wraps
+    cdef Walk walk
+    _walk_start(p, c, ray, k, step_e, ja, chunk, &walk)
+    _lat_lon(walk.g0, walk.g1, walk.g2, g.lon_360, &lat_a, &lon_a)
+    while ja <= j_last:
+        if _rest_clears(s, ray, step_e, ja):
+            return False
+        jb = ja + chunk                   # the chunk's far end: the next chunk's start
+        _walk_next(&walk, g.lon_360, &lat_b, &lon_b)
+        je_chunk = jb - 1 if jb - 1 < j_last else j_last
+        wraps = fabs(lon_b - lon_a) >= 180.0
+        if not wraps and _run_clears(s, g, ray, step_e, False, ja, jb,
+                                     0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b),
+                                     lat_a, lon_a, lat_b, lon_b):
+            ja = jb
+            lat_a, lon_a = lat_b, lon_b
+            continue
+        js = ja
+        while js <= je_chunk:
+            je = js + sub - 1 if js + sub - 1 < je_chunk else je_chunk
+            f = (0.5 * (js + je) - ja) * inv_span
+            if not wraps and _run_clears(
+                    s, g, ray, step_e, True, js, je,
+                    lat_a + (lat_b - lat_a) * f, lon_a + (lon_b - lon_a) * f,
+                    lat_a + (lat_b - lat_a) * (js - ja) * inv_span,
+                    lon_a + (lon_b - lon_a) * (js - ja) * inv_span,
+                    lat_a + (lat_b - lat_a) * (je - ja) * inv_span,
+                    lon_a + (lon_b - lon_a) * (je - ja) * inv_span):
+                js = je + 1
+                continue
+            # cos and sin of (x - x_c), x stepped back by step_e per sample
+            cos_a = cos(lam_e - step_e * js - x_c)
+            sin_a = sin(lam_e - step_e * js - x_c)
+            for j in range(js, je + 1):
+                if wraps:
+                    _ground(p, c, ray.sin_l, ray.cos_l, k * (lam_e - step_e * j), g.lon_360,
+                            &lat, &lon)
+                else:
+                    f = (j - ja) * inv_span
+                    lat = lat_a + (lat_b - lat_a) * f
+                    lon = lon_a + (lon_b - lon_a) * f
+                if _sample_stops(s, g, ray, step_e, j, lat, lon, wraps, cos_a):
+                    return True
+                cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
+            js = je + 1
+        ja = jb
+        lat_a, lon_a = lat_b, lon_b
+    return False
+
+
 cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h_m,
                        double r_c, double k, double radius_m, double terrain_max_m,
                        double region_top_m, double region_m, double step_e,
                        long chunk, long sub) noexcept nogil:
-    cdef double r_e = k * radius_m
+    """One ray of rays_blocked: the arc where the ray is below the highest terrain it can
+    meet, then _walk over the samples there."""
     cdef Ray ray
-    if not _ray_geometry(p, c, h_m, r_c, k, r_e, &ray):
+    if not _ray_geometry(p, c, h_m, r_c, k, k * radius_m, &ray):
         return False
-    cdef double lam = ray.lam, lam_e = ray.lam_e, amp = ray.amp, x_c = ray.x_c
+    cdef double lam_e = ray.lam_e, amp = ray.amp, x_c = ray.x_c, r_e = ray.r_e
     cdef double cos_w = 1.0 / ((r_e + terrain_max_m) * amp)
     if cos_w > 1.0:
         return False                     # the whole ray is above the highest terrain
@@ -270,85 +476,13 @@ cdef bint _ray_blocked(const Grid* g, const double* p, const double* c, double h
         hi = x_c + w if x_c + w < lam_e else lam_e
         if not hi > lo:
             return False
-    # Samples at fixed ground distances j * step from the cell (x = L - j step_e), so that
-    # each sample slides continuously over the terrain as the platform moves: the answer
-    # then changes only where the ray really meets a feature, not when samples re-space.
     cdef long j_first = <long>ceil((lam_e - hi) / step_e)
     cdef long j_last = <long>floor((lam_e - lo) / step_e)
     if j_first < 1:
         j_first = 1                      # j = 0 is the cell itself, below the observer
-    # Chunks start at 1 + a multiple of `chunk`, as in _ray_margin: both then sample
-    # the same ground points, so they agree on every sample's sign.
-    j_first = 1 + chunk * ((j_first - 1) // chunk)
-    cdef double sin_l = ray.sin_l, cos_l = ray.cos_l
-    cdef double cos_s = cos(step_e), sin_s = sin(step_e)
-    cdef long ja = j_first, jb, j, js, je, je_chunk
-    cdef double xa, xb, lat_a, lon_a, lat_b, lon_b, f, lat, lon, inv_span
-    cdef double cos_a, sin_a
-    cdef bint wraps
-    # Chunks of `chunk` samples from the cell outwards, with exact ground points at their
-    # ends (each end shared with the next chunk) and lat/lon linear in between.
-    cdef Walk walk
-    _walk_start(p, c, &ray, k, step_e, ja, chunk, &walk)
-    _lat_lon(walk.g0, walk.g1, walk.g2, g.lon_360, &lat_a, &lon_a)
-    while ja <= j_last:
-        jb = ja + chunk                   # the chunk's far end: the next chunk's start
-        xa = lam_e - step_e * ja          # nearer the cell
-        xb = lam_e - step_e * jb
-        _walk_next(&walk, g.lon_360, &lat_b, &lon_b)
-        je_chunk = jb - 1 if jb - 1 < j_last else j_last
-        inv_span = 1.0 / chunk
-        wraps = fabs(lon_b - lon_a) >= 180.0
-        if not wraps and _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g,
-                                0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)) \
-                <= _ray_min(amp, x_c, r_e, xb, xa):
-            ja = jb
-            lat_a, lon_a = lat_b, lon_b
-            continue
-        js = ja
-        while js <= je_chunk:
-            # A sub-chunk of `sub` samples, skipped where the ray clears the highest
-            # terrain of the grid cells around it.
-            je = js + sub - 1 if js + sub - 1 < je_chunk else je_chunk
-            if not wraps:
-                f = (0.5 * (js + je) - ja) * inv_span
-                if _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_a + (lat_b - lat_a) * f,
-                          lon_a + (lon_b - lon_a) * f) \
-                        <= _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js):
-                    js = je + 1
-                    continue
-            # cos and sin of (x - x_c), x stepped back by step_e per sample
-            cos_a = cos(lam_e - step_e * js - x_c)
-            sin_a = sin(lam_e - step_e * js - x_c)
-            for j in range(js, je + 1):
-                if wraps:
-                    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
-                else:
-                    f = (j - ja) * inv_span
-                    lat = lat_a + (lat_b - lat_a) * f
-                    lon = lon_a + (lon_b - lon_a) * f
-                # terrain above the ray: R + elevation > r(x) = 1 / (amp cos a), cos a > 0 on
-                # the low arc (|x - x_c| < w < pi / 2), without a division
-                if (_elevation(g, lat, lon) + r_e) * amp * cos_a > 1.0:
-                    return True
-                cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
-            js = je + 1
-        ja = jb
-        lat_a, lon_a = lat_b, lon_b
-    return False
-
-
-cdef struct Slopes:
-    const double* fine                 # (n_lat, n_lon): bound on the slope near each node
-    const double* tile                 # (n_tile_lat, n_tile_lon): near each tile
-    const double* fine_near            # the same for samples that move less (within near_m)
-    const double* tile_near
-    double anywhere                    # bound anywhere
-
-
-cdef inline double _time_bound(double n_lo, double kr, double kg, double slope) noexcept nogil:
-    """Lower bound of n / hypot(kr, kg s) over samples with slope n >= n_lo and s <= slope."""
-    return n_lo / hypot(kr, kg * slope) if n_lo >= 0.0 else n_lo / kr
+    cdef Blocked scan
+    return _walk(&scan, g, p, c, &ray, k, step_e, 1 + chunk * ((j_first - 1) // chunk),
+                 j_last, chunk, sub)
 
 
 cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const double* c,
@@ -359,13 +493,12 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
     """Signed time margin of one ray (rays_margin): min over the samples of _ray_blocked of
     n_j / hypot(kr, kg s_j), n_j = (ray height - terrain) / (ground distance from the cell),
     s_j the terrain slope bound near sample j (at least slope_min); the sea surface counts
-    as a sample with s = 0."""
-    cdef double r_e = k * radius_m
+    as a sample with s = 0. The sea first, then _walk over every sample from the cell."""
     cdef Ray ray
-    if not _ray_geometry(p, c, h_m, r_c, k, r_e, &ray):
+    if not _ray_geometry(p, c, h_m, r_c, k, k * radius_m, &ray):
         return tau_cap
-    cdef double lam = ray.lam, lam_e = ray.lam_e, r_p = ray.r_p, amp = ray.amp, x_c = ray.x_c
-    cdef double best = tau_cap, q, s_j
+    cdef double lam_e = ray.lam_e, r_p = ray.r_p, amp = ray.amp, x_c = ray.x_c, r_e = ray.r_e
+    cdef double q
     # The sea surface, a continuous profile at 0 m. r(y) is convex along the chord (a
     # secant), so it lies above its tangent at the cell and above its lowest point.
     if x_c > 0.0 and x_c < lam_e:
@@ -377,110 +510,21 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
         q = r_c * r_c * amp * sin(x_c - lam_e) / r_e
     else:                                # falling towards the platform: above r_p
         q = (r_p - r_e) / (r_e * lam_e)
-    q = q / kr
-    if q < best:
-        best = q
-    cdef double top = terrain_max_m
-    if k * lam_e * radius_m <= region_m:
-        top = region_top_m               # every sample lies within region_m of the cell
+    cdef Margin scan
+    scan.best = q / kr if q / kr < tau_cap else tau_cap
     cdef long j_last = <long>floor(lam_e / step_e)
     if j_last < 1:
-        return best
-    cdef double s_any = sl.anywhere if sl.anywhere > slope_min else slope_min
-    cdef double sin_l = ray.sin_l, cos_l = ray.cos_l
-    cdef double cos_s = cos(step_e), sin_s = sin(step_e)
-    cdef long ja = 1, jb, j, js, je, je_chunk
-    cdef double xa, xb, ya, lat_a, lon_a, lat_b, lon_b, f, lat, lon, inv_span, n, elev
-    cdef double cos_a, sin_a, r_a, dr_a, a_line, tau, lat_m, lon_m
-    cdef bint wraps, blocked = False
-    # The same chunks and ground points as _ray_blocked (chunks start at 1 + a multiple
-    # of `chunk`), so that both agree on every sample.
-    cdef Walk walk
-    _walk_start(p, c, &ray, k, step_e, ja, chunk, &walk)
-    _lat_lon(walk.g0, walk.g1, walk.g2, g.lon_360, &lat_a, &lon_a)
-    while ja <= j_last:
-        ya = step_e * ja
-        xa = lam_e - ya
-        # No later sample can go below `best`: r(y) >= r_a + dr_a (y - ya) (tangent of the
-        # convex chord), so (r - r_e - top) / (r_e y) >= (a_line + dr_a y) / (r_e y), which
-        # is monotonic in y: its smaller end value bounds every sample from here on.
-        r_a = 1.0 / (amp * cos(xa - x_c))
-        dr_a = r_a * r_a * amp * sin(x_c - xa)
-        a_line = r_a - r_e - top - dr_a * ya
-        if _time_bound((a_line / ya + dr_a) / r_e, kr, kg, s_any) >= best and \
-                _time_bound((a_line / lam_e + dr_a) / r_e, kr, kg, s_any) >= best:
-            break
-        jb = ja + chunk
-        xb = lam_e - step_e * jb
-        _walk_next(&walk, g.lon_360, &lat_b, &lon_b)
-        je_chunk = jb - 1 if jb - 1 < j_last else j_last
-        inv_span = 1.0 / chunk
-        wraps = fabs(lon_b - lon_a) >= 180.0
-        if not wraps:
-            lat_m, lon_m = 0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b)
-            s_j = _bound_box(sl.tile_near if r_e * step_e * jb <= near_m else sl.tile,
-                             g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_a, lon_a,
-                             lat_b, lon_b)
-            f = _ray_min(amp, x_c, r_e, xb, xa) \
-                - _bound(g.tile, g.n_tile_lat, g.n_tile_lon, g.tile_nodes, g, lat_m, lon_m)
-            f = f / (r_e * step_e * jb) if f >= 0.0 else f / (r_e * ya)
-            if _time_bound(f, kr, kg, s_j if s_j > slope_min else slope_min) >= best:
-                ja = jb
-                lat_a, lon_a = lat_b, lon_b
-                continue
-        js = ja
-        while js <= je_chunk:
-            je = js + sub - 1 if js + sub - 1 < je_chunk else je_chunk
-            if not wraps:
-                f = (0.5 * (js + je) - ja) * inv_span
-                lat_m, lon_m = lat_a + (lat_b - lat_a) * f, lon_a + (lon_b - lon_a) * f
-                s_j = _bound_box(sl.fine_near if r_e * step_e * je <= near_m else sl.fine,
-                                 g.n_lat, g.n_lon, 1, g,
-                                 lat_a + (lat_b - lat_a) * (js - ja) * inv_span,
-                                 lon_a + (lon_b - lon_a) * (js - ja) * inv_span,
-                                 lat_a + (lat_b - lat_a) * (je - ja) * inv_span,
-                                 lon_a + (lon_b - lon_a) * (je - ja) * inv_span)
-                f = _ray_min(amp, x_c, r_e, lam_e - step_e * je, lam_e - step_e * js) \
-                    - _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
-                f = f / (r_e * step_e * je) if f >= 0.0 else f / (r_e * step_e * js)
-                if _time_bound(f, kr, kg, s_j if s_j > slope_min else slope_min) >= best:
-                    js = je + 1
-                    continue
-            cos_a = cos(lam_e - step_e * js - x_c)
-            sin_a = sin(lam_e - step_e * js - x_c)
-            for j in range(js, je + 1):
-                if wraps:
-                    _ground(p, c, sin_l, cos_l, k * (lam_e - step_e * j), g.lon_360, &lat, &lon)
-                    s_j = s_any
-                else:
-                    f = (j - ja) * inv_span
-                    lat = lat_a + (lat_b - lat_a) * f
-                    lon = lon_a + (lon_b - lon_a) * f
-                    s_j = _bound(sl.fine_near if r_e * step_e * j <= near_m else sl.fine,
-                                 g.n_lat, g.n_lon, 1, g, lat, lon)
-                    if s_j < slope_min:
-                        s_j = slope_min
-                elev = _elevation(g, lat, lon)
-                n = (1.0 / (amp * cos_a) - r_e - elev) / (r_e * step_e * j)
-                # The sign is _ray_blocked's test, so that both always agree.
-                if (elev + r_e) * amp * cos_a > 1.0:
-                    blocked = True
-                    if n > -1e-15:
-                        n = -1e-15
-                elif n < 0.0:
-                    n = 0.0
-                tau = n / sqrt(kr * kr + kg * kg * s_j * s_j)
-                if tau < best:
-                    best = tau
-                    if best <= -tau_cap:     # blocked long enough: no need for more
-                        return best
-                cos_a, sin_a = cos_a * cos_s + sin_a * sin_s, sin_a * cos_s - cos_a * sin_s
-            js = je + 1
-        ja = jb
-        lat_a, lon_a = lat_b, lon_b
-    if blocked and best > -1e-12:
-        best = -1e-12
-    return best
+        return scan.best
+    scan.sl, scan.kr, scan.kg, scan.slope_min = sl, kr, kg, slope_min
+    scan.s_any = sl.anywhere if sl.anywhere > slope_min else slope_min
+    scan.near_m, scan.tau_cap, scan.blocked = near_m, tau_cap, False
+    # every sample lies within region_m of the cell: the regional maximum bounds it
+    scan.top = region_top_m if k * lam_e * radius_m <= region_m else terrain_max_m
+    if _walk(&scan, g, p, c, &ray, k, step_e, 1, j_last, chunk, sub):
+        return scan.best                 # a sample at most -tau_cap: returned as is
+    if scan.blocked and scan.best > -1e-12:
+        return -1e-12
+    return scan.best
 
 
 cdef Grid _grid(const double[::1] lat_nodes, const double[::1] lon_nodes, bint lat_uniform,
