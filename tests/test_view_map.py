@@ -202,3 +202,27 @@ def test_help_box_fits_inside_the_window(size):
         assert len(texts) >= 2 * len(HELP)                  # a key and its text each
     finally:
         pygame.quit()
+
+
+def test_platform_labels_step_aside_for_band_and_country_names():
+    """A platform whose name would cover a depth band's label (its first place, lower right
+    of the icon) is labelled in another place, clear of every band and country name."""
+    import pygame
+    from sim.view.app import Window
+    w = Window(str(SMALL), (900, 600), headless=True)
+    try:
+        w.scene.wait()
+        w.step_frame(0.0)
+        r = w.renderer
+        assert r._map_labels                       # the bands' "25 km", ... and the countries
+        band = r._map_labels[0]
+        icon = (band.left - 12, band.top - 8)      # lower right of it is the band's label
+        surf = pygame.Surface(w.screen.get_size())
+        r._labels(surf, [("Recon-1", icon, False)])
+        first = r.text.render("Recon-1", 17, (0, 0, 0)).get_rect(
+            topleft=(icon[0] + 12, icon[1] + 8)).inflate(6, 2)
+        assert first.colliderect(band)
+        (rect,) = r.platform_label_rects
+        assert rect.collidelist(r._map_labels) < 0
+    finally:
+        pygame.quit()

@@ -48,6 +48,7 @@ class Renderer:
         self._raster_key = None
         self._background_key = None
         self._lines_key = None
+        self._map_labels: list = []
         self._bands = None
         self._relief_key = None
         self._view_seen = (None, 0.0)
@@ -261,6 +262,7 @@ class Renderer:
         key = view.key()
         if key != self._lines_key:
             lines = pygame.Surface((view.width, view.height), pygame.SRCALPHA)
+            self._map_labels = []             # screen rects of the band and country names
             for i, track in enumerate(self.tracks_m):
                 dark = tuple(int(c * 0.6) for c in scene.colours[i])
                 sat = scene.scenario.platforms[i].kind == "satellite"   # many passes: faint
@@ -293,8 +295,9 @@ class Renderer:
                 pygame.draw.line(surf, (60, 60, 70, 150), a, b, 1)
             if inside.any():
                 mid = px[inside][np.argmin(np.abs(px[inside][:, 0, 0] - 0.3 * view.width))][0]
-                self.text.blit(surf, f"{km:g} km", (mid[0], mid[1] + 2), 15, (40, 40, 50),
-                               box=(255, 255, 255))
+                self._map_labels.append(
+                    self.text.blit(surf, f"{km:g} km", (mid[0], mid[1] + 2), 15, (40, 40, 50),
+                                   box=(255, 255, 255)).inflate(6, 2))
 
     def _country_names(self, surf) -> None:
         scene, view = self.w.scene, self.w.view
@@ -313,8 +316,9 @@ class Renderer:
         for name, p in self._names:
             sx, sy = view.to_screen(p)
             if 0 < sx < view.width and 0 < sy < view.height:
-                self.text.blit(surf, name.upper(), (sx, sy), 26, (70, 60, 80), bold=True,
-                               anchor="center")
+                self._map_labels.append(
+                    self.text.blit(surf, name.upper(), (sx, sy), 26, (70, 60, 80), bold=True,
+                                   anchor="center"))
 
     def _platforms(self, surf, t_s: float) -> None:
         """Trails, footprints (translucent, one colour per platform), icons."""
@@ -398,9 +402,10 @@ class Renderer:
                     ((-12, -8), "bottomright"))
 
     def _labels(self, surf, labels) -> None:
-        """Platform names beside their icons, moved round the icon to avoid each other and
-        the icons."""
+        """Platform names beside their icons, moved round the icon to avoid each other, the
+        icons and the map's band and country names."""
         placed = [pygame.Rect(int(x) - 9, int(y) - 9, 18, 18) for _, (x, y), _ in labels]
+        placed += self._map_labels
         for name, (x, y), alarm in labels:
             colour = D.ALARM_RGB if alarm else D.INK
             image = self.text.render(name, 17, colour)
@@ -413,6 +418,7 @@ class Renderer:
             pygame.draw.rect(surf, (255, 255, 255), rect)
             surf.blit(image, image.get_rect(center=rect.center))
             placed.append(rect)
+        self.platform_label_rects = placed[len(placed) - len(labels):]
 
     def _handles(self, surf) -> None:
         """Small rings on the draggable track centres and waypoints."""
