@@ -1,7 +1,7 @@
 """The generic platform classes of assets/platforms.yaml (`isr-sim classes`).
 
 load_catalog() reads and checks the file with the scenario files' YAML reader and field
-readers (sim/scenario/yaml_reader.py, fields.py, sensors.py: every problem located, raised
+readers (sim/scenario/yaml_reader.py, fields.py, sensor_mapping.py: every problem located, raised
 together as a ScenarioError), and caches it.
 catalog_as_dict() is the JSON form (SI-ish units in key names); format_catalog() the text
 table. Every number of a class must cite a source in its `sources:` mapping.
@@ -24,7 +24,7 @@ from sim.scenario.fields import (
     BAD, MISSING, Checker, Field, choice, ok, quantity, raw, read_mapping, text,
 )
 from sim.scenario.marks import in_file_order
-from sim.scenario.sensors import parse_sensor
+from sim.scenario.sensor_mapping import parse_sensor
 from sim.scenario.yaml_reader import read_yaml_file
 from sim.units import EARTH_RADIUS_M
 

@@ -2,11 +2,11 @@
 
 The steps, each in its own module: read the YAML with the position of every value
 (yaml_reader.py), apply the --set overrides (overrides.py), read each section with the field
-readers (fields.py; sections.py, platforms.py with tracks.py and sensors.py, the catalog of
-platform classes), and finally build the tracks for the checks and warnings that need them
-(preflight.py). Every problem a user can cause becomes a located sim.errors.Problem; all the
-problems of one file are raised together as one ScenarioError, sorted by line. Nothing is
-printed.
+readers (fields.py; sections.py, platforms_section.py with track_mapping.py and
+sensor_mapping.py, the catalog of platform classes), and finally build the tracks for the
+checks and warnings that need them (preflight.py). Every problem a user can cause becomes
+a located sim.errors.Problem; all the problems of one file are raised together as one
+ScenarioError, sorted by line. Nothing is printed.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sim.scenario.catalog import load_catalog
 from sim.scenario.fields import BAD, Checker, raw, read_mapping, text
 from sim.scenario.marks import Marks, in_file_order
 from sim.scenario.overrides import apply_overrides, blame_overrides, override_list
-from sim.scenario.platforms import read_platforms
+from sim.scenario.platforms_section import read_platforms
 from sim.scenario.preflight import preflight
 from sim.scenario.sections import (
     read_airspace, read_earth, read_geography, read_grid, read_terrain, read_time, read_weather,

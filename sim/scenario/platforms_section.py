@@ -12,8 +12,8 @@ from sim.scenario.fields import (
     BAD, MISSING, Checker, Field, choices_text, did_you_mean, number, ok, position, quantity,
     raw, read_mapping, text,
 )
-from sim.scenario.sensors import parse_sensor
-from sim.scenario.tracks import read_track
+from sim.scenario.sensor_mapping import parse_sensor
+from sim.scenario.track_mapping import read_track
 
 
 def _parse_on_station(ck: Checker, path: tuple, value: Any):
