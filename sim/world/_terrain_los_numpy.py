@@ -4,10 +4,13 @@ this module takes the same samples (the same ground distances from the cell, the
 chunk ends with latitude and longitude linear in between, the exact great circle where a
 chunk crosses the antimeridian) and the same test per sample.
 
-It also skips the chunks and sub-chunks where the dilated terrain maxima (tile_max,
-fine_max) are below the ray, and stops a ray at its first chunk that blocks it; the loop
-over chunks runs over all rays at once (chunk m of every ray still in play), the samples of
-a chunk as one array.
+As there, one walk (_walk, with _samples) takes the samples for both rays_blocked and
+rays_margin, and a scan (_Blocked, _Margin) says what each computes along it. The walk
+runs over all rays at once (chunk m of every ray still in play), the samples of a chunk as
+one array. _Blocked skips the chunks and sub-chunks where the dilated terrain maxima
+(tile_max, fine_max) are below the ray, as the loop, and takes the rest as a list of
+samples; _Margin takes every sample, as (rays, chunk) arrays (the loop's skips save time
+and never change its answer; a dense array is faster in numpy when few are skipped).
 """
 from __future__ import annotations
 
@@ -148,49 +151,163 @@ class _Rays:
         return _lat_lon(v.reshape(-1, 3), lon_360)
 
 
-def _chunk_blocked(rays: _Rays, rows, ja, chunk: int, sub: int, lon_360: bool, grid, tiles):
-    """(R,) bool for the rays `rows` (R,): terrain above the ray at one of the samples
-    ja .. ja + chunk - 1 (not beyond j_last), skipping the chunk and its sub-chunks where
-    the tile maxima show the ray clears them (as the loop does)."""
-    tile_max, tile_nodes, fine_max = tiles
-    lat_a, lon_a = rays.ground(rows, ja, lon_360)
-    lat_b, lon_b = rays.ground(rows, ja + chunk, lon_360)
-    lam_e, amp, x_c = rays.lam_e[rows], rays.amp[rows], rays.x_c[rows]
+def _time_bound(n_lo, kr, kg, slope):
+    """The loop's _time_bound: lower bound of n / hypot(kr, kg s) for n >= n_lo and
+    s <= slope."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_lo >= 0.0, n_lo / np.hypot(kr, kg * slope), n_lo / kr)
 
-    def x(j):
-        """Effective central angle from the platform of sample j (R,) of each ray."""
-        return lam_e - rays.step_e * j
 
-    wraps = np.abs(lon_b - lon_a) >= 180.0
-    clears = ~wraps & (_tile_bound(tile_max, tile_nodes, grid, 0.5 * (lat_a + lat_b),
-                                   0.5 * (lon_a + lon_b))
-                       <= _ray_min(amp, x_c, rays.r_e, x(ja + chunk), x(ja)))
-    je_chunk = np.minimum(ja + chunk - 1, rays.j_last[rows])
-    j = ja[:, None] + np.arange(chunk)                                   # (R, chunk)
-    test = ~clears[:, None] & (j <= je_chunk[:, None])
-    for js_off in range(0, chunk, sub):                                  # sub-chunks
-        js = ja + js_off
-        je = np.minimum(js + sub - 1, je_chunk)
-        f = (0.5 * (js + je) - ja) * (1.0 / chunk)
-        below = ~wraps & (_tile_bound(fine_max, 1, grid, lat_a + (lat_b - lat_a) * f,
-                                      lon_a + (lon_b - lon_a) * f)
-                          <= _ray_min(amp, x_c, rays.r_e, x(je), x(js)))
-        test[:, js_off:js_off + sub] &= ~below[:, None]
-    r, q = np.nonzero(test)
-    if not r.shape[0]:
-        return np.zeros(rows.shape[0], dtype=bool)
-    jj = j[r, q]
-    f = (jj - ja[r]) * (1.0 / chunk)
-    lat = lat_a[r] + (lat_b[r] - lat_a[r]) * f
-    lon = lon_a[r] + (lon_b[r] - lon_a[r]) * f
-    exact = wraps[r]                                     # across the antimeridian: slerp
+def _samples(rays: _Rays, rows, ja, j, ends, exact, chunk: int, lon_360: bool, grid):
+    """Samples j of the rays `rows` as the loop's _walk takes them, in either layout of the
+    scans: the arguments broadcast together, (N,) for single samples or (R, 1) and
+    (R, chunk) for whole chunks. ja: the first sample of each one's chunk; ends: that
+    chunk's (lat_a, lon_a, lat_b, lon_b, wraps) (_walk); exact: where to take the exact
+    great circle instead (chunks across the antimeridian). Returns lat, lon (deg), elev
+    (m), cos_a = cos(x_j - x_c) and above (the terrain is above the ray), all like j."""
+    lat_a, lon_a, lat_b, lon_b, _ = ends
+    f = (j - ja) * (1.0 / chunk)
+    lat = lat_a + (lat_b - lat_a) * f
+    lon = lon_a + (lon_b - lon_a) * f
     if exact.any():
-        lat[exact], lon[exact] = rays.ground(rows[r[exact]], jj[exact], lon_360)
-    terrain = _elevations(lat, lon, *grid)
-    # terrain above the ray: R + elevation > r(x) = 1 / (amp cos(x - x_c)), as the loop
-    x_jj = lam_e[r] - rays.step_e * jj
-    above = (terrain + rays.r_e) * amp[r] * np.cos(x_jj - x_c[r]) > 1.0
-    return np.bincount(r[above], minlength=rows.shape[0]) > 0
+        lat[exact], lon[exact] = rays.ground(np.broadcast_to(rows, j.shape)[exact], j[exact],
+                                             lon_360)
+    elev = _elevations(lat.ravel(), lon.ravel(), *grid).reshape(j.shape)
+    cos_a = np.cos(rays.lam_e[rows] - rays.step_e * j - rays.x_c[rows])
+    # the terrain is above the ray where R + elevation > r(x) = 1 / (amp cos(x - x_c))
+    above = (elev + rays.r_e) * rays.amp[rows] * cos_a > 1.0
+    return lat, lon, elev, cos_a, above
+
+
+class _Blocked:
+    """What rays_blocked computes along the walk (the loop's Blocked scan): whether a
+    sample is above the ray, skipping the chunks and sub-chunks under which the dilated
+    terrain maxima are below the ray (the loop's _run_clears)."""
+
+    def __init__(self, grid, tiles, lon_360: bool, chunk: int, sub: int):
+        self.grid, self.lon_360, self.chunk, self.sub = grid, lon_360, chunk, sub
+        self.tile_max, self.tile_nodes, self.fine_max = tiles
+
+    def rest_clears(self, rays: _Rays, rows, ja):
+        """(R,) the loop's _rest_clears: never (the walk covers only the low arc)."""
+        return np.zeros(rows.shape[0], dtype=bool)
+
+    def chunk_stops(self, rays: _Rays, rows, ja, ends):
+        """(R,) the samples ja .. ja + chunk - 1 (not beyond j_last) of the rays `rows`
+        that the skips leave, taken one by one: True where one is above the ray."""
+        chunk, grid = self.chunk, self.grid
+        lat_a, lon_a, lat_b, lon_b, wraps = ends
+        lam_e, amp, x_c = rays.lam_e[rows], rays.amp[rows], rays.x_c[rows]
+
+        def x(j):
+            """Effective central angle from the platform of sample j (R,) of each ray."""
+            return lam_e - rays.step_e * j
+
+        clears = ~wraps & (_tile_bound(self.tile_max, self.tile_nodes, grid,
+                                       0.5 * (lat_a + lat_b), 0.5 * (lon_a + lon_b))
+                           <= _ray_min(amp, x_c, rays.r_e, x(ja + chunk), x(ja)))
+        je_chunk = np.minimum(ja + chunk - 1, rays.j_last[rows])
+        j = ja[:, None] + np.arange(chunk)                               # (R, chunk)
+        test = ~clears[:, None] & (j <= je_chunk[:, None])
+        for js_off in range(0, chunk, self.sub):                         # sub-chunks
+            js = ja + js_off
+            je = np.minimum(js + self.sub - 1, je_chunk)
+            f = (0.5 * (js + je) - ja) * (1.0 / chunk)
+            below = ~wraps & (_tile_bound(self.fine_max, 1, grid, lat_a + (lat_b - lat_a) * f,
+                                          lon_a + (lon_b - lon_a) * f)
+                              <= _ray_min(amp, x_c, rays.r_e, x(je), x(js)))
+            test[:, js_off:js_off + self.sub] &= ~below[:, None]
+        r, q = np.nonzero(test)
+        if not r.shape[0]:
+            return np.zeros(rows.shape[0], dtype=bool)
+        ends_r = tuple(e[r] for e in ends)
+        *_, above = _samples(rays, rows[r], ja[r], j[r, q], ends_r, ends_r[4], chunk,
+                             self.lon_360, grid)
+        return np.bincount(r[above], minlength=rows.shape[0]) > 0
+
+
+class _Margin:
+    """What rays_margin computes along the walk (the loop's Margin scan): per ray (T,), the
+    least n_j / hypot(kr, kg s_j) so far (best) and whether a sample was above the ray.
+    Every sample is taken (the loop's skips save time, never change its answer)."""
+
+    def __init__(self, grid, slopes, best, top, s_any, slope_min, near_m, kr, kg, tau_cap,
+                 lon_360: bool, chunk: int):
+        self.grid, self.slopes, self.best, self.top = grid, slopes, best, top
+        self.s_any, self.slope_min, self.near_m = s_any, slope_min, near_m
+        self.kr, self.kg, self.tau_cap = kr, kg, float(tau_cap)
+        self.lon_360, self.chunk = lon_360, chunk
+        self.blocked = np.zeros(best.shape[0], dtype=bool)
+
+    def rest_clears(self, rays: _Rays, rows, ja):
+        """(R,) the loop's _rest_clears: no sample from ja on can lower best (the chord
+        is above its tangent at ja, a bound monotonic along the ray)."""
+        lam_e, amp, x_c, r_e = rays.lam_e[rows], rays.amp[rows], rays.x_c[rows], rays.r_e
+        kr, kg, s_any, best = self.kr[rows], self.kg[rows], self.s_any[rows], self.best[rows]
+        ya = rays.step_e * ja
+        xa = lam_e - ya
+        r_a = 1.0 / (amp * np.cos(xa - x_c))
+        dr_a = r_a * r_a * amp * np.sin(x_c - xa)
+        a_line = r_a - r_e - self.top[rows] - dr_a * ya
+        return ((_time_bound((a_line / ya + dr_a) / r_e, kr, kg, s_any) >= best)
+                & (_time_bound((a_line / lam_e + dr_a) / r_e, kr, kg, s_any) >= best))
+
+    def chunk_stops(self, rays: _Rays, rows, ja, ends):
+        """(R,) the samples ja .. ja + chunk - 1 (not beyond j_last) of the rays `rows`,
+        as (R, chunk) arrays: best and blocked updated; True where a sample's margin is at
+        most -tau_cap (the first such sample's margin is then the answer, as in the loop).
+        """
+        j = ja[:, None] + np.arange(self.chunk)                          # (R, chunk)
+        real = j <= rays.j_last[rows][:, None]
+        wraps = ends[4][:, None]
+        lat, lon, elev, cos_a, above = _samples(rays, rows[:, None], ja[:, None], j,
+                                                tuple(e[:, None] for e in ends), wraps & real,
+                                                self.chunk, self.lon_360, self.grid)
+        lat, lon = lat.ravel(), lon.ravel()
+        near = rays.r_e * rays.step_e * j <= self.near_m[rows][:, None]
+        s = np.where(near, _tile_bound(self.slopes[1], 1, self.grid, lat, lon).reshape(j.shape),
+                     _tile_bound(self.slopes[0], 1, self.grid, lat, lon).reshape(j.shape))
+        s = np.maximum(s, self.slope_min[rows][:, None])
+        s = np.where(wraps, self.s_any[rows][:, None], s)
+        amp, r_e = rays.amp[rows][:, None], rays.r_e
+        n = (1.0 / (amp * cos_a) - r_e - elev) / (r_e * rays.step_e * j)
+        blocked = above & real                            # the sign is rays_blocked's test
+        n = np.where(blocked, np.minimum(n, -1e-15), np.maximum(n, 0.0))
+        kr, kg = self.kr[rows][:, None], self.kg[rows][:, None]
+        tau = np.where(real, n / np.sqrt(kr * kr + kg * kg * s * s), np.inf)
+        self.blocked[rows] |= blocked.any(axis=1)
+        deep = tau <= -self.tau_cap
+        done = deep.any(axis=1)
+        first = np.argmax(deep, axis=1)
+        self.best[rows] = np.where(done, tau[np.arange(rows.shape[0]), first],
+                                   np.minimum(self.best[rows], tau.min(axis=1)))
+        return done
+
+
+def _walk(rays: _Rays, rows, scan, chunk: int, lon_360: bool):
+    """The loop's _walk for the rays `rows` of `rays`, all at once: chunk m of every ray
+    still in play, from each ray's j_first outwards, with the exact chunk ends (lat_a,
+    lon_a, lat_b, lon_b, and wraps: across the antimeridian); a ray leaves where the scan
+    ends it (scan.rest_clears before a chunk, scan.chunk_stops within it) or past j_last.
+    Returns (T,) bool over all rays: True where chunk_stops ended the ray. The sampling
+    and its reasons: the loop's _walk docstring (sim/world/_terrain_los.pyx)."""
+    stopped = np.zeros(rays.j_first.shape[0], dtype=bool)
+    live = rows[rays.j_first[rows] <= rays.j_last[rows]]
+    ja = rays.j_first[live]
+    while live.shape[0]:
+        going = ~scan.rest_clears(rays, live, ja)
+        live, ja = live[going], ja[going]
+        if not live.shape[0]:
+            break
+        lat_a, lon_a = rays.ground(live, ja, lon_360)
+        lat_b, lon_b = rays.ground(live, ja + chunk, lon_360)
+        ends = (lat_a, lon_a, lat_b, lon_b, np.abs(lon_b - lon_a) >= 180.0)
+        stop = scan.chunk_stops(rays, live, ja, ends)
+        stopped[live[stop]] = True
+        ja = ja + chunk
+        going = ~stop & (ja <= rays.j_last[live])
+        live, ja = live[going], ja[going]
+    return stopped
 
 
 def rays_blocked(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: float,
@@ -221,24 +338,9 @@ def rays_blocked(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: flo
     grid = (lat_nodes, lon_nodes, bool(lat_uniform), bool(lon_uniform), elev)
     tiles = (np.asarray(tile_max, dtype=np.float64), int(tile_nodes),
              np.asarray(fine_max, dtype=np.float64))
-    # Chunk by chunk from the cell outwards, all rays at once; a ray leaves when blocked
-    # or past its last sample (most obstacles are near the cell).
-    live = np.flatnonzero(j_first <= j_last)
-    ja = j_first[live]
-    while live.shape[0]:
-        hit = _chunk_blocked(rays, live, ja, int(chunk), int(sub), bool(lon_360), grid, tiles)
-        blocked[todo[live[hit]]] = True
-        ja = ja + int(chunk)
-        going = ~hit & (ja <= j_last[live])
-        live, ja = live[going], ja[going]
+    scan = _Blocked(grid, tiles, bool(lon_360), int(chunk), int(sub))
+    blocked[todo] = _walk(rays, np.arange(todo.shape[0]), scan, int(chunk), bool(lon_360))
     return blocked
-
-
-def _time_bound(n_lo, kr, kg, slope):
-    """The loop's _time_bound: lower bound of n / hypot(kr, kg s) for n >= n_lo and
-    s <= slope."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n_lo >= 0.0, n_lo / np.hypot(kr, kg * slope), n_lo / kr)
 
 
 def _sea_margin(rays: _Rays, r_c_m, r_p, kr):
@@ -255,53 +357,6 @@ def _sea_margin(rays: _Rays, r_c_m, r_p, kr):
     return np.where(sunk, np.minimum(q_sunk, -1e-12), q / kr), sunk
 
 
-def _chunk_margin(rays: _Rays, rows, ja, chunk: int, lon_360: bool, grid, slopes, s_any,
-                  slope_min, near_m, kr, kg):
-    """Per ray of `rows` (R,): the samples ja .. min(ja + chunk, j_last + 1) - 1 as the
-    loop takes them: tau (R, chunk) (inf past the last sample) and blocked (R, chunk).
-    slopes: (slope_fine, slope_fine_near), the latter for samples within near_m (R,)."""
-    lat_a, lon_a = rays.ground(rows, ja, lon_360)
-    lat_b, lon_b = rays.ground(rows, ja + chunk, lon_360)
-    wraps = np.abs(lon_b - lon_a) >= 180.0
-    j = ja[:, None] + np.arange(chunk)                                   # (R, chunk)
-    real = j <= rays.j_last[rows][:, None]
-    f = (j - ja[:, None]) * (1.0 / chunk)
-    lat = lat_a[:, None] + (lat_b - lat_a)[:, None] * f
-    lon = lon_a[:, None] + (lon_b - lon_a)[:, None] * f
-    exact = wraps[:, None] & real                        # across the antimeridian: slerp
-    if exact.any():
-        r_ex = np.broadcast_to(rows[:, None], j.shape)[exact]
-        lat[exact], lon[exact] = rays.ground(r_ex, j[exact], lon_360)
-    near = rays.r_e * rays.step_e * j <= near_m[:, None]
-    s = np.where(near, _tile_bound(slopes[1], 1, grid, lat.ravel(), lon.ravel()).reshape(j.shape),
-                 _tile_bound(slopes[0], 1, grid, lat.ravel(), lon.ravel()).reshape(j.shape))
-    s = np.maximum(s, slope_min[:, None])
-    s = np.where(wraps[:, None], s_any[:, None], s)
-    elev = _elevations(lat.ravel(), lon.ravel(), *grid).reshape(j.shape)
-    cos_a = np.cos(rays.lam_e[rows][:, None] - rays.step_e * j - rays.x_c[rows][:, None])
-    amp = rays.amp[rows][:, None]
-    r_e = rays.r_e
-    n = (1.0 / (amp * cos_a) - r_e - elev) / (r_e * rays.step_e * j)
-    blocked = ((elev + r_e) * amp * cos_a > 1.0) & real   # the sign is rays_blocked's test
-    n = np.where(blocked, np.minimum(n, -1e-15), np.maximum(n, 0.0))
-    kr, kg = kr[:, None], kg[:, None]
-    tau = np.where(real, n / np.sqrt(kr * kr + kg * kg * s * s), np.inf)
-    return tau, blocked
-
-
-def _no_better_ahead(rays: _Rays, rows, ja, top, best, kr, kg, s_any):
-    """(R,) True where no sample from ja on can go below best (the loop's early stop:
-    the chord is above its tangent at ja, a bound monotonic along the ray)."""
-    lam_e, amp, x_c, r_e = rays.lam_e[rows], rays.amp[rows], rays.x_c[rows], rays.r_e
-    ya = rays.step_e * ja
-    xa = lam_e - ya
-    r_a = 1.0 / (amp * np.cos(xa - x_c))
-    dr_a = r_a * r_a * amp * np.sin(x_c - xa)
-    a_line = r_a - r_e - top - dr_a * ya
-    return ((_time_bound((a_line / ya + dr_a) / r_e, kr, kg, s_any) >= best)
-            & (_time_bound((a_line / lam_e + dr_a) / r_e, kr, kg, s_any) >= best))
-
-
 def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: float,
                 region_top_m, region_m: float, step_e: float, lat_nodes, lon_nodes,
                 lat_uniform: bool, lon_uniform: bool, lon_360: bool, elev, tile_max,
@@ -312,8 +367,7 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
     sim.world._terrain_los.rays_margin (same arguments and rule; see its docstring): the least
     n_j / hypot(kr, kg s_j) over the samples j = 1 .. floor(lam_e / step_e) and the sea
     surface, at most tau_cap; the first sample at or below -tau_cap ends a ray's scan, as there.
-    Chunks are taken in order for all rays at once; a ray stops where the loop's bound
-    shows no later sample can lower its margin."""
+    The samples are taken by _walk (all rays at once), as rays_blocked's."""
     p, c = (np.asarray(x, dtype=np.float64).reshape(-1, 3) for x in (p, c))
     h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m = (
         np.asarray(x, dtype=np.float64)
@@ -340,32 +394,12 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
                  np.arctan2(b_coef, a_coef), np.ones(todo.shape[0], dtype=np.int64), j_last)
     kr, kg, slope_min, near_m = kr[todo], kg[todo], slope_min[todo], near_m[todo]
     sea, sunk = _sea_margin(rays, r_c_m[todo], r_p, kr)
-    best = np.where(sunk, sea, np.minimum(sea, float(tau_cap)))
     top = np.where(k * lam_e * radius_m <= region_m, region_top_m[todo], terrain_max_m)
-    s_any = np.maximum(float(slope_anywhere), slope_min)
-    blocked = np.zeros(todo.shape[0], dtype=bool)
     grid = (lat_nodes, lon_nodes, bool(lat_uniform), bool(lon_uniform), elev)
-    live = np.flatnonzero(~sunk & (j_last >= 1))
-    ja = np.ones(live.shape[0], dtype=np.int64)
-    while live.shape[0]:
-        going = ~_no_better_ahead(rays, live, ja, top[live], best[live], kr[live], kg[live],
-                                  s_any[live])
-        live, ja = live[going], ja[going]
-        if not live.shape[0]:
-            break
-        tau, hit = _chunk_margin(rays, live, ja, int(chunk), bool(lon_360), grid, slopes,
-                                 s_any[live], slope_min[live], near_m[live], kr[live],
-                                 kg[live])
-        blocked[live] |= hit.any(axis=1)
-        deep = tau <= -tau_cap                            # the loop returns at the first
-        done = deep.any(axis=1)
-        first = np.argmax(deep, axis=1)
-        best[live] = np.where(done, tau[np.arange(live.shape[0]), first],
-                              np.minimum(best[live], tau.min(axis=1)))
-        ja = ja + int(chunk)
-        going = ~done & (ja <= j_last[live])
-        blocked[live[done]] = False                       # returned as is, unclamped
-        live, ja = live[going], ja[going]
-    best = np.where(blocked & (best > -1e-12), -1e-12, best)
-    out[todo] = best
+    scan = _Margin(grid, slopes, np.where(sunk, sea, np.minimum(sea, float(tau_cap))), top,
+                   np.maximum(float(slope_anywhere), slope_min), slope_min, near_m, kr, kg,
+                   tau_cap, bool(lon_360), int(chunk))
+    deep = _walk(rays, np.flatnonzero(~sunk), scan, int(chunk), bool(lon_360))
+    # a ray ended at a margin <= -tau_cap returns it as is, unclamped (as the loop)
+    out[todo] = np.where(scan.blocked & ~deep & (scan.best > -1e-12), -1e-12, scan.best)
     return out
