@@ -199,7 +199,7 @@ class IncrementalLayers:
 
         Dropping rows keeps their order, so each cell's rows stay contiguous and within a
         cell later starts keep larger row numbers; the streams, each sorted by start,
-        merge into one in linear time (_merge_streams). O(K) copies."""
+        merge into one without a sort (_merge_streams). O(K) copies."""
         t_snap = self.t_s
         cur_snap = self.cur.copy()
         end_cur = self.end_cur_s.copy()
@@ -312,9 +312,9 @@ def _by_start(start_s: np.ndarray) -> np.ndarray:
 
 
 def _merge_streams(streams: list) -> tuple[np.ndarray, np.ndarray]:
-    """One (order, starts) stream from several, each sorted by start: pairwise merges by
-    binary search (the later stream's rows go after the earlier's equal starts), linear
-    in the rows instead of a sort of them all."""
+    """One (order, starts) stream from several, each sorted by start: pairwise merges, a
+    binary search per row of the later stream (its rows go after the earlier's equal
+    starts) and one copy of all rows, instead of sorting them all again."""
     order, starts = streams[0]
     for more_order, more_starts in streams[1:]:
         at = np.searchsorted(starts, more_starts, side="right") + np.arange(more_starts.size)
