@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from sim.engine import _arcs, _expand, _sweep
@@ -125,6 +126,42 @@ def test_union_rows(seed, n_sources, n_cells, touch_s, gap_eps_s):
         np.testing.assert_array_equal(got[k], want[k])
     for k in (1, 2, 4, 5):
         _close(got[k], want[k])
+
+
+@FEW
+@given(SEEDS, st.integers(1, 4), st.integers(1, 15), st.sampled_from([0.0, 0.25]))
+def test_union_rows_on_some_cells_into_given_arrays(seed, n_sources, n_cells, touch_s):
+    """union_rows reading each source only through the row ranges of some cells (found by
+    binary search) and writing into given longer arrays gives, in both loops, exactly
+    union_rows of the sources cut to those cells; arrays one row too short raise
+    OverflowError without a write past their end."""
+    rng = np.random.default_rng(seed)
+    cells, starts, ends = _random_sources(rng, n_sources, n_cells,
+                                          rng.choice([20.0, 50.0], n_cells + 3))
+    some = np.sort(rng.choice(n_cells + 3, int(rng.integers(0, n_cells + 4)), replace=False))
+    ranges = [(np.searchsorted(c, some, side="left"), np.searchsorted(c, some, side="right"))
+              for c in cells]
+    keep = [np.isin(c, some) for c in cells]
+    room = sum(int(k.sum()) for k in keep) + 3
+    for loop in (sweep, _sweep):
+        want = loop.union_rows([c[k] for c, k in zip(cells, keep)],
+                               [s[k] for s, k in zip(starts, keep)],
+                               [e[k] for e, k in zip(ends, keep)], touch_s, 0.0)
+        out = (np.full(room, -7, np.int64), np.full(room, -7.0), np.full(room, -7.0),
+               np.full(room, -7, np.int64), np.full(room, -7.0), np.full(room, -7.0))
+        got = loop.union_rows(cells, starts, ends, touch_s, 0.0, ranges, out)
+        for k in range(6):
+            assert got[k].size == 0 or np.shares_memory(got[k], out[k])
+            np.testing.assert_array_equal(got[k], want[k])
+        with pytest.raises(ValueError):                # a range ending before it starts
+            loop.union_rows(cells, starts, ends, touch_s, 0.0,
+                            [(np.array([1]), np.array([0]))] * len(cells), out)
+        if want[0].size:                               # one row short: said, not overrun
+            exact = tuple(np.full(want[0].size, -7, a.dtype) for a in out)
+            with pytest.raises(OverflowError):
+                loop.union_rows(cells, starts, ends, touch_s, 0.0, ranges,
+                                tuple(a[:-1] for a in exact))
+            assert all(a[-1] == -7 for a in exact)
 
 
 @FEW

@@ -233,9 +233,10 @@ def _random_union(rng, n_cells: int, n: int):
 
 def test_compacted_layers_equal_fresh_layers_after_edits_and_growth():
     """Edits replacing random cells' intervals (the first ones run out of spare room and
-    grow the buffers), then compaction mid-way through a seek: every figure and each cell's
-    timeline equal layers built from scratch on the resulting union, forwards and back."""
-    from sim.view.layers import IncrementalLayers
+    grow the buffers): the layers with the edits' streams unsorted, sorted, and compacted
+    (each made at the last edit's time) give every figure and each cell's timeline equal
+    to layers built from scratch on the resulting union, forwards and back."""
+    from sim.view.layers import IncrementalLayers, UnionOnCells
     rng = np.random.default_rng(7)
     m = 300
     union = _random_union(rng, m, 3000)
@@ -248,22 +249,29 @@ def test_compacted_layers_equal_fresh_layers_after_edits_and_growth():
         affected[rng.choice(m, 60, replace=False)] = True
         sub = _random_union(rng, m, 20_000 if edit < 2 else 300)
         sub = sub.take(affected[sub.cell])
-        layers = layers.replaced(affected, sub)
+        # as the window passes them (written straight into the spare room, or, when that
+        # is too small, grown), or as intervals
+        layers = layers.replaced(affected, UnionOnCells([sub], np.flatnonzero(affected))
+                                 if edit % 2 == 0 else sub)
         truth = union_intervals([truth.take(~affected[truth.cell]), sub])
     assert layers.n_intervals + layers.spare_rows > capacity                # it grew
     assert len(layers.streams) == 5 and layers.n_intervals > truth.size   # dead rows kept
+    sorted_streams = layers.with_sorted_streams()   # the edits' streams were left unsorted
+    assert sorted_streams is not layers and sorted_streams.with_sorted_streams() is sorted_streams
     compact = layers.compacted()
     assert len(compact.streams) == 1 and compact.n_intervals == truth.size
     assert compact.spare_rows >= truth.size // 2
-    fresh = IncrementalLayers(truth, m)
-    for t in (compact.t_s, 9000.0, 200.0, 10_400.0):
-        compact.seek(t)
-        fresh.seek(t)
-        np.testing.assert_array_equal(compact.accesses(), fresh.accesses())
-        np.testing.assert_array_equal(compact.covered_now(), fresh.covered_now())
-        np.testing.assert_allclose(compact.time_covered_s(), fresh.time_covered_s(), atol=1e-9)
-        np.testing.assert_array_equal(compact.age_s(), fresh.age_s())
-        np.testing.assert_array_equal(compact.max_revisit_s(), fresh.max_revisit_s())
-    for c in range(m):
-        for a, b in zip(compact.accesses_of(c), fresh.accesses_of(c)):
-            np.testing.assert_array_equal(a, b)
+    for version in (layers, sorted_streams, compact):
+        fresh = IncrementalLayers(truth, m)
+        for t in (version.t_s, 9000.0, 200.0, 10_400.0):
+            version.seek(t)
+            fresh.seek(t)
+            np.testing.assert_array_equal(version.accesses(), fresh.accesses())
+            np.testing.assert_array_equal(version.covered_now(), fresh.covered_now())
+            np.testing.assert_allclose(version.time_covered_s(), fresh.time_covered_s(),
+                                       atol=1e-9)
+            np.testing.assert_array_equal(version.age_s(), fresh.age_s())
+            np.testing.assert_array_equal(version.max_revisit_s(), fresh.max_revisit_s())
+        for c in range(m):
+            for a, b in zip(version.accesses_of(c), fresh.accesses_of(c)):
+                np.testing.assert_array_equal(a, b)

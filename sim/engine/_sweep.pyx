@@ -33,7 +33,10 @@ cdef struct Source:
     const long long* cell
     const double* start
     const double* end
-    Py_ssize_t n, pos
+    Py_ssize_t n, pos          # rows pos .. n - 1 of the current range are still to come
+    const long long* lo        # the source's row ranges lo[r] .. hi[r] - 1 (NULL: all rows)
+    const long long* hi
+    Py_ssize_t n_ranges, r
 
 
 cdef inline bint _before(Source* s, int a, int b) noexcept nogil:
@@ -68,19 +71,37 @@ cdef inline int _advance(int* heap, int size, Source* src) noexcept nogil:
     runs out; returns the heap's new size."""
     cdef int top = heap[0]
     src[top].pos += 1
-    if src[top].pos >= src[top].n:
+    if src[top].pos >= src[top].n and not _next_range(&src[top]):
         size -= 1
         heap[0] = heap[size]
     _sift_down(heap, size, 0, src)
     return size
 
 
+cdef inline bint _next_range(Source* s) noexcept nogil:
+    """Move a source with row ranges to its next non-empty range; False when none is left
+    (or it has no ranges)."""
+    if s.lo == NULL:
+        return False
+    s.r += 1
+    while s.r < s.n_ranges and s.lo[s.r] >= s.hi[s.r]:
+        s.r += 1
+    if s.r >= s.n_ranges:
+        return False
+    s.pos = s.lo[s.r]
+    s.n = s.hi[s.r]
+    return True
+
+
 cdef int _open_sources(list cells, list starts, list ends, Source* src, int* heap,
-                       list keep) except -1:
+                       list keep, list ranges=None) except -1:
     """Point src[k] at source k's arrays (kept alive in `keep`) and heapify the non-empty
-    ones into heap; returns the heap's size."""
+    ones into heap; returns the heap's size. ranges: None, or per source a pair (lo, hi)
+    of int64 arrays: only its rows lo[r] .. hi[r] - 1 are read, range after range (ranges
+    in increasing row order, so the rows still come in (cell, start) order)."""
     cdef int k, size = 0
-    cdef const long long[::1] c_mv
+    cdef Py_ssize_t r
+    cdef const long long[::1] c_mv, lo_mv, hi_mv
     cdef const double[::1] s_mv, e_mv
     for k in range(len(cells)):
         c_mv = cells[k]
@@ -91,6 +112,25 @@ cdef int _open_sources(list cells, list starts, list ends, Source* src, int* hea
         keep.append((c_mv, s_mv, e_mv))
         src[k].n = c_mv.shape[0]
         src[k].pos = 0
+        src[k].lo = NULL
+        src[k].hi = NULL
+        if ranges is not None:
+            lo_mv, hi_mv = ranges[k]
+            if lo_mv.shape[0] != hi_mv.shape[0]:
+                raise ValueError("lo and hi of a source's ranges differ in length")
+            for r in range(lo_mv.shape[0]):
+                if not 0 <= lo_mv[r] <= hi_mv[r] <= c_mv.shape[0] or (
+                        r and lo_mv[r] < hi_mv[r - 1]):
+                    raise ValueError("a source's ranges must be increasing and within its rows")
+            keep.append((lo_mv, hi_mv))
+        if src[k].n and ranges is not None:
+            src[k].n_ranges = lo_mv.shape[0]
+            src[k].r = -1
+            src[k].lo = &lo_mv[0] if lo_mv.shape[0] else NULL
+            src[k].hi = &hi_mv[0] if lo_mv.shape[0] else NULL
+            src[k].n = 0
+            if not _next_range(&src[k]):
+                continue
         if src[k].n:
             src[k].cell = &c_mv[0]
             src[k].start = &s_mv[0]
@@ -203,7 +243,8 @@ cdef void _close_cell(long long c, double run_start, double run_end, double T, d
         max_depth[c] = depth_max
 
 
-def union_rows(list cells, list starts, list ends, double touch_s, double gap_eps_s):
+def union_rows(list cells, list starts, list ends, double touch_s, double gap_eps_s,
+               list ranges=None, tuple out=None):
     """The union per cell of the sources' intervals, one row per access, with what the
     window's layers need of each (sim/view/layers.py): cells[k] (N_k,) int64, starts[k],
     ends[k] (N_k,) float64, each source sorted by (cell, start), merged on the fly as in
@@ -211,25 +252,36 @@ def union_rows(list cells, list starts, list ends, double touch_s, double gap_ep
     order: cell (int64), start, end, rank (int64: accesses of the cell before this one),
     covered_before (the covered time of those accesses, summed in order) and gap_max (the
     longest gap up to this access's start, the first running from 0; gaps not longer than
-    gap_eps_s count as 0)."""
+    gap_eps_s count as 0).
+    ranges: optionally, per source (lo, hi) int64 arrays: read only its rows lo[r] ..
+    hi[r] - 1 (e.g. the rows of some cells, found by binary search), with no copy.
+    out: optionally six arrays of those types, of one length, to write into (the returned
+    arrays are then their first R rows); OverflowError, after writing them full, when the
+    union has more rows than they hold."""
     cdef int n_src = len(cells), k, size = 0, top
     cdef Py_ssize_t total = 0
     keep = []
     for k in range(n_src):
-        total += len(cells[k])
-    cell_a = np.empty(total, dtype=np.int64)
-    rank_a = np.empty(total, dtype=np.int64)
-    times_a = np.empty((4, total))               # start, end, covered_before, gap_max
+        if ranges is None:
+            total += len(cells[k])
+        else:
+            total += int(np.sum(np.asarray(ranges[k][1]) - np.asarray(ranges[k][0])))
+    if out is None:
+        times_a = np.empty((4, total))               # start, end, covered_before, gap_max
+        out = (np.empty(total, dtype=np.int64), times_a[0], times_a[1],
+               np.empty(total, dtype=np.int64), times_a[2], times_a[3])
+    cell_a, start_a, end_a, rank_a, cov_a, gmax_a = out
+    cdef Py_ssize_t room = min(len(a) for a in out)
+    cdef bint overflow = False
     cdef long long[::1] o_cell = cell_a, o_rank = rank_a
-    cdef double[::1] o_start = times_a[0], o_end = times_a[1], o_cov = times_a[2]
-    cdef double[::1] o_gmax = times_a[3]
+    cdef double[::1] o_start = start_a, o_end = end_a, o_cov = cov_a, o_gmax = gmax_a
     cdef Source* src = <Source*>malloc(max(n_src, 1) * sizeof(Source))
     cdef int* heap = <int*>malloc(max(n_src, 1) * sizeof(int))
     cdef long long c = -1, rank = 0
     cdef double run_start = 0.0, run_end = 0.0, covered = 0.0, gap_max = 0.0, gap, s, e
     cdef Py_ssize_t n_out = 0
     try:
-        size = _open_sources(cells, starts, ends, src, heap, keep)
+        size = _open_sources(cells, starts, ends, src, heap, keep, ranges)
         with nogil:
             while size > 0:
                 top = heap[0]
@@ -237,6 +289,9 @@ def union_rows(list cells, list starts, list ends, double touch_s, double gap_ep
                 e = src[top].end[src[top].pos]
                 if src[top].cell[src[top].pos] != c or s > run_end + touch_s:
                     if c >= 0:                            # close the current access
+                        if n_out >= room:
+                            overflow = True
+                            break
                         _put_row(n_out, c, run_start, run_end, rank, covered, gap_max,
                                  o_cell, o_start, o_end, o_rank, o_cov, o_gmax)
                         n_out += 1
@@ -257,15 +312,20 @@ def union_rows(list cells, list starts, list ends, double touch_s, double gap_ep
                 elif e > run_end:
                     run_end = e
                 size = _advance(heap, size, src)
-            if c >= 0:
-                _put_row(n_out, c, run_start, run_end, rank, covered, gap_max,
-                         o_cell, o_start, o_end, o_rank, o_cov, o_gmax)
-                n_out += 1
+            if c >= 0 and not overflow:
+                if n_out >= room:
+                    overflow = True
+                else:
+                    _put_row(n_out, c, run_start, run_end, rank, covered, gap_max,
+                             o_cell, o_start, o_end, o_rank, o_cov, o_gmax)
+                    n_out += 1
     finally:
         free(src)
         free(heap)
-    return (cell_a[:n_out], times_a[0, :n_out], times_a[1, :n_out], rank_a[:n_out],
-            times_a[2, :n_out], times_a[3, :n_out])
+    if overflow:
+        raise OverflowError("union_rows: the union has more rows than the output arrays hold")
+    return (cell_a[:n_out], start_a[:n_out], end_a[:n_out], rank_a[:n_out], cov_a[:n_out],
+            gmax_a[:n_out])
 
 
 cdef inline void _put_row(Py_ssize_t n, long long c, double start, double end, long long rank,

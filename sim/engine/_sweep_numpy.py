@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine._segments_numpy import running_max, segment_starts
+from sim.engine.intervals import concatenated_ranges
 
 MAX_DEPTH = 4096          # the compiled loop's capacity for open intervals
 
@@ -111,11 +112,44 @@ def sweep(cells, starts, ends, window_end_s, touch_s: float, gap_eps_s: float, c
     max_depth[cells_seen[deeper]] = depth[deeper]
 
 
-def union_rows(cells, starts, ends, touch_s: float, gap_eps_s: float):
+def union_rows(cells, starts, ends, touch_s: float, gap_eps_s: float, ranges=None,
+               out=None):
     """The union per cell of the sources' intervals, one row per access, as
     sim.engine._sweep.union_rows: (cell, start, end, rank, covered_before, gap_max), each
     (R,) in (cell, start) order. covered_before is a running sum over all rows less the
-    sum before the cell's first (equal to the compiled per-cell sum up to rounding)."""
+    sum before the cell's first (equal to the compiled per-cell sum up to rounding).
+    ranges (per source (lo, hi): only rows lo[r] .. hi[r] - 1) and out (six arrays to
+    write into; OverflowError when the union does not fit) as the compiled loop's."""
+    if ranges is not None:
+        rows = [_ranges_of(np.asarray(lo, np.int64), np.asarray(hi, np.int64), len(c))
+                for (lo, hi), c in zip(ranges, cells)]
+        cells = [np.asarray(c)[r] for c, r in zip(cells, rows)]
+        starts = [np.asarray(s)[r] for s, r in zip(starts, rows)]
+        ends = [np.asarray(e)[r] for e, r in zip(ends, rows)]
+    rows = _union_rows(cells, starts, ends, touch_s, gap_eps_s)
+    if out is None:
+        return rows
+    n = rows[0].shape[0]
+    if min(len(a) for a in out) < n:
+        raise OverflowError("union_rows: the union has more rows than the output arrays hold")
+    for target, values in zip(out, rows):
+        target[:n] = values
+    return tuple(target[:n] for target in out)
+
+
+def _ranges_of(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """Row numbers lo[r] .. hi[r] - 1 of every range, in order; ValueError unless the
+    ranges are increasing and within the n rows (as the compiled loop checks)."""
+    if lo.shape != hi.shape:
+        raise ValueError("lo and hi of a source's ranges differ in length")
+    if lo.size and (np.any(lo < 0) or np.any(hi < lo) or np.any(hi > n)
+                    or np.any(lo[1:] < hi[:-1])):
+        raise ValueError("a source's ranges must be increasing and within its rows")
+    return concatenated_ranges(lo, hi - lo)
+
+
+def _union_rows(cells, starts, ends, touch_s: float, gap_eps_s: float):
+    """union_rows on whole sources."""
     cell, start, end = _merged(cells, starts, ends)
     if not cell.shape[0]:
         z = np.zeros(0)

@@ -135,3 +135,14 @@ def sort_by_cell_then_time(cell: np.ndarray, t_s: np.ndarray) -> np.ndarray:
     span = float(np.max(t_s)) - t0 + 1.0
     key = cell.astype(np.float64) * span + (t_s - t0)
     return np.argsort(key, kind="stable")
+
+
+def concatenated_ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Row numbers first[i] .. first[i] + count[i] - 1 of every i, concatenated (int64):
+    the rows of some cells in arrays sorted by cell (first, count from binary search)."""
+    count = np.asarray(count, dtype=np.int64)
+    total = int(count.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.repeat(np.asarray(first, dtype=np.int64) - np.cumsum(count) + count, count)
+    return starts + np.arange(total)

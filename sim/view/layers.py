@@ -26,7 +26,7 @@ from typing import Optional
 import numpy as np
 
 from sim import loops
-from sim.engine.intervals import TOUCH_S, segmented_cummax
+from sim.engine.intervals import TOUCH_S, concatenated_ranges, segmented_cummax
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
 
@@ -76,7 +76,7 @@ class _Rows:
         sorted by (cell, start), as the engine's are; one that is not is sorted first."""
         cells, starts, ends = [], [], []
         for iv in sources:
-            if not _sorted_by_cell_start(iv):
+            if not sorted_by_cell_start(iv):
                 iv = iv.merged()
             cells.append(np.ascontiguousarray(iv.cell, dtype=np.int64))
             starts.append(np.ascontiguousarray(iv.start_s, dtype=np.float64))
@@ -86,12 +86,72 @@ class _Rows:
     FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
 
 
-def _sorted_by_cell_start(iv) -> bool:
+@dataclass(frozen=True)
+class UnionOnCells:
+    """The rows of the union of some sources on some cells only, as replaced takes them
+    for a what-if edit: each source (sim.engine.intervals.Intervals, sorted by (cell,
+    start): sorted_by_cell_start) is read through the row ranges of `cells` (C,) (sorted
+    int64) found by binary search, and the compiled merge (sim.loops.sweep.union_rows)
+    writes the rows straight into the layers' spare room: no copy of the sources' rows on
+    those cells and no intermediate arrays, however much of the grid the edit touches."""
+    sources: list
+    cells: np.ndarray
+
+    def ranges(self) -> list:
+        """Per source (lo, hi) (C,): its rows of cells[i] are lo[i] .. hi[i] - 1."""
+        return [(np.searchsorted(iv.cell, self.cells, side="left"),
+                 np.searchsorted(iv.cell, self.cells, side="right")) for iv in self.sources]
+
+    def write(self, ranges: list, out: Optional[tuple]) -> _Rows:
+        """The rows, written into out (six arrays as _Rows.FIELDS, of one length; None: new
+        arrays; OverflowError when they are too short); returns views of out."""
+        arrays = [(np.ascontiguousarray(iv.cell, dtype=np.int64),
+                   np.ascontiguousarray(iv.start_s, dtype=np.float64),
+                   np.ascontiguousarray(iv.end_s, dtype=np.float64)) for iv in self.sources]
+        cells, starts, ends = (list(a) for a in zip(*arrays)) if arrays else ([], [], [])
+        return _Rows(*loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S,
+                                             ranges, out))
+
+
+def sorted_by_cell_start(iv) -> bool:
     """Whether intervals are in (cell, start) order."""
     if iv.size < 2:
         return True
     dc = np.diff(iv.cell)
     return bool(np.all((dc > 0) | ((dc == 0) & (iv.start_s[1:] >= iv.start_s[:-1]))))
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """An event stream: row numbers (n,) in the order of their starts (n,), ascending."""
+    rows: np.ndarray
+    starts: np.ndarray
+
+    def started(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Row numbers whose start lies in (t0_s, t1_s]: two binary searches."""
+        lo = np.searchsorted(self.starts, t0_s, side="right")
+        hi = np.searchsorted(self.starts, t1_s, side="right")
+        return self.rows[lo:hi]
+
+    def sorted(self) -> "_Sorted":
+        return self
+
+
+@dataclass(frozen=True)
+class _Unsorted:
+    """An edit's rows first .. first + n - 1 before their starts (n,) are sorted: found
+    by one pass over the starts. Sorting n rows takes longer than the few frames it takes
+    the window to sort them in the background after the edit is shown (sorted())."""
+    first: int
+    starts: np.ndarray
+
+    def started(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Row numbers whose start lies in (t0_s, t1_s]."""
+        return self.first + np.flatnonzero((self.starts > t0_s) & (self.starts <= t1_s))
+
+    def sorted(self) -> _Sorted:
+        order = _by_start(self.starts)
+        return _Sorted(self.first + order, self.starts[order])
 
 
 class IncrementalLayers:
@@ -101,8 +161,9 @@ class IncrementalLayers:
     or its _Rows (_Rows.union_of).
     Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
     the affected cells' new intervals without copying the others; rows it replaces are
-    marked dead (`alive`) and skipped. Events: one or more streams of row numbers sorted by
-    start (the original union, then one per edit).
+    marked dead (`alive`) and skipped. Events: one or more streams of row numbers by
+    start (the original union, then one per edit: _Sorted, or _Unsorted until the window
+    sorts it in the background, with_sorted_streams).
     """
 
     def __init__(self, union, n_cells: int, _state=None):
@@ -116,12 +177,12 @@ class IncrementalLayers:
             # rows of cell c: first_row[c] .. first_row[c] + n_rows[c] - 1
             self.n_rows = np.bincount(rows.cell, minlength=self.n_cells)
             self.first_row = np.cumsum(self.n_rows) - self.n_rows
-            order = _by_start(rows.start_s)
-            self.streams = [(order, rows.start_s[order])]
+            self.streams = [_Unsorted(0, rows.start_s).sorted()]
         else:
             (self._buffers, self._k, self.alive, self.first_row, self.n_rows,
              self.streams) = _state
         self._views()
+        self.edit_rows = 0          # rows the last edit (replaced) added
         self.t_s = -np.inf
         self.cur = np.full(self.n_cells, -1, dtype=np.int64)
         # end of the last started interval per cell (NaN: none yet), kept up to date by seek
@@ -144,26 +205,35 @@ class IncrementalLayers:
 
         The new rows go into the buffers' spare room after this object's K rows (which this
         object never reads), the affected cells' old rows are marked dead in a copy of
-        `alive`, and the new rows' starts become one more event stream: within every cell
-        later starts keep larger row numbers, and the work is O(k log k) in the k new
-        intervals plus O(M) per-cell copies, with no pass over all K rows. Safe while another
-        thread seeks this object: it reads a snapshot of (t, cur); cells a concurrent seek
-        moved past that t are moved again by the next seek (np.maximum over the same
-        starts)."""
-        t_snap = self.t_s
-        cur_snap = self.cur.copy()
-        new = sub if isinstance(sub, _Rows) else _Rows.of(sub)
-        base, k_new = self._k, new.cell.size
+        `alive`, and the new rows become one more event stream, unsorted (with_sorted_streams
+        sorts it later): within every cell later starts keep larger row numbers, and the
+        work is O(k) in the k new intervals plus O(M) per-cell copies, with no pass over all
+        K rows. Safe while another thread seeks this object: it reads a snapshot of (t, cur);
+        cells a concurrent seek moved past that t are moved again by the next seek
+        (np.maximum over the same starts)."""
+        t_snap, cur_snap, _ = self._snapshot()
+        base = self._k
         buffers = self._buffers
-        if base + k_new > buffers.cell.size:                 # out of room: grow (rare)
-            buffers = _Rows(*(_with_room(getattr(buffers, f)[:base], base + k_new)
-                              for f in _Rows.FIELDS))
-        for f in _Rows.FIELDS:
-            getattr(buffers, f)[base:base + k_new] = getattr(new, f)
+        in_place = False
+        if isinstance(sub, UnionOnCells):
+            ranges = sub.ranges()
+            try:                                        # straight into the spare room
+                new = sub.write(ranges, tuple(getattr(buffers, f)[base:]
+                                              for f in _Rows.FIELDS))
+                in_place = True
+            except OverflowError:                       # out of room: grow (rare)
+                new = sub.write(ranges, None)
+        else:
+            new = sub if isinstance(sub, _Rows) else _Rows.of(sub)
+        k_new = new.cell.size
+        if not in_place:
+            buffers = self._with_room_for(k_new)
+            for f in _Rows.FIELDS:
+                getattr(buffers, f)[base:base + k_new] = getattr(new, f)
         alive = np.ones(buffers.cell.size, dtype=bool)
         alive[:base] = self.alive[:base]
         cells = np.flatnonzero(affected)
-        dead = _ranges(self.first_row[cells], self.n_rows[cells])
+        dead = concatenated_ranges(self.first_row[cells], self.n_rows[cells])
         alive[dead] = False
         first_row = self.first_row.copy()
         n_rows = self.n_rows.copy()
@@ -172,8 +242,7 @@ class IncrementalLayers:
             heads = np.flatnonzero(new.rank == 0)
             first_row[new.cell[heads]] = base + heads
             n_rows += np.bincount(new.cell, minlength=self.n_cells)
-        by_start = _by_start(new.start_s)
-        streams = self.streams + [(base + by_start, new.start_s[by_start])]
+        streams = self.streams + [_Unsorted(base, buffers.start_s[base:base + k_new])]
         out = IncrementalLayers(None, self.n_cells,
                                 (buffers, base + k_new, alive, first_row, n_rows, streams))
         out.cur = np.where(affected, -1, cur_snap)
@@ -183,7 +252,16 @@ class IncrementalLayers:
         done = affected & (out.cur >= 0)
         out.end_cur_s[done] = out.end_s[out.cur[done]]
         out.t_s = t_snap
+        out.edit_rows = k_new
         return out
+
+    def _with_room_for(self, rows: int) -> _Rows:
+        """The buffers, or copies grown to take `rows` more after the K rows (rare: the
+        window compacts in the background before room runs short)."""
+        if self._k + rows <= self._buffers.cell.size:
+            return self._buffers
+        return _Rows(*(_with_room(getattr(self._buffers, f)[:self._k], self._k + rows)
+                       for f in _Rows.FIELDS))
 
     @property
     def spare_rows(self) -> int:
@@ -200,17 +278,16 @@ class IncrementalLayers:
         Dropping rows keeps their order, so each cell's rows stay contiguous and within a
         cell later starts keep larger row numbers; the streams, each sorted by start,
         merge into one without a sort (_merge_streams). O(K) copies."""
-        t_snap = self.t_s
-        cur_snap = self.cur.copy()
-        end_cur = self.end_cur_s.copy()
+        t_snap, cur_snap, end_cur = self._snapshot()
         kept = np.flatnonzero(self.alive[:self._k])
         new_row = np.full(self._k, -1, dtype=np.int64)
         new_row[kept] = np.arange(kept.size)
         buffers = _Rows(*(_with_room(getattr(self, f)[kept]) for f in _Rows.FIELDS))
         streams = []
-        for order, starts in self.streams:
-            live = self.alive[order]
-            streams.append((new_row[order[live]], starts[live]))
+        for stream in self.streams:
+            stream = stream.sorted()
+            live = self.alive[stream.rows]
+            streams.append(_Sorted(new_row[stream.rows[live]], stream.starts[live]))
         has_rows = self.n_rows > 0           # an empty cell's first_row may name a dead row
         first_row = np.zeros(self.n_cells, dtype=np.int64)
         first_row[has_rows] = new_row[self.first_row[has_rows]]
@@ -221,6 +298,25 @@ class IncrementalLayers:
         out.end_cur_s = end_cur
         out.t_s = t_snap
         return out
+
+    def with_sorted_streams(self) -> "IncrementalLayers":
+        """The same layers (the same buffers) with every event stream sorted by start, at
+        this one's time: a frame then finds an edit's rows that start by binary search
+        instead of a pass over them. What the window builds in the background after an
+        edit is shown; safe while another thread seeks this object, as replaced is."""
+        if all(isinstance(stream, _Sorted) for stream in self.streams):
+            return self
+        streams = [stream.sorted() for stream in self.streams]
+        t_snap, cur_snap, end_cur = self._snapshot()
+        out = IncrementalLayers(None, self.n_cells, (self._buffers, self._k, self.alive,
+                                                     self.first_row, self.n_rows, streams))
+        out.cur, out.end_cur_s, out.t_s = cur_snap, end_cur, t_snap
+        return out
+
+    def _snapshot(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """(t, copy of cur, copy of end_cur_s), the time read first (see replaced)."""
+        t_snap = self.t_s
+        return t_snap, self.cur.copy(), self.end_cur_s.copy()
 
     @property
     def n_intervals(self) -> int:
@@ -233,12 +329,10 @@ class IncrementalLayers:
         if not forward:
             self.cur.fill(-1)
             self.end_cur_s.fill(np.nan)
-        for order, starts in self.streams:
-            lo = np.searchsorted(starts, self.t_s, side="right") if forward else 0
-            hi = np.searchsorted(starts, t_s, side="right")
-            if hi <= lo:
+        for stream in self.streams:
+            idx = stream.started(self.t_s if forward else -np.inf, t_s)
+            if idx.size == 0:
                 continue
-            idx = order[lo:hi]
             if len(self.streams) > 1:
                 idx = idx[self.alive[idx]]
             cells = self.cell[idx]
@@ -311,12 +405,13 @@ def _by_start(start_s: np.ndarray) -> np.ndarray:
     return np.argsort(start_s, kind="quicksort")
 
 
-def _merge_streams(streams: list) -> tuple[np.ndarray, np.ndarray]:
-    """One (order, starts) stream from several, each sorted by start: pairwise merges, a
-    binary search per row of the later stream (its rows go after the earlier's equal
-    starts) and one copy of all rows, instead of sorting them all again."""
-    order, starts = streams[0]
-    for more_order, more_starts in streams[1:]:
+def _merge_streams(streams: list) -> _Sorted:
+    """One stream from several _Sorted: pairwise merges, a binary search per row of the
+    later stream (its rows go after the earlier's equal starts) and one copy of all rows,
+    instead of sorting them all again."""
+    order, starts = streams[0].rows, streams[0].starts
+    for more in streams[1:]:
+        more_order, more_starts = more.rows, more.starts
         at = np.searchsorted(starts, more_starts, side="right") + np.arange(more_starts.size)
         merged = np.ones(starts.size + more_starts.size, dtype=bool)
         merged[at] = False
@@ -325,7 +420,7 @@ def _merge_streams(streams: list) -> tuple[np.ndarray, np.ndarray]:
         new_order[merged], new_starts[merged] = order, starts
         new_order[at], new_starts[at] = more_order, more_starts
         order, starts = new_order, new_starts
-    return order, starts
+    return _Sorted(order, starts)
 
 
 def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
@@ -338,13 +433,3 @@ def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
     out[:values.size] = values
     out[values.size:] = 0
     return out
-
-
-def _ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Concatenated aranges first[i] .. first[i] + count[i] - 1."""
-    count = np.asarray(count, dtype=np.int64)
-    total = int(count.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.repeat(np.asarray(first, dtype=np.int64) - np.cumsum(count) + count, count)
-    return starts + np.arange(total)

@@ -21,7 +21,7 @@ from sim.world.grid import laea_forward
 from sim.engine.airspace import airspace_violations
 from sim.engine.runner import Engine
 from sim.view.footprint import footprint_shape, reference_polygons
-from sim.view.layers import IncrementalLayers, _ranges, _Rows
+from sim.view.layers import IncrementalLayers, UnionOnCells, _Rows, sorted_by_cell_start
 
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, without its black and yellow
 # (black is the map's ink; yellow vanishes on the light land), then Paul Tol's wine and a
@@ -163,6 +163,8 @@ class Scene:
         for i, _, iv in sources:
             per_platform[i][iv.cell] = True
         rows = _Rows.union_of([iv for _, _, iv in sources])
+        for _, _, iv in sources:            # a what-if then reads them without checking
+            self._sorted_by_cell[id(iv)] = (iv, sorted_by_cell_start(iv))
         self.progress = 0.9
         return Coverage(IncrementalLayers(rows, self.grid.size), per_platform,
                         time.perf_counter() - t0)
@@ -358,39 +360,36 @@ class Scene:
             new = [engine.full_intervals(index, j) for j in range(len(engine.sensors[index]))]
             new_mask = self._cells_of(new)
             affected = old_mask | new_mask
-            cells = np.flatnonzero(affected)
-            others = [self._on_cells(engine.full_intervals(i, j), cells, affected)
-                      for i in range(len(engine.tracks)) if i != index
-                      for j in range(len(engine.sensors[i]))]
+            sources = [self._sorted_source(engine.full_intervals(i, j), affected)
+                       for i in range(len(engine.tracks)) for j in range(len(engine.sensors[i]))]
             old = self.coverage
-            rows = _Rows.union_of(others + new)
-            layers = old.layers.replaced(affected, rows)
+            layers = old.layers.replaced(affected, UnionOnCells(sources, np.flatnonzero(affected)))
             per_platform = list(old.per_platform_cells)
             per_platform[index] = new_mask
             installed = Coverage(layers, per_platform, time.perf_counter() - t0)
             self.coverage = installed
             self.layers_ready_s = time.perf_counter()        # what-if time ends here
             self.violations[index] = self._violations(index)
-            if layers.spare_rows < COMPACT_BELOW_EDITS * rows.cell.size:
-                # the next edit like this one may not fit: make room now, while the user
-                # looks at the result (the scene stays busy, so no drag starts meanwhile)
-                compact = replace(installed, layers=layers.compacted())
-                if self.coverage is installed:
-                    self.coverage = compact
+            # While the user looks at the result (the scene stays busy, so no drag starts
+            # meanwhile): sort the edit's event stream, and when the next edit like this one
+            # may not fit the buffers, make room.
+            if layers.spare_rows < COMPACT_BELOW_EDITS * layers.edit_rows:
+                finished = layers.compacted()
+            else:
+                finished = layers.with_sorted_streams()
+            if self.coverage is installed:
+                self.coverage = replace(installed, layers=finished)
         except Exception as error:
             self.error = f"{type(error).__name__}: {error}"
 
-    def _on_cells(self, iv, cells: np.ndarray, mask: np.ndarray):
-        """The intervals of iv on the given cells (sorted) or mask: by binary search when
-        iv is sorted by cell (checked once per cached object), else by the mask."""
+    def _sorted_source(self, iv, mask: np.ndarray):
+        """iv when it is sorted by (cell, start) (checked once per cached object: the
+        engine's are), else its intervals on the mask's cells, sorted: a source for
+        UnionOnCells."""
         key = id(iv)
         if key not in self._sorted_by_cell:
-            self._sorted_by_cell[key] = (iv, bool(np.all(np.diff(iv.cell) >= 0)))
-        if not self._sorted_by_cell[key][1]:
-            return iv.take(mask[iv.cell])
-        lo = np.searchsorted(iv.cell, cells, side="left")
-        hi = np.searchsorted(iv.cell, cells, side="right")
-        return iv.take(_ranges(lo, hi - lo))
+            self._sorted_by_cell[key] = (iv, sorted_by_cell_start(iv))
+        return iv if self._sorted_by_cell[key][1] else iv.take(mask[iv.cell]).merged()
 
     def _cells_of(self, intervals) -> np.ndarray:
         """(M,) bool: cells that any of these intervals covers."""
