@@ -155,7 +155,7 @@ def _time_bound(n_lo, kr, kg, slope):
     """The loop's _time_bound: lower bound of n / hypot(kr, kg s) for n >= n_lo and
     s <= slope."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n_lo >= 0.0, n_lo / np.hypot(kr, kg * slope), n_lo / kr)
+        return np.where(n_lo >= 0.0, n_lo / np.sqrt(kr * kr + (kg * slope) ** 2), n_lo / kr)
 
 
 def _samples(rays: _Rays, rows, ja, j, ends, exact, chunk: int, lon_360: bool, grid):
