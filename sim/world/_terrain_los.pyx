@@ -263,6 +263,8 @@ cdef struct Margin:
     const Slopes* sl
     double kr, kg                      # rate bounds (1/s) of sim/engine/terrain_refine.py
     double slope_min, s_any            # least slope of a sample; the slope bound anywhere
+    double kappa_any                   # hypot(kr, kg s_any): the rate bound anywhere
+    double kappa_sum                   # kr + kg s_any >= every sample's rate bound
     double near_m                      # samples within this ground distance use sl.*_near
     double tau_cap                     # the walk stops at a margin <= -tau_cap
     double top                         # highest terrain any sample can meet (m)
@@ -281,7 +283,7 @@ cdef inline bint _rest_clears(Scan* s, const Ray* ray, double step_e, long ja) n
     chord is convex, above its tangent at ya), so (r - r_e - top) / (r_e y) >=
     (a_line + dr_a y) / (r_e y), monotonic in y: its smaller end value bounds the margin
     of every sample from ja on."""
-    cdef double ya, xa, r_a, dr_a, a_line
+    cdef double ya, xa, r_a, dr_a, a_line, n_near, n_far
     if Scan is Blocked:
         return False
     else:
@@ -290,9 +292,11 @@ cdef inline bint _rest_clears(Scan* s, const Ray* ray, double step_e, long ja) n
         r_a = 1.0 / (ray.amp * cos(xa - ray.x_c))
         dr_a = r_a * r_a * ray.amp * sin(ray.x_c - xa)
         a_line = r_a - ray.r_e - s.top - dr_a * ya
-        return (_time_bound((a_line / ya + dr_a) / ray.r_e, s.kr, s.kg, s.s_any) >= s.best
-                and _time_bound((a_line / ray.lam_e + dr_a) / ray.r_e, s.kr, s.kg, s.s_any)
-                >= s.best)
+        n_near = (a_line / ya + dr_a) / ray.r_e
+        n_far = (a_line / ray.lam_e + dr_a) / ray.r_e
+        # _time_bound(n, kr, kg, s_any) with its hypotenuse kappa_any computed once per ray
+        return ((n_near / s.kappa_any if n_near >= 0.0 else n_near / s.kr) >= s.best
+                and (n_far / s.kappa_any if n_far >= 0.0 else n_far / s.kr) >= s.best)
 
 
 cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step_e,
@@ -315,6 +319,9 @@ cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step
     if Scan is Blocked:
         return top <= low
     else:
+        f = low - top
+        if f >= 0.0 and (s.best <= 0.0 or f >= s.best * s.kappa_sum * (ray.r_e * step_e * j1)):
+            return True                  # clears by more than any slope bound could need
         near = ray.r_e * step_e * j1 <= s.near_m
         if fine:
             s_j = _bound_box(s.sl.fine_near if near else s.sl.fine, g.n_lat, g.n_lon, 1, g,
@@ -322,7 +329,6 @@ cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step
         else:
             s_j = _bound_box(s.sl.tile_near if near else s.sl.tile, g.n_tile_lat,
                              g.n_tile_lon, g.tile_nodes, g, lat0, lon0, lat1, lon1)
-        f = low - top
         f = f / (ray.r_e * step_e * j1) if f >= 0.0 else f / (ray.r_e * step_e * j0)
         return _time_bound(f, s.kr, s.kg, s_j if s_j > s.slope_min else s.slope_min) >= s.best
 
@@ -337,10 +343,17 @@ cdef inline bint _sample_stops(Scan* s, const Grid* g, const Ray* ray, double st
     sample (s_any across the antimeridian), and ends at a margin <= -tau_cap (blocked long
     enough: no later sample matters)."""
     cdef double elev = _elevation(g, lat, lon)
-    cdef double n, s_j, tau
+    cdef double n, s_j, tau, inv_r
     if Scan is Blocked:
         return (elev + ray.r_e) * ray.amp * cos_a > 1.0
     else:
+        inv_r = ray.amp * cos_a          # 1 / r(x_j), > 0 where the ray is low
+        if (elev + ray.r_e) * inv_r <= 1.0:
+            # A clear sample: its margin n / kappa is >= 0, and >= best when
+            # n >= best (kr + kg s_any) (kappa <= kr + kg s), i.e. when the ray's height
+            # 1 / inv_r clears the terrain by best kappa_sum d_j: no division needed.
+            if s.best < 0.0 or (elev + ray.r_e + s.best * s.kappa_sum * (ray.r_e * step_e * j)) * inv_r <= 1.0:
+                return False
         if wraps:
             s_j = s.s_any
         else:
@@ -520,6 +533,8 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
         return scan.best
     scan.sl, scan.kr, scan.kg, scan.slope_min = sl, kr, kg, slope_min
     scan.s_any = sl.anywhere if sl.anywhere > slope_min else slope_min
+    scan.kappa_any = sqrt(kr * kr + (kg * scan.s_any) * (kg * scan.s_any))
+    scan.kappa_sum = kr + kg * scan.s_any
     scan.near_m, scan.tau_cap, scan.blocked = near_m, tau_cap, False
     # every sample lies within region_m of the cell: the regional maximum bounds it
     scan.top = region_top_m if k * lam_e * radius_m <= region_m else terrain_max_m
