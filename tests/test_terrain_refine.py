@@ -28,7 +28,7 @@ from sim.engine.runner import Engine
 from sim.scenario.load import load_scenario_text
 from sim.schema import SensorSpec, TerrainSpec
 from sim.engine.terrain_refine import (FIRST_STEP_S, ClearanceBound, ground_rate_rad_s,
-                                own_reach_cut, positions_along, terrain_cut)
+                                       held_s, own_reach_cut, positions_along, terrain_cut)
 from tests.test_environment import make_grid, make_scenario
 
 R = 6_371_000.0
@@ -189,18 +189,20 @@ def test_no_window_longer_than_a_second_is_missed(tmp_path, seed, loiter, offset
         assert abs(covered - seen.sum() * DENSE_S) <= 2.0
         # The margins the proof relies on: a sample's sign holds for |tau| (and, when
         # visible, at most the entry margin) on both sides, on the dense reference.
+        # Horizons of the first samples' (half their spacing) and of later ones (shorter).
         probe = t[:: max(1, t.size // 8)]
         pos, alt = where(probe)
         own = np.full(probe.size, k)
         lam = E.central_angle_rad(pos, env.cells_u[iv.cell[own]])
-        kr, kg, slope_min = bound.rates(own, lam, alt)
+        horizon = np.where(np.arange(probe.size) % 2 == 0, 0.5 * FIRST_STEP_S, 7.5)
+        kr, kg, slope_min = bound.rates(own, lam, alt, horizon)
+        longest = float(horizon.max())
         tau = env.terrain.margin(pos, alt, iv.cell[own],
                                  observer_height_m(sensor.spec.target_height_m),
-                                 sensor.spec.radio, kr, kg, slope_min, FIRST_STEP_S,
-                                 bound.reach_cells, bound.near_m(lam))
-        entry = bound.entry(own, lam, alt, kr, kg)
-        held = np.where(tau >= 0, np.minimum(tau, entry), np.where(entry > 0, -tau, 0.0))
-        for tp, sign, span in zip(probe, tau >= 0, np.minimum(held, FIRST_STEP_S)):
+                                 sensor.spec.radio, kr, kg, slope_min, longest,
+                                 bound.reach_cells(longest), bound.near_m(lam, horizon))
+        held = held_s(tau, bound.entry(own, lam, alt, kr, kg, horizon), horizon)
+        for tp, sign, span in zip(probe, tau >= 0, held):
             near = np.abs(t - tp) < span
             assert (seen[near] == sign).all()
 
