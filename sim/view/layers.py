@@ -160,8 +160,9 @@ class IncrementalLayers:
     union: sim.engine.intervals.Intervals merged per cell (sorted by (cell, start), disjoint),
     or its _Rows (_Rows.union_of).
     Rows live in buffers with spare room at the end, so a what-if edit (replaced) appends
-    the affected cells' new intervals without copying the others; rows it replaces are
-    marked dead (`alive`) and skipped. Events: one or more streams of row numbers by
+    the affected cells' new intervals without copying the others. A cell's live rows are
+    one block, first_row[c] .. first_row[c] + n_rows[c] - 1; an edit points the cell at its
+    new block, and the rows it replaced (outside every block) are skipped (_live). Events: one or more streams of row numbers by
     start (the original union, then one per edit: _Sorted, or _Unsorted until the window
     sorts it in the background, with_sorted_streams).
     """
@@ -173,14 +174,11 @@ class IncrementalLayers:
             k = rows.cell.size
             self._buffers = _Rows(*(_with_room(getattr(rows, f)) for f in _Rows.FIELDS))
             self._k = k
-            self.alive = np.ones(self._buffers.cell.size, dtype=bool)
-            # rows of cell c: first_row[c] .. first_row[c] + n_rows[c] - 1
             self.n_rows = np.bincount(rows.cell, minlength=self.n_cells)
             self.first_row = np.cumsum(self.n_rows) - self.n_rows
             self.streams = [_Unsorted(0, rows.start_s).sorted()]
         else:
-            (self._buffers, self._k, self.alive, self.first_row, self.n_rows,
-             self.streams) = _state
+            self._buffers, self._k, self.first_row, self.n_rows, self.streams = _state
         self._views()
         self.edit_rows = 0          # rows the last edit (replaced) added
         self.t_s = -np.inf
@@ -204,8 +202,8 @@ class IncrementalLayers:
         its _Rows), at this one's time: what a what-if edit of one platform needs.
 
         The new rows go into the buffers' spare room after this object's K rows (which this
-        object never reads), the affected cells' old rows are marked dead in a copy of
-        `alive`, and the new rows become one more event stream, unsorted (with_sorted_streams
+        object never reads), the affected cells point at their new blocks (their old rows
+        are no longer live), and the new rows become one more event stream, unsorted (with_sorted_streams
         sorts it later): within every cell later starts keep larger row numbers, and the
         work is O(k) in the k new intervals plus O(M) per-cell copies, with no pass over all
         K rows. Safe while another thread seeks this object: it reads a snapshot of (t, cur);
@@ -230,11 +228,6 @@ class IncrementalLayers:
             buffers = self._with_room_for(k_new)
             for f in _Rows.FIELDS:
                 getattr(buffers, f)[base:base + k_new] = getattr(new, f)
-        alive = np.ones(buffers.cell.size, dtype=bool)
-        alive[:base] = self.alive[:base]
-        cells = np.flatnonzero(affected)
-        dead = concatenated_ranges(self.first_row[cells], self.n_rows[cells])
-        alive[dead] = False
         first_row = self.first_row.copy()
         n_rows = self.n_rows.copy()
         n_rows[affected] = 0
@@ -244,7 +237,7 @@ class IncrementalLayers:
             n_rows += np.bincount(new.cell, minlength=self.n_cells)
         streams = self.streams + [_Unsorted(base, buffers.start_s[base:base + k_new])]
         out = IncrementalLayers(None, self.n_cells,
-                                (buffers, base + k_new, alive, first_row, n_rows, streams))
+                                (buffers, base + k_new, first_row, n_rows, streams))
         out.cur = np.where(affected, -1, cur_snap)
         due = new.start_s <= t_snap
         np.maximum.at(out.cur, new.cell[due], base + np.flatnonzero(due))
@@ -269,7 +262,7 @@ class IncrementalLayers:
         return int(self._buffers.cell.size - self._k)
 
     def compacted(self) -> "IncrementalLayers":
-        """The same layers without the dead rows, in new buffers with fresh spare room and
+        """The same layers with only the live rows, in new buffers with fresh spare room and
         one event stream, at this one's time: what the window builds in the background
         after an edit, so that the next edits find room (replaced then never copies every
         row while the user waits). Safe while another thread seeks this object, as
@@ -279,21 +272,23 @@ class IncrementalLayers:
         cell later starts keep larger row numbers; the streams, each sorted by start,
         merge into one without a sort (_merge_streams). O(K) copies."""
         t_snap, cur_snap, end_cur = self._snapshot()
-        kept = np.flatnonzero(self.alive[:self._k])
+        has_rows = self.n_rows > 0           # an empty cell's first_row may name an old row
+        blocks = np.argsort(self.first_row[has_rows], kind="stable")    # in row order
+        kept = concatenated_ranges(self.first_row[has_rows][blocks],
+                                   self.n_rows[has_rows][blocks])       # ascending
         new_row = np.full(self._k, -1, dtype=np.int64)
         new_row[kept] = np.arange(kept.size)
         buffers = _Rows(*(_with_room(getattr(self, f)[kept]) for f in _Rows.FIELDS))
         streams = []
         for stream in self.streams:
             stream = stream.sorted()
-            live = self.alive[stream.rows]
+            live = self._live(stream.rows)
             streams.append(_Sorted(new_row[stream.rows[live]], stream.starts[live]))
-        has_rows = self.n_rows > 0           # an empty cell's first_row may name a dead row
         first_row = np.zeros(self.n_cells, dtype=np.int64)
         first_row[has_rows] = new_row[self.first_row[has_rows]]
         out = IncrementalLayers(None, self.n_cells,
-                                (buffers, kept.size, np.ones(buffers.cell.size, dtype=bool),
-                                 first_row, self.n_rows.copy(), [_merge_streams(streams)]))
+                                (buffers, kept.size, first_row, self.n_rows.copy(),
+                                 [_merge_streams(streams)]))
         out.cur = np.where(cur_snap >= 0, new_row[cur_snap], -1)
         out.end_cur_s = end_cur
         out.t_s = t_snap
@@ -308,10 +303,16 @@ class IncrementalLayers:
             return self
         streams = [stream.sorted() for stream in self.streams]
         t_snap, cur_snap, end_cur = self._snapshot()
-        out = IncrementalLayers(None, self.n_cells, (self._buffers, self._k, self.alive,
-                                                     self.first_row, self.n_rows, streams))
+        out = IncrementalLayers(None, self.n_cells, (self._buffers, self._k, self.first_row,
+                                                     self.n_rows, streams))
         out.cur, out.end_cur_s, out.t_s = cur_snap, end_cur, t_snap
         return out
+
+    def _live(self, rows: np.ndarray) -> np.ndarray:
+        """(n,) bool: which rows (n,) are in their cell's block (not replaced by an edit)."""
+        cells = self.cell[rows]
+        offset = rows - self.first_row[cells]
+        return (offset >= 0) & (offset < self.n_rows[cells])
 
     def _snapshot(self) -> tuple[float, np.ndarray, np.ndarray]:
         """(t, copy of cur, copy of end_cur_s), the time read first (see replaced)."""
@@ -333,8 +334,8 @@ class IncrementalLayers:
             idx = stream.started(self.t_s if forward else -np.inf, t_s)
             if idx.size == 0:
                 continue
-            if len(self.streams) > 1:
-                idx = idx[self.alive[idx]]
+            if len(self.streams) > 1:       # after an edit: some rows were replaced
+                idx = idx[self._live(idx)]
             cells = self.cell[idx]
             # Within a cell, later starts have larger indices: the maximum is the last one.
             np.maximum.at(self.cur, cells, idx)
