@@ -249,14 +249,15 @@ def test_rays_blocked_and_elevations(seed, even, lon_360, k):
 
 def _margin_args(rng, g, n: int):
     """The arguments rays_margin adds to rays_blocked's for n rays over the terrain g, with
-    tau_cap 1 s: slope tables built as the engine builds them (a dilated per-cell slope,
+    tau_cap 0.5-2 s (one per ray): slope tables built as the engine builds them (a dilated per-cell slope,
     then tile maxima), so that the loop's skips are exact."""
     raw = rng.uniform(0.0, 0.6, g["elev"].shape)
     fine, near = (np.ascontiguousarray(maximum_filter(raw, size=size, mode="nearest"))
                   for size in (5, 3))                   # far and near reach
     tiles = [np.ascontiguousarray(_tile_maxima(x, TERRAIN_TILE_NODES)) for x in (fine, near)]
     return (fine, tiles[0], near, tiles[1], float(fine.max()), rng.uniform(1e-3, 0.05, n),
-            rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), rng.uniform(0, 40e3, n), 1.0)
+            rng.uniform(1e-3, 0.05, n), rng.uniform(0.0, 0.1, n), rng.uniform(0, 40e3, n),
+            rng.uniform(0.5, 2.0, n))
 
 
 @settings(max_examples=15, deadline=None)
@@ -270,8 +271,9 @@ def test_rays_margin(seed, even, lon_360, k):
     got = terrain_los.rays_margin(*args, *more)
     want = _terrain_los.rays_margin(*args, *more)
     # every kind of answer occurs: capped, clear, blocked, blocked beyond the cap
-    assert (want == 1.0).any() and ((want >= 0) & (want < 1)).any()
-    assert ((want < 0) & (want > -1)).any() and (want <= -1.0).any()
+    cap = more[-1]
+    assert (want == cap).any() and ((want >= 0) & (want < cap)).any()
+    assert ((want < 0) & (want > -cap)).any() and (want <= -cap).any()
     np.testing.assert_array_equal(got < 0, want < 0)
     _close(got, want)
 

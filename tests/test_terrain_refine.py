@@ -199,7 +199,7 @@ def test_no_window_longer_than_a_second_is_missed(tmp_path, seed, loiter, offset
         longest = float(horizon.max())
         tau = env.terrain.margin(pos, alt, iv.cell[own],
                                  observer_height_m(sensor.spec.target_height_m),
-                                 sensor.spec.radio, kr, kg, slope_min, longest,
+                                 sensor.spec.radio, kr, kg, slope_min, horizon,
                                  bound.reach_cells(longest), bound.near_m(lam, horizon))
         held = held_s(tau, bound.entry(own, lam, alt, kr, kg, horizon), horizon)
         for tp, sign, span in zip(probe, tau >= 0, held):

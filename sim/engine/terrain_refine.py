@@ -327,12 +327,12 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
         pos, alt = where(t)
         lam = E.central_angle_rad(pos, cells_u[iv.cell[owner]])
         kr, kg, slope_min = bound.rates(owner, lam, alt, horizon_s)
-        # One slope table and one stop for the whole batch, for its longest horizon: a
-        # longer reach only loosens the bound, and margins beyond a sample's horizon are
-        # cut to it (held_s).
+        # Each ray capped at its horizon (no margin beyond it is used: held_s), so the walk
+        # skips and stops sooner; one slope table for the whole batch, for its longest
+        # horizon (a longer reach only loosens the bound).
         longest = float(horizon_s.max())
         tau = env.terrain.margin(pos, alt, iv.cell[owner], observer_height, spec.radio, kr, kg,
-                                 slope_min, longest, bound.reach_cells(longest),
+                                 slope_min, horizon_s, bound.reach_cells(longest),
                                  bound.near_m(lam, horizon_s))
         # Seen where both the line of sight and the cell's own reach allow: the margin of
         # the two is the smaller (the longer-held blockage when either blocks). On arcs

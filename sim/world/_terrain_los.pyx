@@ -266,7 +266,7 @@ cdef struct Margin:
     double kappa_any                   # hypot(kr, kg s_any): the rate bound anywhere
     double kappa_sum                   # kr + kg s_any >= every sample's rate bound
     double near_m                      # samples within this ground distance use sl.*_near
-    double tau_cap                     # the walk stops at a margin <= -tau_cap
+    double tau_cap                     # the ray's cap: stop at a margin <= -tau_cap
     double top                         # highest terrain any sample can meet (m)
     double best                        # least margin so far (s)
     bint blocked                       # some sample was above the ray
@@ -617,7 +617,8 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
                 const double[:, ::1] slope_fine, const double[:, ::1] slope_tile,
                 const double[:, ::1] slope_fine_near, const double[:, ::1] slope_tile_near,
                 double slope_anywhere, const double[::1] kr, const double[::1] kg,
-                const double[::1] slope_min, const double[::1] near_m, double tau_cap):
+                const double[::1] slope_min, const double[::1] near_m,
+                const double[::1] tau_cap):
     """(K,) signed time margins (s) of the rays of rays_blocked (same first arguments):
     tau = min over the profile samples j of n_j / hypot(kr, kg * s_j), with
     n_j = (ray height - terrain) / (ground distance from the cell) the sample's clearance
@@ -626,9 +627,11 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
     layout as fine_max and tile_max; the _near tables for samples at most near_m (K,)
     metres of ground from the cell); the sea surface counts as a sample with s = 0.
     kr, kg (K,) 1/s: the rate bounds of sim/engine/terrain_refine.py. tau < 0 exactly where
-    rays_blocked is True. The scan stops once the answer is known to within tau_cap: when
-    tau < 0 some sample has margin tau (the least, or one at most -tau_cap); when tau >= 0
-    it is the least margin or a lower bound >= tau_cap."""
+    rays_blocked is True. tau_cap (K,) s: how much margin each ray's caller can use; the
+    scan stops once the answer is known to within it: when tau < 0 some sample has margin
+    tau (the least, or one at most -tau_cap); when tau >= 0 it is the least margin or
+    tau_cap, a lower bound. A small cap lets the walk skip more (_run_clears compares with
+    the margin so far, which starts at the cap) and stop sooner."""
     cdef Grid g = _grid(lat_nodes, lon_nodes, lat_uniform, lon_uniform, lon_360, elev,
                         tile_max, tile_nodes, fine_max)
     if not (_same_shape(slope_fine, elev) and _same_shape(slope_fine_near, elev)
@@ -650,7 +653,7 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
             o[row] = _ray_margin(&g, &sl, &p[row, 0], &c[row, 0], h_m[row], r_c_m[row], k,
                                  radius_m, terrain_max_m, region_top_m[row], region_m,
                                  step_e, chunk, sub, kr[row], kg[row], slope_min[row],
-                                 near_m[row], tau_cap)
+                                 near_m[row], tau_cap[row])
     return out
 
 

@@ -235,7 +235,7 @@ class _Margin:
                  lon_360: bool, chunk: int):
         self.grid, self.slopes, self.best, self.top = grid, slopes, best, top
         self.s_any, self.slope_min, self.near_m = s_any, slope_min, near_m
-        self.kr, self.kg, self.tau_cap = kr, kg, float(tau_cap)
+        self.kr, self.kg, self.tau_cap = kr, kg, tau_cap
         self.lon_360, self.chunk = lon_360, chunk
         self.blocked = np.zeros(best.shape[0], dtype=bool)
 
@@ -276,7 +276,7 @@ class _Margin:
         kr, kg = self.kr[rows][:, None], self.kg[rows][:, None]
         tau = np.where(real, n / np.sqrt(kr * kr + kg * kg * s * s), np.inf)
         self.blocked[rows] |= blocked.any(axis=1)
-        deep = tau <= -self.tau_cap
+        deep = tau <= -self.tau_cap[rows][:, None]
         done = deep.any(axis=1)
         first = np.argmax(deep, axis=1)
         self.best[rows] = np.where(done, tau[np.arange(rows.shape[0]), first],
@@ -362,16 +362,17 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
                 lat_uniform: bool, lon_uniform: bool, lon_360: bool, elev, tile_max,
                 tile_nodes: int, fine_max, chunk: int, sub: int, slope_fine, slope_tile,
                 slope_fine_near, slope_tile_near, slope_anywhere: float, kr, kg, slope_min,
-                near_m, tau_cap: float):
+                near_m, tau_cap):
     """(K,) signed time margins (s) of the rays of rays_blocked, as
     sim.world._terrain_los.rays_margin (same arguments and rule; see its docstring): the least
     n_j / hypot(kr, kg s_j) over the samples j = 1 .. floor(lam_e / step_e) and the sea
-    surface, at most tau_cap; the first sample at or below -tau_cap ends a ray's scan, as there.
+    surface, at most tau_cap (K,); the first sample at or below -tau_cap ends a ray's scan, as
+    there.
     The samples are taken by _walk (all rays at once), as rays_blocked's."""
     p, c = (np.asarray(x, dtype=np.float64).reshape(-1, 3) for x in (p, c))
-    h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m = (
+    h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m, tau_cap = (
         np.asarray(x, dtype=np.float64)
-        for x in (h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m))
+        for x in (h_m, r_c_m, region_top_m, kr, kg, slope_min, near_m, tau_cap))
     lat_nodes, lon_nodes, elev = (np.asarray(x, dtype=np.float64)
                                   for x in (lat_nodes, lon_nodes, elev))
     _check_grid(lat_nodes, lon_nodes, elev)
@@ -382,7 +383,7 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
     r_e = k * radius_m
     dot = np.einsum("ij,ij->i", p, c)
     lam = np.arctan2(np.linalg.norm(np.cross(p, c), axis=1), dot)
-    out = np.full(p.shape[0], float(tau_cap))
+    out = tau_cap.copy()
     todo = np.flatnonzero(lam > 1e-9)                    # else nothing between them
     lam, lam_e = lam[todo], lam[todo] / k
     r_p = r_e + h_m[todo]
@@ -393,10 +394,11 @@ def rays_margin(p, h_m, c, r_c_m, k: float, radius_m: float, terrain_max_m: floa
     rays = _Rays(p[todo], c[todo], k, r_e, step_e, lam, lam_e, np.hypot(a_coef, b_coef),
                  np.arctan2(b_coef, a_coef), np.ones(todo.shape[0], dtype=np.int64), j_last)
     kr, kg, slope_min, near_m = kr[todo], kg[todo], slope_min[todo], near_m[todo]
+    tau_cap = tau_cap[todo]
     sea, sunk = _sea_margin(rays, r_c_m[todo], r_p, kr)
     top = np.where(k * lam_e * radius_m <= region_m, region_top_m[todo], terrain_max_m)
     grid = (lat_nodes, lon_nodes, bool(lat_uniform), bool(lon_uniform), elev)
-    scan = _Margin(grid, slopes, np.where(sunk, sea, np.minimum(sea, float(tau_cap))), top,
+    scan = _Margin(grid, slopes, np.where(sunk, sea, np.minimum(sea, tau_cap)), top,
                    np.maximum(float(slope_anywhere), slope_min), slope_min, near_m, kr, kg,
                    tau_cap, bool(lon_360), int(chunk))
     deep = _walk(rays, np.flatnonzero(~sunk), scan, int(chunk), bool(lon_360))

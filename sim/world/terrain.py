@@ -235,7 +235,7 @@ class Terrain:
         return np.concatenate(map_rows(rays, p.shape[0], TERRAIN_SPLIT_ROWS))
 
     def margin(self, platform_u, altitude_m, cell_index, observer_height: float, radio: bool,
-               kr, kg, slope_min, tau_cap_s: float, reach_cells: int, near_m=0.0) -> np.ndarray:
+               kr, kg, slope_min, tau_cap_s, reach_cells: int, near_m=0.0) -> np.ndarray:
         """(K,) signed time margins (s) of the lines of sight of the paired rows
         (platform_u (K, 3), altitude_m (K,), cell_index (K,); observer_height and radio as
         in `blocked`): the least, over the profile samples of `blocked`, of
@@ -243,7 +243,7 @@ class Terrain:
         distance from the cell), s the terrain's slope within reach_cells grid cells of the
         sample (at least slope_min (K,)), or within one cell for samples at most near_m (K,)
         metres from the cell; kr, kg (K,) 1/s. Negative exactly where `blocked` is True;
-        known to within tau_cap_s. See sim/world/_terrain_los.pyx (rays_margin) and
+        known to within tau_cap_s (K,) or scalar. See sim/world/_terrain_los.pyx (rays_margin) and
         sim/engine/terrain_refine.py."""
         p, h, c, r_c, k, step_e, top = self._rays(platform_u, altitude_m, cell_index,
                                                   observer_height, radio)
@@ -252,8 +252,9 @@ class Terrain:
         def rows_of(x):
             return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
         kr, kg, slope_min, near_m = rows_of(kr), rows_of(kg), rows_of(slope_min), rows_of(near_m)
+        tau_cap_s = rows_of(tau_cap_s)
         if n == 0:
-            return np.full(0, float(tau_cap_s))
+            return np.zeros(0)
         g = self._grid
         fine, tile = self.slope_tables(reach_cells)
         fine_near, tile_near = self.slope_tables(1)
@@ -266,7 +267,7 @@ class Terrain:
                 TERRAIN_TILE_NODES, g["fine_max"], TERRAIN_CHUNK_SAMPLES,
                 TERRAIN_SAMPLES_PER_SPACING, fine, tile, fine_near, tile_near,
                 self.slope_max, kr[rows], kg[rows], slope_min[rows], near_m[rows],
-                float(tau_cap_s))
+                tau_cap_s[rows])
         return np.concatenate(map_rows(rays, n, TERRAIN_SPLIT_ROWS))
 
     def slope_tables(self, reach_cells: int) -> tuple[np.ndarray, np.ndarray]:
