@@ -64,7 +64,9 @@ FLOOR_S it is sampled at its midpoint, with a horizon of half its length (the mo
 sample can contribute to either half: a larger margin would not close them sooner), and
 both halves are examined again. So any window missed lies inside an unknown stretch shorter
 than FLOOR_S, and an edge found by bisection is off by at most FLOOR_S (only where such a
-short window sits next to it; else by TERRAIN_TOL_S). When h <= H no gap is proven and the
+short window sits next to it; else by TERRAIN_TOL_S). Where a gap's ends differ in sign the
+change lies between the ends of their held spans, so the bisection starts there (_Gaps.brackets),
+not at the gap's ends: a third fewer lines of sight. When h <= H no gap is proven and the
 access is sampled every FLOOR_S (correct, slower).
 
 Why the first samples are FIRST_STEP_S = 240 s apart with horizons of 120 s rather than
@@ -281,23 +283,41 @@ def own_reach_cut(env, spec, segments, iv: Intervals) -> Intervals:
 class _Gaps:
     """The gaps still to examine, each with what is known at its two end samples: times
     t_a, t_b, how long each end's sign is proven to hold (held_s, within its horizon) and
-    whether the end is seen; owner the interval. All (G,)."""
+    whether the end is seen (seen_a, seen_b); owner the interval. All (G,)."""
 
-    def __init__(self, owner, t_a, t_b, held_a, held_b):
-        self.owner, self.t_a, self.t_b, self.held_a, self.held_b = owner, t_a, t_b, held_a, held_b
+    def __init__(self, owner, t_a, t_b, held_a, held_b, seen_a, seen_b):
+        self.owner, self.t_a, self.t_b = owner, t_a, t_b
+        self.held_a, self.held_b, self.seen_a, self.seen_b = held_a, held_b, seen_a, seen_b
 
     def unknown(self):
         """(u0, u1) (G,): the part of each gap where visibility is not proven constant
         (u1 <= u0 when the whole gap is proven)."""
         return self.t_a + self.held_a, self.t_b - self.held_b
 
-    def halves(self, keep, mid, held_mid) -> "_Gaps":
+    def halves(self, keep, mid, held_mid, seen_mid) -> "_Gaps":
         """The gaps `keep` (bool (G,)) split at times mid (K,) whose samples' signs hold for
-        held_mid (K,): the two halves of each, 2K gaps."""
-        o, a, b = self.owner[keep], self.t_a[keep], self.t_b[keep]
-        ha, hb = self.held_a[keep], self.held_b[keep]
-        return _Gaps(np.r_[o, o], np.r_[a, mid], np.r_[mid, b], np.r_[ha, held_mid],
-                     np.r_[held_mid, hb])
+        held_mid (K,) and are seen_mid (K,): the two halves of each, 2K gaps."""
+        def both(first, second):
+            return np.concatenate([first, second])
+        o = self.owner[keep]
+        return _Gaps(both(o, o), both(self.t_a[keep], mid), both(mid, self.t_b[keep]),
+                     both(self.held_a[keep], held_mid), both(held_mid, self.held_b[keep]),
+                     both(self.seen_a[keep], seen_mid), both(seen_mid, self.seen_b[keep]))
+
+    def brackets(self, done):
+        """(owner, t, seen) of the points where the gaps `done` (bool (G,)) whose ends
+        differ are still known to have their ends' signs, just inside each end's held span:
+        the change lies between them (less than FLOOR_S apart), so the bisection starts
+        there rather than at the gap's ends. Only spans longer than TERRAIN_TOL_S count."""
+        differ = done & (self.seen_a != self.seen_b)
+        inner = 1.0 - 1e-9                # inside the half-open held spans
+        at_a = self.t_a + self.held_a * inner
+        at_b = self.t_b - self.held_b * inner
+        use_a = differ & (self.held_a > TERRAIN_TOL_S) & (at_a < at_b)
+        use_b = differ & (self.held_b > TERRAIN_TOL_S) & (at_a < at_b)
+        return (np.concatenate([self.owner[use_a], self.owner[use_b]]),
+                np.concatenate([at_a[use_a], at_b[use_b]]),
+                np.concatenate([self.seen_a[use_a], self.seen_b[use_b]]))
 
 
 def first_horizons(owner, t) -> np.ndarray:
@@ -343,19 +363,22 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
 
     owner, t = first_samples(iv, FIRST_STEP_S)
     tau, held = evaluate(owner, t, first_horizons(owner, t))
-    samples = [(owner, t, tau >= 0.0)]
+    seen = tau >= 0.0
+    samples = [(owner, t, seen)]
     pair = np.flatnonzero(owner[1:] == owner[:-1])
-    gaps = _Gaps(owner[pair], t[pair], t[pair + 1], held[pair], held[pair + 1])
+    gaps = _Gaps(owner[pair], t[pair], t[pair + 1], held[pair], held[pair + 1], seen[pair],
+                 seen[pair + 1])
     for _ in range(MAX_LEVELS):
         u0, u1 = gaps.unknown()
         split = u1 - u0 > FLOOR_S
+        samples.append(gaps.brackets(~split))
         if not split.any():
             break
         # The unknown stretch's middle, with the horizon that lets it close both halves.
         mid, half = 0.5 * (u0[split] + u1[split]), 0.5 * (u1[split] - u0[split])
         new_tau, new_held = evaluate(gaps.owner[split], mid, half)
         samples.append((gaps.owner[split], mid, new_tau >= 0.0))
-        gaps = gaps.halves(split, mid, new_held)
+        gaps = gaps.halves(split, mid, new_held, new_tau >= 0.0)
 
     owner, t, known_seen = (np.concatenate(x) for x in zip(*samples))
     # Sorted by (owner, t) with one float key, owner + the fraction of its interval (a
