@@ -171,9 +171,9 @@ def test_view_command_bad_input_exits_2(tmp_path, capsys):
     assert "s.txt" in err and "2" in err
 
 
-@pytest.mark.parametrize("compact_below_edits", [0, 10**9], ids=["in-place", "compacted"])
+@pytest.mark.parametrize("edit_room_factor", [0, 100], ids=["in-place", "compacted"])
 def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario(monkeypatch,
-                                                                   compact_below_edits):
+                                                                   edit_room_factor):
     """Two what-if edits (moving the loiter, then the racetrack) update the layers in place
     of the affected cells only; every figure then equals layers built from scratch by a new
     engine on the edited file, at times before and after the edit's instant. With the
@@ -181,7 +181,8 @@ def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario(monkeypatch,
     from sim.view import model
     from sim.view.layers import IncrementalLayers
     from sim.view.model import Scene
-    monkeypatch.setattr(model, "COMPACT_BELOW_EDITS", compact_below_edits)
+    monkeypatch.setattr(model, "EDIT_ROOM_FACTOR", edit_room_factor)
+    monkeypatch.setattr(model, "ROOM_EDITS", 0)       # room for no edit: compact each time
     edits = ["platforms.1.track.loiter.center={lat: 30.9, lon: -107.3}",
              "platforms.0.track.racetrack.center={lat: 31.1, lon: -108.9}"]
     scene = Scene(load_scenario(SMALL))
@@ -191,7 +192,7 @@ def test_whatif_layers_equal_a_fresh_engine_on_the_edited_scenario(monkeypatch,
     for k, index in enumerate((1, 0)):
         scene._whatif(index, load_scenario(SMALL, edits[:k + 1]))
         assert scene.error is None
-        assert len(scene.coverage.layers.streams) == (1 if compact_below_edits else k + 2)
+        assert len(scene.coverage.layers.streams) == (1 if edit_room_factor else k + 2)
     edited = Engine(load_scenario(SMALL, edits))
     fresh = IncrementalLayers(union_intervals([iv for _, _, iv in edited.all_full_intervals()]),
                               edited.n_cells)

@@ -192,12 +192,14 @@ class IncrementalLayers:
     sorts it in the background, with_sorted_streams).
     """
 
-    def __init__(self, union, n_cells: int, _state=None):
+    def __init__(self, union, n_cells: int, _state=None, room_rows: int = 0):
+        """room_rows: spare rows to leave at least (else half the rows), for edits."""
         self.n_cells = int(n_cells)
         if _state is None:
             rows = union if isinstance(union, _Rows) else _Rows.of(union)
             k = rows.cell.size
-            self._buffers = _Rows(*(_with_room(getattr(rows, f)) for f in _Rows.FIELDS))
+            self._buffers = _Rows(*(_with_room(getattr(rows, f), room_rows=room_rows)
+                                    for f in _Rows.FIELDS))
             self._k = k
             self.n_rows = np.bincount(rows.cell, minlength=self.n_cells)
             self.first_row = np.cumsum(self.n_rows) - self.n_rows
@@ -286,10 +288,11 @@ class IncrementalLayers:
         """Rows the buffers can still take before an edit must copy every row."""
         return int(self._buffers.cell.size - self._k)
 
-    def compacted(self) -> "IncrementalLayers":
+    def compacted(self, room_rows: int = 0) -> "IncrementalLayers":
         """The same layers with only the live rows, in new buffers with fresh spare room and
-        one event stream, at this one's time: what the window builds in the background
-        after an edit, so that the next edits find room (replaced then never copies every
+        one event stream (at least room_rows spare, else half the rows), at this one's
+        time: what the window builds in the background after an edit, so that the next
+        edits find room (replaced then never copies every
         row while the user waits). Safe while another thread seeks this object, as
         replaced is (a snapshot of (t, cur); the next seek moves the rest).
 
@@ -303,7 +306,8 @@ class IncrementalLayers:
                                    self.n_rows[has_rows][blocks])       # ascending
         new_row = np.full(self._k, -1, dtype=np.int64)
         new_row[kept] = np.arange(kept.size)
-        buffers = _Rows(*(_with_room(getattr(self, f)[kept]) for f in _Rows.FIELDS))
+        buffers = _Rows(*(_with_room(getattr(self, f)[kept], room_rows=room_rows)
+                          for f in _Rows.FIELDS))
         streams = []
         for stream in self.streams:
             stream = stream.sorted()
@@ -449,13 +453,15 @@ def _merge_streams(streams: list) -> _Sorted:
     return _Sorted(order, starts)
 
 
-def _with_room(values: np.ndarray, size: Optional[int] = None) -> np.ndarray:
-    """A copy of values (K,) in a buffer with room for half as many rows again. The room
+def _with_room(values: np.ndarray, size: Optional[int] = None, room_rows: int = 0
+               ) -> np.ndarray:
+    """A copy of values (K,) in a buffer with room for half as many rows again (after
+    `size` rows when given), or for room_rows when that is more. The room
     is written once here (in the background build), so that an edit's rows later land on
     memory the system has already mapped instead of faulting in fresh pages while the
     user waits."""
     size = values.size if size is None else size
-    out = np.empty(max(int(size * 1.5) + 1024, size), dtype=values.dtype)
+    out = np.empty(max(int(size * 1.5) + 1024, size + int(room_rows)), dtype=values.dtype)
     out[:values.size] = values
     out[values.size:] = 0
     return out

@@ -30,9 +30,12 @@ PLATFORM_COLOURS = ((230, 159, 0), (86, 180, 233), (0, 158, 115), (0, 114, 178),
                     (204, 121, 167), (213, 94, 0), (136, 34, 85), (150, 110, 40))
 TRAIL_S = 1800.0            # simulated seconds of trail behind each platform
 TRAIL_N = 40                # trail points
-# After an edit, the layers are compacted when their spare room would not take this many
-# more edits of the same size (IncrementalLayers.compacted).
-COMPACT_BELOW_EDITS = 2
+# The layers keep spare room for the largest edit any one platform could make: the rows of
+# every platform on the cells that platform sees, times EDIT_ROOM_FACTOR (its new position
+# may see more). They are built, and compacted in the background after an edit when less
+# than that is left, with room for ROOM_EDITS such edits (so not after every edit).
+EDIT_ROOM_FACTOR = 1.5
+ROOM_EDITS = 2
 AIRSPACE_CODES = ("international sea", "own land", "neighbour land", "own territorial sea",
                   "neighbour territorial sea")
 
@@ -166,8 +169,11 @@ class Scene:
         for _, _, iv in sources:            # a what-if then reads them without checking
             self._sorted_by_cell[id(iv)] = (iv, sorted_by_cell_start(iv))
         self.progress = 0.9
-        return Coverage(IncrementalLayers(rows, self.grid.size), per_platform,
-                        time.perf_counter() - t0)
+        n_rows = np.bincount(rows.cell, minlength=self.grid.size)
+        return Coverage(IncrementalLayers(rows, self.grid.size,
+                                          room_rows=ROOM_EDITS * _edit_room_rows(
+                                              n_rows, per_platform)),
+                        per_platform, time.perf_counter() - t0)
 
     # ------------------------------------------------------------------ platforms
     def states(self, t_s: float):
@@ -371,10 +377,11 @@ class Scene:
             self.layers_ready_s = time.perf_counter()        # what-if time ends here
             self.violations[index] = self._violations(index)
             # While the user looks at the result (the scene stays busy, so no drag starts
-            # meanwhile): sort the edit's event stream, and when the next edit like this one
-            # may not fit the buffers, make room.
-            if layers.spare_rows < COMPACT_BELOW_EDITS * layers.edit_rows:
-                finished = layers.compacted()
+            # meanwhile): sort the edit's event stream, and when the largest edit may no
+            # longer fit the buffers, make room.
+            room = _edit_room_rows(layers.n_rows, per_platform)
+            if layers.spare_rows < room:
+                finished = layers.compacted(room_rows=ROOM_EDITS * room)
             else:
                 finished = layers.with_sorted_streams()
             if self.coverage is installed:
@@ -397,3 +404,10 @@ class Scene:
         for iv in intervals:
             mask[iv.cell] = True
         return mask
+
+
+def _edit_room_rows(n_rows: np.ndarray, per_platform_cells: list) -> int:
+    """Spare rows for the largest edit one platform could make: EDIT_ROOM_FACTOR times
+    the most rows (n_rows (M,) per cell) on the cells any one platform sees (M,) bool."""
+    most = max((int(n_rows[cells].sum()) for cells in per_platform_cells), default=0)
+    return int(EDIT_ROOM_FACTOR * most)
