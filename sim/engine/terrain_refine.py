@@ -95,9 +95,10 @@ import numpy as np
 
 from sim.engine.access import refine_at_samples
 from sim.engine.intervals import Intervals
+from sim.rowpool import map_rows
 from sim.platforms.segments import ArcSegment
 from sim.world import earth as E
-from sim.world.terrain import observer_height_m
+from sim.world.terrain import TERRAIN_SPLIT_ROWS, observer_height_m
 
 FIRST_STEP_S = 240.0     # first samples along each access, before any gap is split
 FLOOR_S = 1.0            # unknown stretches shorter than this are not split further
@@ -343,17 +344,24 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
 
     def evaluate(owner, t, horizon_s):
         """(tau (S,), held (S,)) at samples (owner, t) with horizons horizon_s (S,): the
-        signed time margin and how long its sign is proven to hold (held_s)."""
+        signed time margin and how long its sign is proven to hold (held_s). The rows are
+        split over the cores whole (positions and rates are numpy work that releases the
+        GIL as the compiled loop does), with one slope table for the whole batch, for its
+        longest horizon (a longer reach only loosens the bound)."""
+        reach = bound.reach_cells(float(horizon_s.max()))
+        parts = map_rows(lambda rows: evaluate_rows(owner[rows], t[rows], horizon_s[rows], reach),
+                         owner.size, TERRAIN_SPLIT_ROWS)
+        return tuple(np.concatenate(x) for x in zip(*parts))
+
+    def evaluate_rows(owner, t, horizon_s, reach_cells):
+        """evaluate for one part of the rows."""
         pos, alt = where(t)
         lam = E.central_angle_rad(pos, cells_u[iv.cell[owner]])
         kr, kg, slope_min = bound.rates(owner, lam, alt, horizon_s)
         # Each ray capped at its horizon (no margin beyond it is used: held_s), so the walk
-        # skips and stops sooner; one slope table for the whole batch, for its longest
-        # horizon (a longer reach only loosens the bound).
-        longest = float(horizon_s.max())
+        # skips and stops sooner.
         tau = env.terrain.margin(pos, alt, iv.cell[owner], observer_height, spec.radio, kr, kg,
-                                 slope_min, horizon_s, bound.reach_cells(longest),
-                                 bound.near_m(lam, horizon_s))
+                                 slope_min, horizon_s, reach_cells, bound.near_m(lam, horizon_s))
         # Seen where both the line of sight and the cell's own reach allow: the margin of
         # the two is the smaller (the longer-held blockage when either blocks). On arcs
         # own_reach_cut has applied the reach exactly already.
@@ -389,10 +397,15 @@ def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:
     owner, t, known_seen = owner[order], t[order], known_seen[order]
     first_call = [True]
 
+    def allowed_part(t_s, rows):
+        pos, alt_s = where(t_s)
+        return env.terrain_allows(spec, pos, alt_s, iv.cell[rows])
+
     def allowed(t_s, rows):
         if first_call[0]:                 # refine_at_samples asks for the samples first
             first_call[0] = False
             return known_seen
-        pos, alt_s = where(t_s)
-        return env.terrain_allows(spec, pos, alt_s, iv.cell[rows])
+        # split over the cores whole, as evaluate
+        return np.concatenate(map_rows(lambda part: allowed_part(t_s[part], rows[part]),
+                                       rows.size, TERRAIN_SPLIT_ROWS))
     return refine_at_samples(iv, allowed, owner, t, TERRAIN_TOL_S)
