@@ -76,3 +76,15 @@ def test_terrain_agrees_with_dense_cartesian_oracle():
     assert not np.any(ours & ~oracle)
     missed = ~ours & oracle
     assert missed.mean() < 0.03 and np.all(excess[missed] < 25.0)
+
+
+def test_margin_needs_a_positive_cap(tmp_path):
+    # A walk capped at 0 would stop at its first clear sample even where a later one
+    # blocks: Terrain.margin refuses a cap that is not positive, and takes one per ray.
+    terrain = _ridge_terrain(_ridge_file(tmp_path), [0.3, 0.3])
+    platform = E.unit_vector(np.zeros(2), np.array([0.9, 0.9]))
+    args = (platform, 10_000.0, np.array([0, 1]), OBSERVER_HEIGHT_M, False, 1e-3, 1e-3, 0.0)
+    with pytest.raises(ValueError, match="positive"):
+        terrain.margin(*args, np.array([1.0, 0.0]), 1)
+    tau = terrain.margin(*args, np.array([1.0, 5.0]), 1)
+    assert tau.shape == (2,) and tau[0] <= 1.0 and tau[1] <= 5.0

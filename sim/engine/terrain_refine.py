@@ -323,10 +323,11 @@ class _Gaps:
 
 def first_horizons(owner, t) -> np.ndarray:
     """(S,) the first samples' horizons: half the longer gap next to each sample (of the
-    same owner), enough for the sample to prove both gaps with its neighbours' help."""
+    same owner), enough for the sample to prove both gaps with its neighbours' help, and
+    at least TERRAIN_TOL_S (a margin's cap must be positive: Terrain.margin)."""
     same = owner[1:] == owner[:-1]
     gaps = np.where(same, np.diff(t), 0.0)
-    return 0.5 * np.maximum(np.r_[0.0, gaps], np.r_[gaps, 0.0])
+    return np.maximum(0.5 * np.maximum(np.r_[0.0, gaps], np.r_[gaps, 0.0]), TERRAIN_TOL_S)
 
 
 def terrain_cut(env, spec, segments, iv: Intervals) -> Intervals:

@@ -627,7 +627,7 @@ def rays_margin(const double[:, ::1] p, const double[::1] h_m, const double[:, :
     layout as fine_max and tile_max; the _near tables for samples at most near_m (K,)
     metres of ground from the cell); the sea surface counts as a sample with s = 0.
     kr, kg (K,) 1/s: the rate bounds of sim/engine/terrain_refine.py. tau < 0 exactly where
-    rays_blocked is True. tau_cap (K,) s: how much margin each ray's caller can use; the
+    rays_blocked is True. tau_cap (K,) s, > 0: how much margin each ray's caller can use; the
     scan stops once the answer is known to within it: when tau < 0 some sample has margin
     tau (the least, or one at most -tau_cap); when tau >= 0 it is the least margin or
     tau_cap, a lower bound. A small cap lets the walk skip more (_run_clears compares with

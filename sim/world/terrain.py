@@ -243,7 +243,7 @@ class Terrain:
         distance from the cell), s the terrain's slope within reach_cells grid cells of the
         sample (at least slope_min (K,)), or within one cell for samples at most near_m (K,)
         metres from the cell; kr, kg (K,) 1/s. Negative exactly where `blocked` is True;
-        known to within tau_cap_s (K,) or scalar. See sim/world/_terrain_los.pyx (rays_margin) and
+        known to within tau_cap_s (K,) or scalar, > 0. See sim/world/_terrain_los.pyx (rays_margin) and
         sim/engine/terrain_refine.py."""
         p, h, c, r_c, k, step_e, top = self._rays(platform_u, altitude_m, cell_index,
                                                   observer_height, radio)
@@ -255,6 +255,9 @@ class Terrain:
         tau_cap_s = rows_of(tau_cap_s)
         if n == 0:
             return np.zeros(0)
+        if not (tau_cap_s > 0.0).all():
+            # a walk capped at 0 would stop at its first clear sample, blocked or not
+            raise ValueError("Terrain.margin: tau_cap_s must be positive")
         g = self._grid
         fine, tile = self.slope_tables(reach_cells)
         fine_near, tile_near = self.slope_tables(1)
