@@ -269,6 +269,8 @@ cdef struct Margin:
     double tau_cap                     # the ray's cap: stop at a margin <= -tau_cap
     double top                         # highest terrain any sample can meet (m)
     double best                        # least margin so far (s)
+    double run_slope                   # the current chunk's slope bound (< 0: none)
+    bint run_near                      # ... taken from the _near tables
     bint blocked                       # some sample was above the ray
 
 
@@ -310,7 +312,7 @@ cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step
     below the best so far."""
     cdef double low = _ray_min(ray.amp, ray.x_c, ray.r_e, ray.lam_e - step_e * j1,
                                ray.lam_e - step_e * j0)
-    cdef double top, f, s_j
+    cdef double top, f, s_j, d1
     cdef bint near
     if fine:
         top = _bound(g.fine, g.n_lat, g.n_lon, 1, g, lat_m, lon_m)
@@ -320,17 +322,30 @@ cdef inline bint _run_clears(Scan* s, const Grid* g, const Ray* ray, double step
         return top <= low
     else:
         f = low - top
-        if f >= 0.0 and (s.best <= 0.0 or f >= s.best * s.kappa_sum * (ray.r_e * step_e * j1)):
+        d1 = ray.r_e * step_e * j1
+        if not fine:
+            s.run_slope = -1.0           # no slope bound of this chunk yet
+        if f >= 0.0 and (s.best <= 0.0 or f >= s.best * s.kappa_sum * d1):
             return True                  # clears by more than any slope bound could need
-        near = ray.r_e * step_e * j1 <= s.near_m
+        if f < 0.0:                      # a negative bound does not depend on the slope
+            return _time_bound(f / (ray.r_e * step_e * j0), s.kr, s.kg, 0.0) >= s.best
+        near = d1 <= s.near_m
+        # A sub-chunk first tries its chunk's slope bound (from the same table family, it
+        # is at least the sub-chunk's own): when that passes, its own would too.
+        if (fine and s.run_slope >= 0.0 and near == s.run_near
+                and _time_bound(f / d1, s.kr, s.kg, s.run_slope) >= s.best):
+            return True
         if fine:
             s_j = _bound_box(s.sl.fine_near if near else s.sl.fine, g.n_lat, g.n_lon, 1, g,
                              lat0, lon0, lat1, lon1)
         else:
             s_j = _bound_box(s.sl.tile_near if near else s.sl.tile, g.n_tile_lat,
                              g.n_tile_lon, g.tile_nodes, g, lat0, lon0, lat1, lon1)
-        f = f / (ray.r_e * step_e * j1) if f >= 0.0 else f / (ray.r_e * step_e * j0)
-        return _time_bound(f, s.kr, s.kg, s_j if s_j > s.slope_min else s.slope_min) >= s.best
+        if s_j < s.slope_min:
+            s_j = s.slope_min
+        if not fine:
+            s.run_slope, s.run_near = s_j, near
+        return _time_bound(f / d1, s.kr, s.kg, s_j) >= s.best
 
 
 cdef inline bint _sample_stops(Scan* s, const Grid* g, const Ray* ray, double step_e, long j,
@@ -536,6 +551,7 @@ cdef double _ray_margin(const Grid* g, const Slopes* sl, const double* p, const 
     scan.kappa_any = sqrt(kr * kr + (kg * scan.s_any) * (kg * scan.s_any))
     scan.kappa_sum = kr + kg * scan.s_any
     scan.near_m, scan.tau_cap, scan.blocked = near_m, tau_cap, False
+    scan.run_slope, scan.run_near = -1.0, False
     # every sample lies within region_m of the cell: the regional maximum bounds it
     scan.top = region_top_m if k * lam_e * radius_m <= region_m else terrain_max_m
     if _walk(&scan, g, p, c, &ray, k, step_e, 1, j_last, chunk, sub):
