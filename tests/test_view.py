@@ -232,17 +232,12 @@ def _random_union(rng, n_cells: int, n: int):
     return union_intervals([iv])
 
 
-@pytest.mark.parametrize("parallel_rows", [0, 10**9], ids=["two-threads", "one-thread"])
-def test_compacted_layers_equal_fresh_layers_after_edits_and_growth(monkeypatch, parallel_rows):
+def test_compacted_layers_equal_fresh_layers_after_edits_and_growth():
     """Edits replacing random cells' intervals (the first ones run out of spare room and
-    grow the buffers; the union merged in one thread or, by halves of the cells, in two):
-    the layers with the edits' streams unsorted, sorted, and compacted
+    grow the buffers): the layers with the edits' streams unsorted, sorted, and compacted
     (each made at the last edit's time) give every figure and each cell's timeline equal
     to layers built from scratch on the resulting union, forwards and back."""
-    from sim.view import layers as layers_module
     from sim.view.layers import IncrementalLayers, UnionOnCells
-    monkeypatch.setattr(layers_module, "PARALLEL_ROWS", parallel_rows)
-    monkeypatch.setattr(layers_module.os, "cpu_count", lambda: 2)
     rng = np.random.default_rng(7)
     m = 300
     union = _random_union(rng, m, 3000)

@@ -20,8 +20,6 @@ References: figure definitions in sim/engine/coverage.py (SMAD 3rd ed. sec. 7.2)
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -88,10 +86,6 @@ class _Rows:
     FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
 
 
-# From this many rows read, an edit's union is merged in two threads (UnionOnCells.write).
-PARALLEL_ROWS = 500_000
-
-
 @dataclass(frozen=True)
 class UnionOnCells:
     """The rows of the union of some sources on some cells only, as replaced takes them
@@ -110,32 +104,13 @@ class UnionOnCells:
 
     def write(self, ranges: list, out: Optional[tuple]) -> _Rows:
         """The rows, written into out (six arrays as _Rows.FIELDS, of one length; None: new
-        arrays; OverflowError when they are too short); returns views of out. From
-        PARALLEL_ROWS rows read on, the first half of the cells is merged into out while
-        a second thread merges the rest apart (the merge releases the GIL; each cell's
-        figures depend on its own rows only), then copied in after it."""
+        arrays; OverflowError when they are too short); returns views of out."""
         arrays = [(np.ascontiguousarray(iv.cell, dtype=np.int64),
                    np.ascontiguousarray(iv.start_s, dtype=np.float64),
                    np.ascontiguousarray(iv.end_s, dtype=np.float64)) for iv in self.sources]
         cells, starts, ends = (list(a) for a in zip(*arrays)) if arrays else ([], [], [])
-
-        def merge(part_ranges, part_out):
-            return loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S, part_ranges,
-                                          part_out)
-        rows_read = sum(int(np.sum(hi - lo)) for lo, hi in ranges)
-        if out is None or rows_read < PARALLEL_ROWS or (os.cpu_count() or 1) < 2:
-            return _Rows(*merge(ranges, out))
-        half = self.cells.size // 2
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            rest = pool.submit(merge, [(lo[half:], hi[half:]) for lo, hi in ranges], None)
-            first = merge([(lo[:half], hi[:half]) for lo, hi in ranges], out)
-            second = rest.result()
-        n1, n2 = first[0].size, second[0].size
-        if n1 + n2 > len(out[0]):
-            raise OverflowError("the union has more rows than the output arrays hold")
-        for target, values in zip(out, second):
-            target[n1:n1 + n2] = values
-        return _Rows(*(target[:n1 + n2] for target in out))
+        return _Rows(*loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S,
+                                             ranges, out))
 
 
 def sorted_by_cell_start(iv) -> bool:
