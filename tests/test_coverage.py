@@ -102,3 +102,21 @@ def test_state_at_an_instant():
     assert st.ever_by(12.0).tolist() == [True, False, True]
     assert st.age_at(30.0).tolist() == [10.0, 30.0, 25.0]
     assert st.age_at(45.0).tolist() == [0.0, 45.0, 40.0]
+
+
+def test_union_of_sorted_sources_equals_merging_them():
+    """coverage._union (the compiled merge of a platform's sensors, no sort) gives the same
+    cells, starts and ends as Intervals.concat(...).merged(), touching intervals joined."""
+    from sim.engine.coverage import _union
+    rng = np.random.default_rng(3)
+    sources = []
+    for _ in range(3):
+        cell = rng.integers(0, 40, 300)
+        start = np.round(rng.uniform(0.0, 5000.0, 300), 1)     # ties and exact touches
+        iv = Intervals(cell, start, start + np.round(rng.uniform(1.0, 300.0, 300), 1),
+                       np.ones(300)).merged()
+        sources.append(iv)
+    sources.append(sources[0].take(np.arange(sources[0].size)[::-1]))   # one not sorted
+    got, want = _union(sources), Intervals.concat(sources).merged()
+    for field in ("cell", "start_s", "end_s"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))

@@ -137,8 +137,24 @@ def per_platform(sources: list[Intervals], platform_of: list | None) -> list[Int
     groups: dict = {}
     for src, owner in zip(sources, platform_of):
         groups.setdefault(owner, []).append(src)
-    return [g[0] if len(g) == 1 else Intervals.concat(g).merged(TOUCH_S)
+    return [g[0] if len(g) == 1 else _union(g)
             for g in groups.values()]
+
+
+def _union(sources: list[Intervals]) -> Intervals:
+    """The union per cell of several sources (the rule of Intervals.merged with TOUCH_S):
+    the sorted ones merged as they come by the compiled pass (sim.loops.sweep.union_rows,
+    no sort), any other sorted first. best_cos is left 0: the sums read only the times."""
+    parts = [s if _is_sorted(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
+             for s in sources if s.size]
+    if not parts:
+        return Intervals.empty()
+    cell, start, end = _sweep.union_rows(
+        [np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
+        [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
+        [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
+        TOUCH_S, TOUCH_S)[:3]
+    return Intervals(cell, start, end, np.zeros(cell.size))
 
 
 def _is_sorted(iv: Intervals) -> bool:
