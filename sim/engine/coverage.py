@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.loops import sweep as _sweep
-from sim.engine.intervals import TOUCH_S, Intervals, sort_by_cell_then_time
+from sim.engine.intervals import (TOUCH_S, Intervals, sort_by_cell_then_time,
+                                  sorted_by_cell_start)
 
 FIGURE_KEYS = ("ever_covered_frac", "time_covered_frac", "accesses", "max_revisit_s",
                "mean_revisit_s", "time_average_gap_s", "mean_response_s",
@@ -111,11 +112,8 @@ def gap_sums(n_cells: int, window_end_s, sources: list[Intervals],
     # One compiled pass over the sources merged in (cell, start) order: the union's covered
     # time, accesses and gaps, and the overlap depth (sim/engine/_sweep.pyx). Each source must be
     # sorted by (cell, start), as merged intervals are; the rare one that is not is sorted.
-    parts = [s if _is_sorted(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
-             for s in per_platform(sources, platform_of) if s.size]
-    _sweep.sweep([np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
-                 [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
-                 [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
+    cells, starts, ends = sweep_columns(sorted_sources(per_platform(sources, platform_of)))
+    _sweep.sweep(cells, starts, ends,
                  T, TOUCH_S, TOUCH_S, out.covered_s, out.accesses, out.n_gaps,
                  out.sum_gap_s, out.sum_gap_sq, out.max_gap_s, out.max_simultaneous)
     seen = out.accesses > 0
@@ -142,25 +140,34 @@ def per_platform(sources: list[Intervals], platform_of: list | None) -> list[Int
 
 
 def _union(sources: list[Intervals]) -> Intervals:
-    """The union per cell of several sources (the rule of Intervals.merged with TOUCH_S):
-    the sorted ones merged as they come by the compiled pass (sim.loops.sweep.union_rows,
-    no sort), any other sorted first. best_cos is left 0: the sums read only the times."""
-    parts = [s if _is_sorted(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
-             for s in sources if s.size]
-    if not parts:
-        return Intervals.empty()
-    cell, start, end = _sweep.union_rows(
-        [np.ascontiguousarray(s.cell, dtype=np.int64) for s in parts],
-        [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in parts],
-        [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in parts],
-        TOUCH_S, TOUCH_S)[:3]
+    """The union per cell of several sources (the rule of Intervals.merged with TOUCH_S)
+    by the compiled merge (union_rows_of). best_cos is left 0: the sums read only the
+    times."""
+    cell, start, end = union_rows_of(sources)[:3]
     return Intervals(cell, start, end, np.zeros(cell.size))
 
 
-def _is_sorted(iv: Intervals) -> bool:
-    """Whether iv is sorted by (cell, start)."""
-    c, s = iv.cell, iv.start_s
-    return bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (s[1:] >= s[:-1]))))
+def union_rows_of(sources: list[Intervals]) -> tuple:
+    """The union per cell of several sources, one row per access, with each access's rank,
+    covered time before it and longest gap up to it (sim.loops.sweep.union_rows: six (R,)
+    arrays in (cell, start) order): the sorted sources merged as they come, no sort; a
+    source that is not sorted by (cell, start) is sorted first."""
+    return _sweep.union_rows(*sweep_columns(sorted_sources(sources)), TOUCH_S, TOUCH_S)
+
+
+def sorted_sources(sources: list[Intervals]) -> list[Intervals]:
+    """The non-empty sources, each in (cell, start) order (the rare one that is not, sorted),
+    as the compiled merges (sweep, union_rows) read them."""
+    return [s if sorted_by_cell_start(s) else s.take(sort_by_cell_then_time(s.cell, s.start_s))
+            for s in sources if s.size]
+
+
+def sweep_columns(sources: list[Intervals]) -> tuple[list, list, list]:
+    """(cells, starts, ends): per source its cell (int64), start and end (float64) as
+    contiguous arrays, the lists the compiled merges take."""
+    return ([np.ascontiguousarray(s.cell, dtype=np.int64) for s in sources],
+            [np.ascontiguousarray(s.start_s, dtype=np.float64) for s in sources],
+            [np.ascontiguousarray(s.end_s, dtype=np.float64) for s in sources])
 
 
 def lap_sums(n_cells: int, lap_union: Intervals, period_s: float) -> GapSums:

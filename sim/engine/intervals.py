@@ -137,6 +137,12 @@ def sort_by_cell_then_time(cell: np.ndarray, t_s: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+def sorted_by_cell_start(iv: Intervals) -> bool:
+    """Whether intervals are in (cell, start) order."""
+    c, s = iv.cell, iv.start_s
+    return bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (s[1:] >= s[:-1]))))
+
+
 def concatenated_ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:
     """Row numbers first[i] .. first[i] + count[i] - 1 of every i, concatenated (int64):
     the rows of some cells in arrays sorted by cell (first, count from binary search)."""

@@ -26,6 +26,7 @@ from typing import Optional
 import numpy as np
 
 from sim import loops
+from sim.engine.coverage import sweep_columns, union_rows_of
 from sim.engine.intervals import TOUCH_S, concatenated_ranges, segmented_cummax
 
 LAYERS = ("footprints", "ever", "time_covered", "age", "max_revisit", "accesses")
@@ -74,14 +75,7 @@ class _Rows:
         come (sim.loops.sweep.union_rows, compiled: no sort, no intermediate arrays, and
         it releases the GIL, so the window keeps drawing meanwhile). Each source must be
         sorted by (cell, start), as the engine's are; one that is not is sorted first."""
-        cells, starts, ends = [], [], []
-        for iv in sources:
-            if not sorted_by_cell_start(iv):
-                iv = iv.merged()
-            cells.append(np.ascontiguousarray(iv.cell, dtype=np.int64))
-            starts.append(np.ascontiguousarray(iv.start_s, dtype=np.float64))
-            ends.append(np.ascontiguousarray(iv.end_s, dtype=np.float64))
-        return _Rows(*loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S))
+        return _Rows(*union_rows_of(sources))
 
     FIELDS = ("cell", "start_s", "end_s", "rank", "covered_before_s", "gap_max_s")
 
@@ -89,9 +83,9 @@ class _Rows:
 @dataclass(frozen=True)
 class UnionOnCells:
     """The rows of the union of some sources on some cells only, as replaced takes them
-    for a what-if edit: each source (sim.engine.intervals.Intervals, sorted by (cell,
-    start): sorted_by_cell_start) is read through the row ranges of `cells` (C,) (sorted
-    int64) found by binary search, and the compiled merge (sim.loops.sweep.union_rows)
+    for a what-if edit: each source (sim.engine.intervals.Intervals, in (cell, start)
+    order: sorted_by_cell_start there) is read through the row ranges of `cells` (C,)
+    (sorted int64) found by binary search, and the compiled merge (sim.loops.sweep.union_rows)
     writes the rows straight into the layers' spare room: no copy of the sources' rows on
     those cells and no intermediate arrays, however much of the grid the edit touches."""
     sources: list
@@ -105,20 +99,8 @@ class UnionOnCells:
     def write(self, ranges: list, out: Optional[tuple]) -> _Rows:
         """The rows, written into out (six arrays as _Rows.FIELDS, of one length; None: new
         arrays; OverflowError when they are too short); returns views of out."""
-        arrays = [(np.ascontiguousarray(iv.cell, dtype=np.int64),
-                   np.ascontiguousarray(iv.start_s, dtype=np.float64),
-                   np.ascontiguousarray(iv.end_s, dtype=np.float64)) for iv in self.sources]
-        cells, starts, ends = (list(a) for a in zip(*arrays)) if arrays else ([], [], [])
-        return _Rows(*loops.sweep.union_rows(cells, starts, ends, TOUCH_S, TOUCH_S,
+        return _Rows(*loops.sweep.union_rows(*sweep_columns(self.sources), TOUCH_S, TOUCH_S,
                                              ranges, out))
-
-
-def sorted_by_cell_start(iv) -> bool:
-    """Whether intervals are in (cell, start) order."""
-    if iv.size < 2:
-        return True
-    dc = np.diff(iv.cell)
-    return bool(np.all((dc > 0) | ((dc == 0) & (iv.start_s[1:] >= iv.start_s[:-1]))))
 
 
 @dataclass(frozen=True)

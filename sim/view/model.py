@@ -19,9 +19,10 @@ import numpy as np
 from sim.world import earth as E
 from sim.world.grid import laea_forward
 from sim.engine.airspace import airspace_violations
+from sim.engine.intervals import sorted_by_cell_start
 from sim.engine.runner import Engine
 from sim.view.footprint import footprint_shape, reference_polygons
-from sim.view.layers import IncrementalLayers, UnionOnCells, _Rows, sorted_by_cell_start
+from sim.view.layers import IncrementalLayers, UnionOnCells, _Rows
 
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, without its black and yellow
 # (black is the map's ink; yellow vanishes on the light land), then Paul Tol's wine and a
