@@ -164,7 +164,6 @@ class IncrementalLayers:
         else:
             self._buffers, self._k, self.first_row, self.n_rows, self.streams = _state
         self._views()
-        self.edit_rows = 0          # rows the last edit (replaced) added
         self.t_s = -np.inf
         self.cur = np.full(self.n_cells, -1, dtype=np.int64)
         # end of the last started interval per cell (NaN: none yet), kept up to date by seek
@@ -229,7 +228,6 @@ class IncrementalLayers:
         done = affected & (out.cur >= 0)
         out.end_cur_s[done] = out.end_s[out.cur[done]]
         out.t_s = t_snap
-        out.edit_rows = k_new
         return out
 
     def _with_room_for(self, rows: int) -> _Rows:
